@@ -1,0 +1,470 @@
+"""The experiment configuration: one validated object, from and to JSON.
+
+Every way into the lab (the dashboard's widgets, the URL, an uploaded JSON file, the command
+line) builds a :class:`Config` through :meth:`Config.from_dict`, which checks every field
+once and raises :class:`ConfigError` (a ``ValueError``) with a message that names the field,
+says what it must be and shows what it got. Code behind this boundary trusts the config.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sim.activations import ACTIVATIONS
+from sim.datasets import DATASETS
+from sim.initializers import (
+    BIAS_INITIALIZERS,
+    INITIALIZERS,
+    resolve_bias_initializer,
+    resolve_initializer,
+    validate_bias_params,
+    validate_init_params,
+)
+from sim.losses import LOSSES, resolve_loss
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+DTYPES = ("float64", "float32")
+DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "ce"}
+ALLOWED_LOSSES = {"regression": ("mse",), "binary": ("bce", "ce", "mse"), "multiclass": ("ce",)}
+
+MAX_HIDDEN_LAYERS = 64
+MAX_UNITS = 2048
+MAX_EPOCHS = 100_000
+MAX_RUNS = 64
+MAX_SEEDS = 20
+MAX_INITS = 8
+MAX_SNAPSHOTS = 200
+#: Refuse configurations estimated to train longer than this (seconds) ...
+MAX_SECONDS = 60.0
+#: ... or to need more memory than this (bytes).
+MAX_BYTES = 2 * 1024**3
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message says which field and why."""
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_int(fld: str, value: Any, low: int, high: int) -> int:
+    """Return ``value`` as an int in ``[low, high]`` or raise :class:`ConfigError`."""
+    ok = (_is_number(value) and math.isfinite(value) and float(value) == int(value))
+    if isinstance(value, str):
+        try:
+            value_i = int(value.strip())
+            ok, value = True, value_i
+        except ValueError:
+            ok = False
+    if not ok or not low <= int(value) <= high:
+        raise ConfigError(f"{fld} must be an integer between {low} and {high}. Got {_fmt(value)}.")
+    return int(value)
+
+
+def check_float(fld: str, value: Any, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as a finite float in the given range or raise :class:`ConfigError`."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            pass
+    ok = _is_number(value) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if high_open else '<='} {high:g}")
+        rng = " and ".join(parts)
+        raise ConfigError(f"{fld} must be a number{' ' + rng if rng else ''}. Got {_fmt(value)}.")
+    return float(value)
+
+
+def check_choice(fld: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` or raise :class:`ConfigError`."""
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"{fld} must be one of {', '.join(choices)}. Got {_fmt(value)}.")
+    return value
+
+
+def parse_hidden(value: Any) -> tuple[int, ...]:
+    """Hidden layer sizes from a list of ints or a text like ``"8, 8"``.
+
+    An empty list or text means no hidden layer (a linear or logistic model).
+
+    Raises
+    ------
+    ConfigError
+        Naming the field ``hidden`` and the offending entry.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(
+            f"hidden must be a list of layer sizes such as [8, 8] or '8, 8'. Got {_fmt(value)}.")
+    if len(items) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(
+            f"hidden must have at most {MAX_HIDDEN_LAYERS} layers. Got {len(items)} layers.")
+    sizes = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, str) and item == "":
+            raise ConfigError(f"hidden: layer {i} is empty; write sizes separated by commas, "
+                              f"such as '8, 8'. Got {_fmt(value)}.")
+        sizes.append(check_int(f"hidden layer {i}", item, 1, MAX_UNITS))
+    return tuple(sizes)
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """One initialization to compare: weight scheme, its parameters, scale and bias init.
+
+    Attributes
+    ----------
+    scheme : str
+        A name of :data:`sim.initializers.INITIALIZERS` (aliases accepted, stored canonical).
+    params : dict
+        The scheme's parameters (defaults filled in).
+    scale : float
+        Multiplies every initial weight (the "too small / too large" experiment).
+    bias : str
+        A name of :data:`sim.initializers.BIAS_INITIALIZERS`.
+    bias_params : dict
+        The bias scheme's parameters.
+    """
+
+    scheme: str = "zeros"
+    params: dict = field(default_factory=dict)
+    scale: float = 1.0
+    bias: str = "zeros"
+    bias_params: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Short human label, e.g. ``normal(std=0.1) x0.5, bias normal``."""
+        defaults = {p.name: p.default for p in INITIALIZERS[self.scheme].params}
+        changed = {k: v for k, v in self.params.items() if defaults.get(k) != v}
+        text = self.scheme
+        shown = changed if changed else ({} if not self.params else self.params)
+        if shown and INITIALIZERS[self.scheme].params:
+            text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in shown.items()) + ")"
+        if self.scale != 1.0:
+            text += f" ×{_short(self.scale)}"
+        if self.bias != "zeros":
+            bdefaults = {p.name: p.default for p in BIAS_INITIALIZERS[self.bias].params}
+            bchanged = {k: v for k, v in self.bias_params.items() if bdefaults.get(k) != v}
+            text += f", bias {self.bias}"
+            if bchanged:
+                text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in bchanged.items()) + ")"
+        return text
+
+    def to_dict(self) -> dict:
+        return {"scheme": self.scheme, "params": dict(self.params), "scale": self.scale,
+                "bias": self.bias, "bias_params": dict(self.bias_params)}
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "init") -> InitSpec:
+        """Validated :class:`InitSpec` from a dict (or a bare scheme name)."""
+        if isinstance(d, str):
+            d = {"scheme": d}
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"{where} must be an object with a 'scheme'. Got {_fmt(d)}.")
+        unknown = set(d) - {"scheme", "params", "scale", "bias", "bias_params"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}. Valid keys: "
+                              "scheme, params, scale, bias, bias_params.")
+        try:
+            scheme = resolve_initializer(d.get("scheme", "zeros"))
+            params = validate_init_params(scheme, _mapping(d.get("params", {}), where))
+            bias = resolve_bias_initializer(d.get("bias", "zeros"))
+            bias_params = validate_bias_params(bias, _mapping(d.get("bias_params", {}), where))
+        except ConfigError:
+            raise
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        scale = check_float(f"{where} scale", d.get("scale", 1.0), 0.0, 1e6)
+        return cls(scheme, params, scale, bias, bias_params)
+
+
+def _mapping(value: Any, where: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: parameters must be an object of name: value. "
+                          f"Got {_fmt(value)}.")
+    return value
+
+
+def _short(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that defines a comparison. Build it with :meth:`from_dict` to validate.
+
+    Attributes
+    ----------
+    dataset, n_samples, noise, test_fraction, data_seed, n_classes
+        The data (see :func:`sim.datasets.make_dataset`); ``noise`` None means the dataset's
+        default; ``n_classes`` is used by ``blobs`` only.
+    hidden : tuple of int
+        Hidden layer sizes; input and output sizes follow from the dataset and the loss.
+    activation : str
+        Hidden activation, a name of :data:`sim.activations.ACTIVATIONS`.
+    loss : str
+        ``"auto"`` (the dataset's natural loss) or a name of :data:`sim.losses.LOSSES`.
+    inits : tuple of InitSpec
+        The initializations compared (zeros vs xavier_uniform by default).
+    seeds : int
+        Runs per initialization, with seeds ``0 .. seeds-1``.
+    optimizer, lr, momentum, epochs, batch_size, l2, dropout
+        Training settings; ``batch_size`` 0 means full batch.
+    dtype : {"float64", "float32"}
+    snapshots : int
+        Maximum number of epochs whose weights and effective-neuron metrics are stored.
+    """
+
+    dataset: str = "moons"
+    n_samples: int = 256
+    noise: float | None = None
+    test_fraction: float = 0.25
+    data_seed: int = 0
+    n_classes: int = 3
+    hidden: tuple[int, ...] = (8, 8)
+    activation: str = "tanh"
+    loss: str = "auto"
+    inits: tuple[InitSpec, ...] = (InitSpec("zeros"), InitSpec("xavier_uniform", {"gain": 1.0}))
+    seeds: int = 1
+    optimizer: str = "sgd"
+    lr: float = 0.5
+    momentum: float = 0.9
+    epochs: int = 500
+    batch_size: int = 0
+    l2: float = 0.0
+    dropout: float = 0.0
+    dtype: str = "float64"
+    snapshots: int = 151
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def task(self) -> str:
+        return DATASETS[self.dataset].task
+
+    @property
+    def loss_name(self) -> str:
+        """The loss actually used (``auto`` resolved from the dataset's task)."""
+        return DEFAULT_LOSS[self.task] if self.loss == "auto" else self.loss
+
+    @property
+    def n_outputs(self) -> int:
+        if self.loss_name == "ce":
+            return 2 if self.task == "binary" else self.n_classes
+        return 1
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """``[n_inputs, *hidden, n_outputs]``."""
+        return [DATASETS[self.dataset].n_features, *self.hidden, self.n_outputs]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.inits) * self.seeds
+
+    @property
+    def n_test(self) -> int:
+        return int(round(self.test_fraction * self.n_samples))
+
+    @property
+    def n_train(self) -> int:
+        return self.n_samples - self.n_test
+
+    def runs(self) -> list[tuple[int, int]]:
+        """``(init_index, seed)`` of every run, in the order of the stacked arrays."""
+        return [(i, s) for i in range(len(self.inits)) for s in range(self.seeds)]
+
+    # ----------------------------------------------------------------- (de)serialisation
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        d["inits"] = [spec.to_dict() for spec in self.inits]
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Config:
+        """Validated config from JSON text; bad JSON raises :class:`ConfigError`."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"The configuration is not valid JSON: {exc}.") from None
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> Config:
+        """A validated copy with some fields changed."""
+        d = self.to_dict()
+        d.update(changes)
+        return Config.from_dict(d)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Config:
+        """Validate every field and return the config.
+
+        Missing fields take their defaults; unknown fields are refused.
+
+        Raises
+        ------
+        ConfigError
+            With a message naming the field, what it must be and what it got.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"The configuration must be a JSON object. Got {type(data).__name__}.")
+        valid = [f for f in cls.__dataclass_fields__]
+        unknown = [k for k in data if k not in valid]
+        if unknown:
+            raise ConfigError(f"Unknown configuration key {unknown[0]!r}. "
+                              f"Valid keys: {', '.join(valid)}.")
+        d = {**asdict(cls()), **data}
+        d.pop("inits")
+        out: dict[str, Any] = {}
+        out["dataset"] = check_choice("dataset", d["dataset"], tuple(DATASETS))
+        out["n_samples"] = check_int("n_samples", d["n_samples"], 4, 100_000)
+        out["noise"] = (None if d["noise"] is None
+                        else check_float("noise", d["noise"], 0.0, 10.0))
+        out["test_fraction"] = check_float("test_fraction", d["test_fraction"], 0.0, 0.9)
+        out["data_seed"] = check_int("data_seed", d["data_seed"], 0, 2**32 - 1)
+        out["n_classes"] = check_int("n_classes", d["n_classes"], 2, 10)
+        out["hidden"] = parse_hidden(d["hidden"])
+        out["activation"] = check_choice("activation", d["activation"], tuple(ACTIVATIONS))
+        if d["loss"] == "auto":
+            out["loss"] = "auto"
+        else:
+            try:
+                out["loss"] = resolve_loss(d["loss"])
+            except ValueError as exc:
+                raise ConfigError(f"loss: {exc}") from None
+        inits = data.get("inits", [s.to_dict() for s in cls().inits])
+        if not isinstance(inits, (list, tuple)) or not 1 <= len(inits) <= MAX_INITS:
+            raise ConfigError(f"inits must be a list of 1 to {MAX_INITS} initializations. "
+                              f"Got {_fmt(inits)}.")
+        out["inits"] = tuple(InitSpec.from_dict(s, where=f"init {i + 1}")
+                             for i, s in enumerate(inits))
+        out["seeds"] = check_int("seeds", d["seeds"], 1, MAX_SEEDS)
+        out["optimizer"] = check_choice("optimizer", d["optimizer"], OPTIMIZERS)
+        out["lr"] = check_float("lr (learning rate)", d["lr"], 0.0, 100.0, low_open=True)
+        out["momentum"] = check_float("momentum", d["momentum"], 0.0, 1.0, high_open=True)
+        out["epochs"] = check_int("epochs", d["epochs"], 1, MAX_EPOCHS)
+        out["batch_size"] = check_int("batch_size", d["batch_size"], 0, 100_000)
+        out["l2"] = check_float("l2", d["l2"], 0.0, 10.0)
+        out["dropout"] = check_float("dropout", d["dropout"], 0.0, 0.9)
+        out["dtype"] = check_choice("dtype", d["dtype"], DTYPES)
+        out["snapshots"] = check_int("snapshots", d["snapshots"], 2, MAX_SNAPSHOTS)
+        cfg = cls(**out)
+        cfg._check_consistency()
+        return cfg
+
+    def _check_consistency(self) -> None:
+        task = self.task
+        if self.loss != "auto" and self.loss not in ALLOWED_LOSSES[task]:
+            raise ConfigError(
+                f"loss {self.loss!r} does not fit the {self.dataset} dataset ({task}): "
+                f"use one of {', '.join(ALLOWED_LOSSES[task])}.")
+        if self.n_runs > MAX_RUNS:
+            raise ConfigError(f"inits x seeds must be at most {MAX_RUNS} runs. "
+                              f"Got {len(self.inits)} x {self.seeds} = {self.n_runs}.")
+        if self.n_train < 2:
+            raise ConfigError(f"test_fraction leaves {self.n_train} training samples; "
+                              "at least 2 are needed.")
+        if self.batch_size > self.n_train:
+            raise ConfigError(f"batch_size must be at most the number of training samples "
+                              f"({self.n_train}), or 0 for full batch. Got {self.batch_size}.")
+        seconds, nbytes = estimate_cost(self)
+        if nbytes > MAX_BYTES:
+            raise ConfigError(
+                f"This configuration needs about {nbytes / 1024**3:.1f} GB of memory "
+                f"(limit {MAX_BYTES / 1024**3:.0f} GB): use fewer or smaller layers, fewer "
+                "samples, runs or snapshots.")
+        if seconds > MAX_SECONDS:
+            raise ConfigError(
+                f"This configuration would take about {seconds:.0f} s to train "
+                f"(limit {MAX_SECONDS:.0f} s): use fewer epochs, samples, runs or smaller "
+                "layers.")
+
+
+# Cost model calibrated with bench/bench_engine.py on a 2-core machine (float64, one BLAS
+# thread per worker, two workers); deliberately on the pessimistic side.
+_SECONDS_PER_FLOP = 1.0 / 12e9
+_SECONDS_PER_ELEMENT = 6e-9
+_SECONDS_PER_STEP = 60e-6
+
+
+def estimate_cost(cfg: Config) -> tuple[float, int]:
+    """Estimated training time (seconds) and peak memory (bytes) of a configuration."""
+    sizes = cfg.layer_sizes
+    R = cfg.n_runs
+    n = cfg.n_train
+    batch = cfg.batch_size or n
+    steps_per_epoch = math.ceil(n / batch)
+    weights = sum(sizes[i] * sizes[i - 1] for i in range(1, len(sizes)))
+    params = weights + sum(sizes[1:])
+    units = sum(sizes[1:])
+    # A training epoch: forward (2 flops per weight per sample), backward (4), plus an
+    # evaluation forward on the training and test sets.
+    flops = R * (6 * weights * n + 2 * weights * (n + cfg.n_test))
+    elements = R * units * (12 * n + 2 * (n + cfg.n_test))
+    workers = min(2, R)
+    per_epoch = (flops * _SECONDS_PER_FLOP + elements * _SECONDS_PER_ELEMENT) / workers
+    per_epoch += steps_per_epoch * _SECONDS_PER_STEP * max(1, len(sizes) - 1) / 3
+    n_snap = snapshot_count(cfg)
+    # Effective-neuron metrics at each snapshot: Gram matrices and eigenvalues per layer.
+    metric_seconds = n_snap * R * sum(
+        (2 * n * min(h, n) ** 2 + 10 * min(h, n) ** 3) * _SECONDS_PER_FLOP + 50e-6
+        for h in cfg.hidden)
+    seconds = cfg.epochs * per_epoch + metric_seconds
+    itemsize = 4 if cfg.dtype == "float32" else 8
+    buffers = R * (batch + n + cfg.n_test) * sum(sizes) * 6 * itemsize
+    history = R * (cfg.epochs + 1) * (4 + len(sizes)) * 8
+    state = R * params * 4 * itemsize
+    nbytes = int(buffers + history + state + n_snap * R * params * 8)
+    return seconds, nbytes
+
+
+#: Snapshots use at most this many bytes; deep and wide networks get fewer snapshots.
+SNAPSHOT_BUDGET = 512 * 1024**2
+
+
+def snapshot_count(cfg: Config) -> int:
+    """Number of stored snapshots: ``cfg.snapshots`` within the memory budget, at least 2."""
+    params = sum(cfg.layer_sizes[i] * cfg.layer_sizes[i - 1] + cfg.layer_sizes[i]
+                 for i in range(1, len(cfg.layer_sizes)))
+    fit = SNAPSHOT_BUDGET // max(1, cfg.n_runs * params * 8)
+    return int(max(2, min(cfg.snapshots, cfg.epochs + 1, fit)))
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "InitSpec",
+    "LOSSES",
+    "estimate_cost",
+    "parse_hidden",
+    "replace",
+    "snapshot_count",
+]

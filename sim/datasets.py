@@ -1,0 +1,562 @@
+"""Small synthetic datasets, generated with numpy from a seed.
+
+Every dataset is produced by a generator function with the signature
+``fn(n_samples, noise, rng, n_classes) -> (X, y)`` and registered in
+:data:`DATASETS` under the name the user sees. :func:`make_dataset` is the public
+boundary: it validates the arguments, creates the ``np.random.Generator`` from the
+seed, calls the generator, shuffles and splits into train and test parts.
+
+Conventions
+-----------
+- ``X`` is float64 of shape ``(n_samples, n_features)``.
+- Regression targets ``y`` are float64 of shape ``(n_samples, 1)`` (one output unit).
+- Classification labels ``y`` are int64 of shape ``(n_samples,)`` with values in
+  ``0 .. n_classes - 1``; classes are balanced (counts differ by at most one).
+- Generators return points grouped by class (or in parameter order); shuffling is
+  done once, in :func:`make_dataset`.
+- Inner generator functions trust their inputs; validation happens only in
+  :func:`make_dataset`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+TASKS = ("regression", "binary", "multiclass")
+
+N_SAMPLES_RANGE = (4, 100_000)
+NOISE_RANGE = (0.0, 10.0)
+TEST_FRACTION_RANGE = (0.0, 0.9)
+N_CLASSES_RANGE = (2, 10)
+MIN_TRAIN_SAMPLES = 2
+
+# Fixed affine transform that standardises the noise-free moons (see `_moons`):
+# the exact mean and standard deviation of each coordinate when the curve
+# parameter t is uniform on [0, pi]. Constants (not sample statistics) keep the
+# transform identical for every seed, sample size and split.
+MOONS_CENTRE = np.array([0.5, 0.25])
+MOONS_SCALE = np.array(
+    [math.sqrt(0.75), math.sqrt(0.5 - 4.0 / math.pi**2 + (2.0 / math.pi - 0.25) ** 2)]
+)
+
+SPIRAL_TURNS = 1.5
+SPIRAL_INNER_RADIUS = 0.1
+
+BLOBS_RADIUS = 2.0
+
+GeneratorFn = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Description of one dataset in the registry.
+
+    Attributes
+    ----------
+    name : str
+        User-facing name, the key in :data:`DATASETS`.
+    label : str
+        Human-readable label for menus, e.g. ``"Two moons"``.
+    task : str
+        One of :data:`TASKS`.
+    n_features : int
+        Number of input features (columns of ``X``).
+    summary : str
+        One sentence for a newcomer: what the data is and whether one neuron can
+        solve it.
+    default_noise : float
+        Noise level used when :func:`make_dataset` gets ``noise=None``.
+    fn : callable
+        ``fn(n_samples, noise, rng, n_classes) -> (X, y)``; returns unshuffled data.
+    """
+
+    name: str
+    label: str
+    task: str
+    n_features: int
+    summary: str
+    default_noise: float
+    fn: GeneratorFn
+
+
+# eq=False: the fields are arrays, for which the generated __eq__/__hash__ would
+# raise ("truth value of an array is ambiguous"); identity semantics are enough.
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A shuffled train/test split of one generated dataset.
+
+    Attributes
+    ----------
+    name : str
+        Registry name of the dataset.
+    task : str
+        One of :data:`TASKS`.
+    n_classes : int
+        0 for regression, 2 for binary, K for multiclass.
+    X_train : ndarray of shape (n_train, n_features)
+        float64 training inputs.
+    y_train : ndarray of shape (n_train, 1) or (n_train,)
+        float64 column for regression; int64 labels for classification.
+    X_test : ndarray of shape (n_test, n_features)
+        float64 test inputs (``n_test`` may be 0).
+    y_test : ndarray of shape (n_test, 1) or (n_test,)
+        Same dtype and layout as ``y_train``.
+    """
+
+    name: str
+    task: str
+    n_classes: int
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_train(self) -> int:
+        """Number of training samples."""
+        return int(self.X_train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        """Number of test samples."""
+        return int(self.X_test.shape[0])
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _split_counts(n_samples: int, n_parts: int) -> np.ndarray:
+    """Split ``n_samples`` into ``n_parts`` counts that differ by at most one.
+
+    Returns
+    -------
+    ndarray of shape (n_parts,)
+        int64 counts summing to ``n_samples``; the first ``n_samples % n_parts``
+        parts get one extra sample.
+    """
+    counts = np.full(n_parts, n_samples // n_parts, dtype=np.int64)
+    counts[: n_samples % n_parts] += 1
+    return counts
+
+
+def _labels(counts: np.ndarray) -> np.ndarray:
+    """Label vector ``[0]*counts[0] + [1]*counts[1] + ...`` as int64, shape (sum(counts),)."""
+    return np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+
+
+def toy_target(X: np.ndarray) -> np.ndarray:
+    """Noise-free target of the ``"toy"`` dataset.
+
+    ``u = x1 - x2 + x3`` and ``y = tanh(2u + 1.5) - tanh(2u - 1.5) - 1``.
+
+    The target is a bump along the direction ``(1, -1, 1)``: it rises and falls
+    again, so a single sigmoid hidden unit (monotone along its weight vector) leaves
+    about two thirds of the variance unexplained and a linear model explains none
+    of it. Because ``tanh(z) = 2 * sigmoid(2z) - 1``, it equals
+    ``2 * sigmoid(4u + 3) - 2 * sigmoid(4u - 3) - 1``: exactly two sigmoid hidden units
+    with a linear output fit it perfectly, but only if the two units differ.
+    For ``x ~ U(-1, 1)^3`` the values lie in ``[-1, 0.81]`` with mean about 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 3)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, 1)
+    """
+    u = X[:, 0] - X[:, 1] + X[:, 2]
+    y = np.tanh(2.0 * u + 1.5) - np.tanh(2.0 * u - 1.5) - 1.0
+    return y[:, None]
+
+
+# ---------------------------------------------------------------------------
+# Generators: fn(n_samples, noise, rng, n_classes) -> (X, y), unshuffled.
+# ---------------------------------------------------------------------------
+
+
+def _toy(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """3 inputs -> 1 output regression: ``x ~ U(-1, 1)^3``, ``y = toy_target(x) + noise * N(0, 1)``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 3)
+    y : ndarray of shape (n_samples, 1)
+    """
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 3))
+    y = toy_target(X) + noise * rng.standard_normal((n_samples, 1))
+    return X, y
+
+
+def _xor(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Four Gaussian clusters at ``(+-1, +-1)`` with std ``noise``.
+
+    The label is the XOR of the signs of the cluster centre: 0 for ``(1, 1)`` and
+    ``(-1, -1)``, 1 for ``(1, -1)`` and ``(-1, 1)``. With large noise a point can
+    cross into another quadrant but keeps its cluster's label.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    # Cluster order alternates the classes so that the remainder of n_samples / 4
+    # keeps the two class counts within one of each other.
+    centres = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [-1.0, 1.0]])
+    cluster_labels = np.array([0, 1, 0, 1], dtype=np.int64)
+    counts = _split_counts(n_samples, 4)
+    X = np.repeat(centres, counts, axis=0) + noise * rng.standard_normal((n_samples, 2))
+    y = np.repeat(cluster_labels, counts)
+    return X, y
+
+
+def _circles(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outer circle of radius 1 (label 0) around an inner circle of radius 0.5 (label 1).
+
+    Like ``sklearn.datasets.make_circles(factor=0.5)``: angles evenly spaced on
+    each circle, then Gaussian noise with std ``noise`` added to both coordinates.
+    No rescaling.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, 2)
+    parts = []
+    for radius, count in zip((1.0, 0.5), counts, strict=True):
+        angle = np.linspace(0.0, 2.0 * np.pi, count, endpoint=False)
+        parts.append(radius * np.column_stack([np.cos(angle), np.sin(angle)]))
+    X = np.concatenate(parts) + noise * rng.standard_normal((n_samples, 2))
+    return X, _labels(counts)
+
+
+def _moons(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, standardised with fixed constants.
+
+    Like ``sklearn.datasets.make_moons``: the upper moon (label 0) is
+    ``(cos t, sin t)`` and the lower moon (label 1) is ``(1 - cos t, 0.5 - sin t)``,
+    ``t`` evenly spaced on ``[0, pi]``. Gaussian noise with std ``noise`` is added
+    in these raw units, then ``X = (X_raw - MOONS_CENTRE) / MOONS_SCALE``, the exact
+    mean and std of the noise-free curves, so the features are about zero-mean
+    with unit scale.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, 2)
+    t_upper = np.linspace(0.0, np.pi, counts[0])
+    t_lower = np.linspace(0.0, np.pi, counts[1])
+    upper = np.column_stack([np.cos(t_upper), np.sin(t_upper)])
+    lower = np.column_stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)])
+    X_raw = np.concatenate([upper, lower]) + noise * rng.standard_normal((n_samples, 2))
+    X = (X_raw - MOONS_CENTRE) / MOONS_SCALE
+    return X, _labels(counts)
+
+
+def _spirals(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spirals of 1.5 turns inside the unit disc.
+
+    For class ``k`` and ``t`` evenly spaced on ``[0, 1]``: radius
+    ``r = 0.1 + 0.9 t`` and angle ``theta = 3 pi t + k pi``, i.e.
+    ``x = r (cos theta, sin theta)``; class 1 is class 0 rotated by 180 degrees.
+    Gaussian noise with std ``noise`` is added afterwards, so noise-free points
+    lie in ``[-1, 1]^2``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, 2)
+    parts = []
+    for k, count in enumerate(counts):
+        t = np.linspace(0.0, 1.0, count)
+        radius = SPIRAL_INNER_RADIUS + (1.0 - SPIRAL_INNER_RADIUS) * t
+        theta = 2.0 * np.pi * SPIRAL_TURNS * t + k * np.pi
+        parts.append(radius[:, None] * np.column_stack([np.cos(theta), np.sin(theta)]))
+    X = np.concatenate(parts) + noise * rng.standard_normal((n_samples, 2))
+    return X, _labels(counts)
+
+
+def blob_centres(n_classes: int) -> np.ndarray:
+    """Centres of the ``"blobs"`` classes, evenly spaced on a circle of radius 2.
+
+    Centre ``k`` is at angle ``2 pi k / n_classes``, starting on the positive x axis.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, 2)
+    """
+    angle = 2.0 * np.pi * np.arange(n_classes) / n_classes
+    return BLOBS_RADIUS * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def _blobs(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` isotropic Gaussian blobs with std ``noise`` around :func:`blob_centres`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, n_classes)
+    X = np.repeat(blob_centres(n_classes), counts, axis=0)
+    X = X + noise * rng.standard_normal((n_samples, 2))
+    return X, _labels(counts)
+
+
+def _sine(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """1-D regression: ``x ~ U(-pi, pi)`` (radians, not rescaled), ``y = sin(x) + noise * N(0, 1)``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples, 1)
+    """
+    X = rng.uniform(-np.pi, np.pi, size=(n_samples, 1))
+    y = np.sin(X) + noise * rng.standard_normal((n_samples, 1))
+    return X, y
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="toy",
+            label="Toy 3-2-1 regression",
+            task="regression",
+            n_features=3,
+            summary=(
+                "Three random inputs map to one smooth bump-shaped output: one sigmoid "
+                "hidden unit cannot follow the rise and fall, two different ones fit it "
+                "exactly, which is why two hidden units that start identical are no "
+                "better than one."
+            ),
+            default_noise=0.05,
+            fn=_toy,
+        ),
+        DatasetSpec(
+            name="xor",
+            label="XOR",
+            task="binary",
+            n_features=2,
+            summary=(
+                "Four clusters at the corners of a square where opposite corners share a "
+                "class, so no single straight line (one neuron) separates them, but two "
+                "hidden neurons can."
+            ),
+            default_noise=0.2,
+            fn=_xor,
+        ),
+        DatasetSpec(
+            name="circles",
+            label="Circles",
+            task="binary",
+            n_features=2,
+            summary=(
+                "A small circle inside a larger ring: the boundary is round, so one "
+                "neuron's straight line cannot separate them while a few hidden neurons "
+                "can enclose the inner circle."
+            ),
+            default_noise=0.1,
+            fn=_circles,
+        ),
+        DatasetSpec(
+            name="moons",
+            label="Two moons",
+            task="binary",
+            n_features=2,
+            summary=(
+                "Two interlocking half circles: a straight line gets most points right "
+                "but the curved boundary needs several hidden neurons."
+            ),
+            default_noise=0.1,
+            fn=_moons,
+        ),
+        DatasetSpec(
+            name="spirals",
+            label="Two spirals",
+            task="binary",
+            n_features=2,
+            summary=(
+                "Two spirals wound around each other: hopeless for one neuron and hard "
+                "even for small networks, a test of what many distinct hidden units buy."
+            ),
+            default_noise=0.1,
+            fn=_spirals,
+        ),
+        DatasetSpec(
+            name="blobs",
+            label="Gaussian blobs",
+            task="multiclass",
+            n_features=2,
+            summary=(
+                "Clouds of points around centres on a circle, one class per cloud: "
+                "straight lines separate them, so even a network without hidden units "
+                "does well."
+            ),
+            default_noise=0.7,
+            fn=_blobs,
+        ),
+        DatasetSpec(
+            name="sine",
+            label="Sine wave",
+            task="regression",
+            n_features=1,
+            summary=(
+                "One input x between -pi and pi and the target sin(x): a wave that rises "
+                "and falls, which one sigmoid unit cannot draw but a few can."
+            ),
+            default_noise=0.1,
+            fn=_sine,
+        ),
+    )
+}
+
+
+# ---------------------------------------------------------------------------
+# Public boundary
+# ---------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_int(field: str, value: object, low: int, high: int | None) -> int:
+    """Return ``value`` as int if it is an integer in ``[low, high]``, else raise ValueError."""
+    upper = "inf)" if high is None else f"{high}]"
+    if not _is_int(value) or value < low or (high is not None and value > high):
+        raise ValueError(
+            f"The '{field}' parameter must be an integer in the range [{low}, {upper}. "
+            f"Got {value!r} instead."
+        )
+    return int(value)
+
+
+def _check_real(field: str, value: object, low: float, high: float) -> float:
+    """Return ``value`` as float if it is a finite number in ``[low, high]``, else raise."""
+    if not _is_real(value) or not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(
+            f"The '{field}' parameter must be a finite number in the range [{low}, {high}]. "
+            f"Got {value!r} instead."
+        )
+    return float(value)
+
+
+def make_dataset(
+    name: str,
+    n_samples: int = 256,
+    noise: float | None = None,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    n_classes: int = 3,
+) -> Dataset:
+    """Generate, shuffle and split one registered dataset.
+
+    Parameters
+    ----------
+    name : str
+        Key of :data:`DATASETS`.
+    n_samples : int, default 256
+        Total number of samples (train + test), in ``[4, 100000]``.
+    noise : float or None, default None
+        Noise level in ``[0, 10]`` (meaning depends on the dataset, see its
+        generator); ``None`` uses the dataset's ``default_noise``.
+    test_fraction : float, default 0.25
+        Fraction of samples held out for testing, in ``[0, 0.9]``;
+        ``n_test = round(test_fraction * n_samples)``. At least 2 samples must
+        remain for training.
+    seed : int, default 0
+        Non-negative seed of the ``np.random.default_rng`` generator used for both
+        generation and shuffling. Same arguments give bit-identical arrays.
+    n_classes : int, default 3
+        Number of classes in ``[2, 10]``; only used by ``"blobs"`` but validated
+        for every dataset.
+
+    Returns
+    -------
+    Dataset
+        ``X_*`` float64 of shape ``(n, n_features)``; ``y_*`` float64 of shape
+        ``(n, 1)`` for regression or int64 of shape ``(n,)`` for classification.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown or any other argument is out of range; the message
+        names the field, what it must be and what it got.
+    """
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(DATASETS)}.")
+    spec = DATASETS[name]
+    n_samples = _check_int("n_samples", n_samples, *N_SAMPLES_RANGE)
+    if noise is None:
+        noise = spec.default_noise
+    noise = _check_real("noise", noise, *NOISE_RANGE)
+    test_fraction = _check_real("test_fraction", test_fraction, *TEST_FRACTION_RANGE)
+    seed = _check_int("seed", seed, 0, None)
+    n_classes = _check_int("n_classes", n_classes, *N_CLASSES_RANGE)
+
+    n_test = int(round(test_fraction * n_samples))
+    n_train = n_samples - n_test
+    if n_train < MIN_TRAIN_SAMPLES:
+        raise ValueError(
+            f"The 'test_fraction' parameter leaves {n_train} training sample(s) out of "
+            f"n_samples={n_samples}; at least {MIN_TRAIN_SAMPLES} are needed. "
+            f"Got test_fraction={test_fraction!r} instead."
+        )
+
+    rng = np.random.default_rng(seed)
+    X, y = spec.fn(n_samples, noise, rng, n_classes)
+    order = rng.permutation(n_samples)
+    X = np.ascontiguousarray(X[order], dtype=np.float64)
+    if spec.task == "regression":
+        y = np.ascontiguousarray(y[order], dtype=np.float64)
+        dataset_classes = 0
+    else:
+        y = np.ascontiguousarray(y[order], dtype=np.int64)
+        dataset_classes = n_classes if spec.task == "multiclass" else 2
+    assert X.shape == (n_samples, spec.n_features)
+
+    return Dataset(
+        name=name,
+        task=spec.task,
+        n_classes=dataset_classes,
+        X_train=X[:n_train],
+        y_train=y[:n_train],
+        X_test=X[n_train:],
+        y_test=y[n_train:],
+    )

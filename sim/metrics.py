@@ -1,0 +1,206 @@
+"""Effective-neuron metrics: how many of a layer's units really work.
+
+All four metrics are computed per hidden layer from the layer's parameters and its
+activation matrix ``H`` on the training inputs (shape ``(n_samples, n_units)``, no dropout).
+
+dead units
+    Units whose activation is exactly 0 on every training input. Under all-zero weights a
+    tanh or ReLU layer outputs 0 everywhere: every unit is dead.
+distinct neurons
+    Live units grouped by equal incoming parameters (weight row and bias): two units belong
+    together when every incoming parameter differs by at most ``1e-6`` times the layer's
+    largest parameter magnitude (groups are the connected components of that relation). The
+    count of groups is the number of units that really differ: 1 for a zero-initialized
+    sigmoid layer of any width, the layer width after a random initialization, 0 when every
+    unit is dead.
+rank
+    Numerical rank of ``H``: the number of singular values above ``RANK_RTOL`` times the
+    largest. Counts the directions the layer's outputs span; it can be below the number of
+    distinct neurons (ReLU units that are scaled copies of each other).
+effective rank
+    Roy & Vetterli (2007), "The effective rank: a measure of effective dimensionality":
+    ``exp(-sum_i p_i log p_i)`` with ``p_i = s_i / sum_j s_j`` over the singular values
+    ``s_i`` of ``H`` (those below the rank tolerance are taken as 0). A real number between 1
+    and the rank; 0 for an all-zero matrix.
+symmetry gap
+    The largest absolute difference between two units' incoming parameters in the layer
+    (``max`` over parameters of ``max - min`` over units): exactly 0 while the layer is
+    symmetric, so a log-scale chart shows when rounding starts to break symmetry.
+
+The singular values come from the eigenvalues of the ``n_units x n_units`` Gram matrix
+``H.T @ H`` (or ``H @ H.T`` when there are fewer samples), which is much cheaper than an SVD
+of the tall matrix. Its precision limits the resolution to about ``sqrt(n * eps) ~ 1e-7``
+of the largest singular value, hence ``RANK_RTOL = 1e-5``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Relative tolerance on singular values for the rank (and the effective rank).
+RANK_RTOL = 1e-5
+#: Relative tolerance for two units' incoming parameters to count as equal.
+DISTINCT_RTOL = 1e-6
+
+METRIC_NAMES = ("dead_units", "distinct_neurons", "rank", "effective_rank", "symmetry_gap")
+
+METRIC_DEFINITIONS: dict[str, str] = {
+    "distinct_neurons": "Live units whose incoming weights and bias differ (within 1e-6 of the "
+                        "layer's largest parameter): how many different neurons the layer has.",
+    "rank": "Numerical rank of the layer's outputs on the training inputs (samples x units): "
+            "how many independent directions the layer can express.",
+    "effective_rank": "Roy & Vetterli's effective rank: exp of the entropy of the normalised "
+                      "singular values; a smooth version of the rank.",
+    "dead_units": "Units whose output is exactly 0 on every training input: they pass no "
+                  "signal and get no gradient.",
+    "symmetry_gap": "Largest absolute difference between two units' incoming parameters: "
+                    "exactly 0 while the layer is perfectly symmetric.",
+}
+
+
+def dead_units(H: np.ndarray) -> np.ndarray:
+    """Mask of dead units.
+
+    Parameters
+    ----------
+    H : ndarray of shape (n_samples, n_units)
+
+    Returns
+    -------
+    ndarray of bool, shape (n_units,)
+    """
+    return ~np.any(H != 0, axis=0)
+
+
+def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
+    """Number of groups of rows of ``P`` equal within ``rtol * max|P|`` (connected components).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_units, n_params)
+        One row of incoming parameters per (live) unit.
+    """
+    n = P.shape[0]
+    if n <= 1:
+        return n
+    U = np.unique(P, axis=0)  # exact duplicates first: the common symmetric case is free
+    if U.shape[0] == 1:
+        return 1
+    scale = float(np.abs(P).max())
+    tol = rtol * scale
+    # Rows within `tol` (max-norm) have projections within tol * ||v||_1 on any vector v, so
+    # after sorting by projection only neighbours inside that window need an exact check.
+    v = np.cos(np.arange(1, U.shape[1] + 1) * 1.7)  # fixed, deterministic direction
+    proj = U @ v
+    window = tol * np.abs(v).sum() * (1 + 1e-9) + 8 * np.finfo(float).eps * scale * U.shape[1]
+    order = np.argsort(proj, kind="stable")
+    parent = list(range(U.shape[0]))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ps = proj[order]
+    for a in range(len(order)):
+        bidx = a + 1
+        while bidx < len(order) and ps[bidx] - ps[a] <= window:
+            i, j = order[a], order[bidx]
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[ri] = rj
+            bidx += 1
+    return len({find(i) for i in range(U.shape[0])})
+
+
+def singular_values(H: np.ndarray) -> np.ndarray:
+    """Singular values of each matrix in a stack, from the smaller Gram matrix.
+
+    Parameters
+    ----------
+    H : ndarray of shape (..., n_samples, n_units)
+
+    Returns
+    -------
+    ndarray of shape (..., min(n_samples, n_units)), descending
+    """
+    H = np.asarray(H, dtype=np.float64)
+    if H.shape[-2] >= H.shape[-1]:
+        G = np.matmul(H.swapaxes(-1, -2), H)
+    else:
+        G = np.matmul(H, H.swapaxes(-1, -2))
+    ev = np.linalg.eigvalsh(G)[..., ::-1]
+    return np.sqrt(np.clip(ev, 0.0, None))
+
+
+def rank_and_effective_rank(s: np.ndarray, rtol: float = RANK_RTOL) -> tuple[int, float]:
+    """Numerical rank and effective rank from singular values ``s`` (any order)."""
+    smax = float(s.max()) if s.size else 0.0
+    if smax == 0.0 or not np.isfinite(smax):
+        return 0, 0.0
+    kept = s[s > rtol * smax]
+    p = kept / kept.sum()
+    return int(kept.size), float(np.exp(-np.sum(p * np.log(p))))
+
+
+def symmetry_gap(P: np.ndarray) -> float:
+    """Largest absolute difference between two rows of ``P`` (0 for one row)."""
+    if P.shape[0] <= 1:
+        return 0.0
+    return float(np.max(P.max(axis=0) - P.min(axis=0)))
+
+
+def layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, float]:
+    """All effective-neuron metrics of one hidden layer of one run.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_units, n_inputs)
+    b : ndarray of shape (n_units,)
+    H : ndarray of shape (n_samples, n_units)
+        The layer's outputs on the training inputs.
+
+    Returns
+    -------
+    dict with keys :data:`METRIC_NAMES`.
+    """
+    P = np.concatenate([W, b[:, None]], axis=1).astype(np.float64)
+    dead = dead_units(H)
+    r, er = rank_and_effective_rank(singular_values(H))
+    return {
+        "dead_units": int(dead.sum()),
+        "distinct_neurons": count_distinct(P[~dead]),
+        "rank": r,
+        "effective_rank": er,
+        "symmetry_gap": symmetry_gap(P),
+    }
+
+
+def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`layer_metrics` for stacked runs, with one batched eigen-decomposition.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_runs, n_units, n_inputs)
+    b : ndarray of shape (n_runs, n_units)
+    H : ndarray of shape (n_runs, n_samples, n_units)
+
+    Returns
+    -------
+    dict of ndarray of shape (n_runs,)
+    """
+    R = W.shape[0]
+    out = {name: np.zeros(R) for name in METRIC_NAMES}
+    s_all = singular_values(H)
+    P_all = np.concatenate([W, b[:, :, None]], axis=2).astype(np.float64)
+    for r in range(R):
+        dead = dead_units(H[r])
+        rk, er = rank_and_effective_rank(s_all[r])
+        out["dead_units"][r] = dead.sum()
+        out["distinct_neurons"][r] = count_distinct(P_all[r][~dead])
+        out["rank"][r] = rk
+        out["effective_rank"][r] = er
+        out["symmetry_gap"][r] = symmetry_gap(P_all[r])
+    return out

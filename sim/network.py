@@ -1,0 +1,292 @@
+"""Fully connected networks: forward and backward passes, for one run or many stacked runs.
+
+Shape convention (used everywhere in Init Lab, including the heatmaps' axes)
+---------------------------------------------------------------------------
+A network with layer sizes ``[n_0, n_1, ..., n_L]`` has ``L`` weight layers. Layer ``l``
+(``1 <= l <= L``) has
+
+* ``W[l]`` of shape ``(n_l, n_{l-1})``: **one row per unit, one column per input** (the
+  convention of ``torch.nn.Linear.weight``);
+* ``b[l]`` of shape ``(n_l,)``;
+
+and computes ``Z[l] = A[l-1] @ W[l].T + b[l]``, ``A[l] = f(Z[l])`` on a batch
+``A[0] = X`` of shape ``(n_samples, n_0)``. Layers ``1 .. L-1`` are hidden (activation ``f``);
+layer ``L`` is the output, whose activation is fixed by the loss (see :mod:`sim.losses`).
+A unit's *incoming parameters* are its row of ``W[l]`` and its entry of ``b[l]``.
+
+When several runs are trained together, every array gains a leading run axis: ``W[l]`` has
+shape ``(n_runs, n_l, n_{l-1})``, activations ``(n_runs, n_samples, n_l)``, and the products
+are batched ``np.matmul`` calls.
+
+Exact symmetry in float64
+-------------------------
+Units with identical incoming and outgoing parameters must stay identical: that is the
+lesson. Two sources of position-dependent rounding would break it artificially:
+
+* multi-threaded OpenBLAS rounds some rows of a product differently from others (the
+  training loop therefore pins BLAS to one thread, see :mod:`sim.train`);
+* matrix-vector products (one of the three dimensions equal to 1) take kernels whose
+  unrolled remainder rows sum in another order.
+
+In float64 the products with a dimension of 1 are therefore done with element-wise numpy
+operations, which treat every position alike (:func:`matmul`). In float32 plain BLAS is used
+throughout, so the rounding noise a real framework shows is kept, not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.activations import ACTIVATIONS, get_activation
+from sim.losses import LOSSES, resolve_loss
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
+           rows_are_units: bool = False) -> np.ndarray:
+    """Batched product ``a @ b`` written into ``out``.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_runs, M, K)
+    b : ndarray of shape (n_runs, K, N)
+    out : ndarray of shape (n_runs, M, N)
+    exact : bool
+        Keep equal columns of ``b`` giving equal columns of ``out`` (and, with
+        ``rows_are_units``, equal rows of ``a`` giving equal rows of ``out``) bit for bit.
+        BLAS matrix-vector kernels (``M`` or ``N`` equal to 1) do not promise it: such
+        products are then computed with element-wise operations.
+    rows_are_units : bool
+        Whether the rows of ``out`` are units (true for weight gradients) rather than
+        samples, so that their equality matters too.
+    """
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    # K == 1 is a plain product per entry (one rounding, position-independent); N == 1 has a
+    # single column, so only the rows could differ, and that matters only when they are units.
+    needs_care = m == 1 or (n == 1 and rows_are_units and m > 1)
+    if exact and k > 1 and needs_care:
+        # Reduce over K along a non-innermost axis: every (m, n) entry is summed in the
+        # same sequential order, whatever its position.
+        prod = np.multiply(a[..., :, :, None], b[..., None, :, :])
+        return np.sum(prod, axis=-2, out=out)
+    return np.matmul(a, b, out=out)
+
+
+def layer_sizes_ok(sizes: Sequence[int]) -> bool:
+    """Whether ``sizes`` is a valid list of layer sizes (at least input and output, all >= 1)."""
+    return len(sizes) >= 2 and all(int(s) >= 1 for s in sizes)
+
+
+def n_parameters(sizes: Sequence[int]) -> int:
+    """Number of weights and biases of a network with layer sizes ``sizes``."""
+    return sum(sizes[i] * sizes[i - 1] + sizes[i] for i in range(1, len(sizes)))
+
+
+class Workspace:
+    """Preallocated buffers for forward and backward passes of stacked runs.
+
+    The training loop reuses one workspace per batch size, so a step allocates (almost)
+    nothing: on these machines, large temporaries cost more than the arithmetic.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer sizes ``[n_0, ..., n_L]``.
+    n_runs, n_samples : int
+        Number of stacked runs and batch size.
+    activation : str
+        Hidden activation name.
+    dtype : numpy dtype
+    dropout : float
+        Drop probability of hidden units (0 disables dropout).
+    """
+
+    def __init__(self, sizes: Sequence[int], n_runs: int, n_samples: int, activation: str,
+                 dtype: np.dtype, dropout: float = 0.0) -> None:
+        self.sizes = list(sizes)
+        self.L = len(sizes) - 1
+        self.act = get_activation(activation)
+        self.dtype = np.dtype(dtype)
+        self.exact = self.dtype == np.float64
+        self.dropout = float(dropout)
+        shape = [(n_runs, n_samples, s) for s in sizes]
+        # Z[l]: pre-activations; H[l]: f(Z[l]); A[l]: layer output after dropout (== H[l]
+        # without dropout). Index 0 is unused for Z/H (A[0] is the input batch).
+        self.Z = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L + 1)]
+        self.H = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L)]
+        if self.dropout > 0:
+            self.A = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L)]
+            self.mask = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L)]
+        else:
+            self.A = [None] + self.H[1:]
+            self.mask = [None] * self.L
+        self.A.append(None)  # the output layer's activation is the loss's business
+        # dZ[l] holds dL/dZ[l]; D is scratch for f'(Z).
+        self.dZ = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L + 1)]
+        self.D = np.empty((n_runs, n_samples, max(sizes[1:])), self.dtype)
+
+    def forward(self, X: np.ndarray, W: Sequence[np.ndarray], b: Sequence[np.ndarray],
+                masks: bool = False) -> np.ndarray:
+        """Forward pass; returns the output pre-activations ``Z[L]`` (a workspace buffer).
+
+        ``X`` has shape ``(n_runs, n_samples, n_0)`` (a broadcast view is fine); ``W[l]`` has
+        shape ``(n_runs, n_l, n_{l-1})`` and ``b[l]`` ``(n_runs, 1, n_l)`` (index 0 unused).
+        With ``masks`` true, the dropout masks in ``self.mask`` (already filled, scaled by
+        ``1 / keep``) are applied to the hidden outputs.
+        """
+        A_prev = X
+        for l in range(1, self.L + 1):
+            Z = self.Z[l]
+            matmul(A_prev, W[l].transpose(0, 2, 1), Z, self.exact)
+            Z += b[l]
+            if l == self.L:
+                return Z
+            self.act.forward(Z, self.H[l])
+            if masks and self.dropout > 0:
+                np.multiply(self.H[l], self.mask[l], out=self.A[l])
+            elif self.dropout > 0:
+                np.copyto(self.A[l], self.H[l])
+            A_prev = self.A[l]
+        raise AssertionError("unreachable")
+
+    def backward(self, X: np.ndarray, W: Sequence[np.ndarray], dW: Sequence[np.ndarray],
+                 db: Sequence[np.ndarray], masks: bool = False) -> None:
+        """Backward pass from ``self.dZ[L]`` (filled by the loss) after :meth:`forward`.
+
+        Writes ``dL/dW[l]`` into ``dW[l]`` (shape ``(n_runs, n_l, n_{l-1})``) and ``dL/db[l]``
+        into ``db[l]`` (shape ``(n_runs, 1, n_l)``).
+        """
+        for l in range(self.L, 0, -1):
+            dZ = self.dZ[l]
+            A_prev = X if l == 1 else self.A[l - 1]
+            matmul(dZ.transpose(0, 2, 1), A_prev, dW[l], self.exact,
+                   rows_are_units=True)
+            # Sum over samples along a non-innermost axis: each unit's sum has the same order.
+            np.sum(dZ, axis=1, keepdims=True, out=db[l])
+            if l == 1:
+                break
+            dA = self.dZ[l - 1]
+            matmul(dZ, W[l], dA, self.exact)
+            if masks and self.dropout > 0:
+                dA *= self.mask[l - 1]
+            D = self.D[..., : self.sizes[l - 1]]
+            self.act.derivative(self.Z[l - 1], self.H[l - 1], D)
+            dA *= D
+
+
+def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
+            activation: str) -> list[np.ndarray]:
+    """Activations of every layer of one network (no dropout).
+
+    Parameters
+    ----------
+    weights : list of ndarray, ``weights[i]`` of shape (n_{i+1}, n_i)
+        Weight matrices of layers 1..L (rows are units).
+    biases : list of ndarray, ``biases[i]`` of shape (n_{i+1},)
+    X : ndarray of shape (n_samples, n_0)
+    activation : str
+        Hidden activation name (see :data:`sim.activations.ACTIVATIONS`).
+
+    Returns
+    -------
+    list of ndarray
+        ``[H_1, ..., H_{L-1}, Z_L]``: the hidden layers' outputs, each of shape
+        (n_samples, n_l), then the output pre-activations (logits) of shape (n_samples, n_L).
+    """
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    X = np.asarray(X, dtype=weights[0].dtype)
+    ws = Workspace(sizes, 1, X.shape[0], activation, weights[0].dtype)
+    W = [None] + [w[None] for w in weights]
+    b = [None] + [bb.reshape(1, 1, -1) for bb in biases]
+    ws.forward(X[None], W, b)
+    return [ws.H[l][0].copy() for l in range(1, ws.L)] + [ws.Z[ws.L][0].copy()]
+
+
+def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                       X: np.ndarray, y: np.ndarray, activation: str = "tanh",
+                       loss: str = "mse", l2: float = 0.0
+                       ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    """Loss and its gradients for given parameters and data (one network, no dropout).
+
+    This is the very code the training loop runs (with one stacked run), exposed so tests and
+    users can check a derivation by hand or against finite differences.
+
+    Parameters
+    ----------
+    weights : list of ndarray, ``weights[i]`` of shape (n_{i+1}, n_i)
+    biases : list of ndarray, ``biases[i]`` of shape (n_{i+1},)
+    X : ndarray of shape (n_samples, n_0)
+    y : ndarray
+        Targets: shape (n_samples, n_L) real values for ``mse``; 0/1 labels of shape
+        (n_samples,) or (n_samples, 1) for ``bce``; integer labels of shape (n_samples,) or
+        one-hot rows (n_samples, n_L) for ``ce``.
+    activation : str
+        Hidden activation.
+    loss : {"mse", "bce", "ce"}
+        Loss (and output activation), see :mod:`sim.losses`.
+    l2 : float
+        L2 penalty ``l2 / 2 * sum_l ||W[l]||^2`` added to the loss (biases are not penalised).
+
+    Returns
+    -------
+    loss : float
+    grad_weights : list of ndarray, same shapes as ``weights``
+    grad_biases : list of ndarray, same shapes as ``biases``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = [np.zeros((2, 3)), np.zeros((1, 2))]; b = [np.zeros(2), np.zeros(1)]
+    >>> X = np.ones((4, 3)); y = np.ones((4, 1))
+    >>> value, gW, gb = loss_and_gradients(W, b, X, y, "sigmoid", "mse")
+    >>> value, gW[0][0].tolist() == gW[0][1].tolist()
+    (0.5, True)
+    """
+    get_activation(activation)
+    loss = resolve_loss(loss)
+    dtype = np.result_type(weights[0].dtype, np.float32)
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    X = np.asarray(X, dtype=dtype)
+    T = targets_for(loss, np.asarray(y), sizes[-1]).astype(dtype)
+    ws = Workspace(sizes, 1, X.shape[0], activation, dtype)
+    W = [None] + [np.asarray(w, dtype)[None] for w in weights]
+    b = [None] + [np.asarray(bb, dtype).reshape(1, 1, -1) for bb in biases]
+    dW = [None] + [np.empty_like(w) for w in W[1:]]
+    db = [None] + [np.empty_like(bb) for bb in b[1:]]
+    Z = ws.forward(X[None], W, b)
+    value = float(LOSSES[loss].value_and_grad(Z, T[None], ws.dZ[ws.L])[0])
+    ws.backward(X[None], W, dW, db)
+    grad_w = [g[0] for g in dW[1:]]
+    if l2:
+        value += 0.5 * l2 * sum(float(np.sum(w * w)) for w in weights)
+        grad_w = [g + l2 * w for g, w in zip(grad_w, weights, strict=True)]
+    return value, grad_w, [g[0, 0] for g in db[1:]]
+
+
+def targets_for(loss: str, y: np.ndarray, n_outputs: int) -> np.ndarray:
+    """Targets in the form the loss expects: shape (n_samples, n_outputs), float.
+
+    Integer labels become one-hot rows for ``ce`` and a 0/1 column for ``bce``/``mse``.
+    """
+    y = np.asarray(y)
+    if loss == "ce" and y.ndim == 1:
+        T = np.zeros((y.shape[0], n_outputs))
+        T[np.arange(y.shape[0]), y.astype(np.int64)] = 1.0
+        return T
+    if y.ndim == 1:
+        return y.astype(np.float64)[:, None]
+    return y.astype(np.float64)
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Workspace",
+    "forward",
+    "loss_and_gradients",
+    "matmul",
+    "n_parameters",
+    "targets_for",
+]
