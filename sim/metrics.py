@@ -83,16 +83,18 @@ def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
     n = P.shape[0]
     if n <= 1:
         return n
-    U = np.unique(P, axis=0)  # exact duplicates first: the common symmetric case is free
-    if U.shape[0] == 1:
-        return 1
     scale = float(np.abs(P).max())
     tol = rtol * scale
     # Rows within `tol` (max-norm) have projections within tol * ||v||_1 on any vector v, so
-    # after sorting by projection only neighbours inside that window need an exact check.
-    v = np.cos(np.arange(1, U.shape[1] + 1) * 1.7)  # fixed, deterministic direction
+    # after sorting by projection only neighbours inside that window can be equal.
+    v = np.cos(np.arange(1, P.shape[1] + 1) * 1.7)  # fixed, deterministic direction
+    window = tol * np.abs(v).sum() * (1 + 1e-9) + 8 * np.finfo(float).eps * scale * P.shape[1]
+    if np.diff(np.sort(P @ v)).min() > window:
+        return n  # the usual case after a random initialization: all distinct
+    U = np.unique(P, axis=0)  # exact duplicates first: the common symmetric case is cheap
+    if U.shape[0] == 1:
+        return 1
     proj = U @ v
-    window = tol * np.abs(v).sum() * (1 + 1e-9) + 8 * np.finfo(float).eps * scale * U.shape[1]
     order = np.argsort(proj, kind="stable")
     parent = list(range(U.shape[0]))
 
@@ -179,7 +181,7 @@ def layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, floa
 
 
 def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, np.ndarray]:
-    """:func:`layer_metrics` for stacked runs, with one batched eigen-decomposition.
+    """:func:`layer_metrics` for stacked runs, vectorised over the runs.
 
     Parameters
     ----------
@@ -191,16 +193,69 @@ def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[s
     -------
     dict of ndarray of shape (n_runs,)
     """
-    R = W.shape[0]
-    out = {name: np.zeros(R) for name in METRIC_NAMES}
-    s_all = singular_values(H)
-    P_all = np.concatenate([W, b[:, :, None]], axis=2).astype(np.float64)
-    for r in range(R):
-        dead = dead_units(H[r])
-        rk, er = rank_and_effective_rank(s_all[r])
-        out["dead_units"][r] = dead.sum()
-        out["distinct_neurons"][r] = count_distinct(P_all[r][~dead])
-        out["rank"][r] = rk
-        out["effective_rank"][r] = er
-        out["symmetry_gap"][r] = symmetry_gap(P_all[r])
+    R, u = W.shape[:2]
+    P = np.concatenate([W, b[:, :, None]], axis=2).astype(np.float64)
+    dead = ~np.any(H != 0, axis=1)  # (R, u)
+    s = singular_values(H)
+    smax = s.max(axis=-1, keepdims=True)
+    kept = np.where((s > RANK_RTOL * smax) & (smax > 0), s, 0.0)
+    total = kept.sum(axis=-1, keepdims=True)
+    p = np.divide(kept, total, out=np.zeros_like(kept), where=total > 0)
+    logp = np.log(p, out=np.zeros_like(p), where=p > 0)
+    erank = np.where(total[:, 0] > 0, np.exp(-(p * logp).sum(axis=-1)), 0.0)
+    gap = (P.max(axis=1) - P.min(axis=1)).max(axis=-1) if u > 1 else np.zeros(R)
+    # Distinct neurons: a fast test first. Project every unit's parameters on a fixed
+    # direction; if all sorted neighbours are further apart than any two equal-within-
+    # tolerance units can be, every live unit is distinct. Otherwise group exactly.
+    v = np.cos(np.arange(1, P.shape[2] + 1) * 1.7)
+    proj = np.sort(P @ v, axis=-1)
+    scale = np.abs(P).max(axis=(1, 2))
+    window = (DISTINCT_RTOL * scale * np.abs(v).sum() * (1 + 1e-9)
+              + 8 * np.finfo(float).eps * scale * P.shape[2])
+    distinct = np.full(R, float(u))
+    if u > 1:
+        fast = ~dead.any(axis=1) & (np.diff(proj, axis=-1).min(axis=-1) > window)
+    else:
+        fast = ~dead.any(axis=1)
+    for r in np.flatnonzero(~fast):
+        distinct[r] = count_distinct(P[r][~dead[r]])
+    return {
+        "dead_units": dead.sum(axis=-1).astype(float),
+        "distinct_neurons": distinct,
+        "rank": (kept > 0).sum(axis=-1).astype(float),
+        "effective_rank": erank,
+        "symmetry_gap": gap,
+    }
+
+
+def network_metrics(W: list[np.ndarray], b: list[np.ndarray], H: list[np.ndarray]
+                    ) -> dict[str, np.ndarray]:
+    """Effective-neuron metrics of every hidden layer of stacked runs.
+
+    Layers of the same shape are evaluated together (one batched eigen-decomposition),
+    which matters for deep networks.
+
+    Parameters
+    ----------
+    W : list of ndarray, ``W[i]`` of shape (n_runs, n_units_i, n_inputs_i)
+        Hidden layers' weights.
+    b : list of ndarray, ``b[i]`` of shape (n_runs, n_units_i)
+    H : list of ndarray, ``H[i]`` of shape (n_runs, n_samples, n_units_i)
+        Hidden layers' outputs on the training inputs.
+
+    Returns
+    -------
+    dict of ndarray of shape (n_runs, n_hidden_layers)
+    """
+    R, n_layers = W[0].shape[0], len(W)
+    out = {name: np.zeros((R, n_layers)) for name in METRIC_NAMES}
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, w in enumerate(W):
+        groups.setdefault(w.shape, []).append(i)
+    for idx in groups.values():
+        m = stacked_layer_metrics(np.concatenate([W[i] for i in idx]),
+                                  np.concatenate([b[i] for i in idx]),
+                                  np.concatenate([H[i] for i in idx]))
+        for name in METRIC_NAMES:
+            out[name][:, idx] = m[name].reshape(len(idx), R).T
     return out

@@ -43,7 +43,7 @@ from sim.config import Config, snapshot_count
 from sim.datasets import Dataset, make_dataset
 from sim.initializers import initialize, initialize_bias
 from sim.losses import LOSSES, accuracy
-from sim.metrics import METRIC_NAMES, stacked_layer_metrics
+from sim.metrics import METRIC_NAMES, network_metrics
 from sim.network import Workspace, targets_for
 
 try:  # one BLAS thread while training: exact symmetry and, with two workers, more speed
@@ -53,8 +53,9 @@ except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
 
 ProgressCallback = Callable[[float], None]
 
-#: Below this much work per step (runs x samples x units) one thread is faster than two.
-PARALLEL_MIN_WORK = 40_000
+#: Two threads pay off only when each numpy call has enough to do: below this many elements
+#: per layer and thread (runs x samples x widest layer), the GIL hand-overs cost more.
+PARALLEL_MIN_ELEMENTS = 30_000
 
 
 @dataclass
@@ -348,10 +349,11 @@ class _Chunk:
         for l in range(1, L + 1):
             out["weights"][l - 1][sl, k] = W[l]
             out["biases"][l - 1][sl, k] = b[l][:, 0, :]
-        for l in range(1, L):
-            m = stacked_layer_metrics(W[l], b[l][:, 0, :], ws.H[l])
+        if L > 1:
+            m = network_metrics([W[l] for l in range(1, L)], [b[l][:, 0, :] for l in range(1, L)],
+                                [ws.H[l] for l in range(1, L)])
             for name in METRIC_NAMES:
-                out["metrics"][name][sl, k, l - 1] = np.where(active, m[name], np.nan)
+                out["metrics"][name][sl, k] = np.where(active[:, None], m[name], np.nan)
         dead = ~active
         if dead.any():
             for arr in out["weights"] + out["biases"]:
@@ -398,8 +400,8 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         "diverged_at": np.full(R, -1, dtype=np.int64),
     }
     if workers is None:
-        work = R * data.n_train * sum(sizes[1:])
-        workers = 2 if R >= 2 and work >= PARALLEL_MIN_WORK else 1
+        work = (R // 2) * data.n_train * max(sizes[1:])
+        workers = 2 if R >= 2 and work >= PARALLEL_MIN_ELEMENTS else 1
     workers = max(1, min(workers, R))
     bounds = np.linspace(0, R, workers + 1).round().astype(int)
     chunks = [_Chunk(cfg, data, int(bounds[i]), int(bounds[i + 1]), out, snaps)
