@@ -58,6 +58,7 @@ def _is_number(value: Any) -> bool:
 
 def check_int(fld: str, value: Any, low: int, high: int) -> int:
     """Return ``value`` as an int in ``[low, high]`` or raise :class:`ConfigError`."""
+    original = value
     ok = (_is_number(value) and math.isfinite(value) and float(value) == int(value))
     if isinstance(value, str):
         try:
@@ -66,13 +67,15 @@ def check_int(fld: str, value: Any, low: int, high: int) -> int:
         except ValueError:
             ok = False
     if not ok or not low <= int(value) <= high:
-        raise ConfigError(f"{fld} must be an integer between {low} and {high}. Got {_fmt(value)}.")
+        raise ConfigError(
+            f"{fld} must be an integer between {low} and {high}. Got {_fmt(original)}.")
     return int(value)
 
 
 def check_float(fld: str, value: Any, low: float | None = None, high: float | None = None,
                 low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite float in the given range or raise :class:`ConfigError`."""
+    original = value
     if isinstance(value, str):
         try:
             value = float(value.strip())
@@ -90,7 +93,8 @@ def check_float(fld: str, value: Any, low: float | None = None, high: float | No
         if high is not None:
             parts.append(f"{'<' if high_open else '<='} {high:g}")
         rng = " and ".join(parts)
-        raise ConfigError(f"{fld} must be a number{' ' + rng if rng else ''}. Got {_fmt(value)}.")
+        raise ConfigError(
+            f"{fld} must be a number{' ' + rng if rng else ''}. Got {_fmt(original)}.")
     return float(value)
 
 
@@ -439,7 +443,10 @@ def estimate_cost(cfg: Config) -> tuple[float, int]:
         for h in cfg.hidden)
     seconds = cfg.epochs * per_epoch + metric_seconds
     itemsize = 4 if cfg.dtype == "float32" else 8
-    buffers = R * (batch + n + cfg.n_test) * sum(sizes) * 6 * itemsize
+    # Workspaces hold ~4 arrays per layer (Z, H, dZ, scratch) for the training and test
+    # evaluation; mini-batches and dropout add a training workspace with masks.
+    extra = 6 * batch if (cfg.batch_size or cfg.dropout) else 0
+    buffers = R * sum(sizes) * itemsize * (4 * (n + cfg.n_test) + extra)
     history = R * (cfg.epochs + 1) * (4 + len(sizes)) * 8
     state = R * params * 4 * itemsize
     nbytes = int(buffers + history + state + n_snap * R * params * 8)

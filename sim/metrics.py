@@ -129,12 +129,22 @@ def singular_values(H: np.ndarray) -> np.ndarray:
     ndarray of shape (..., min(n_samples, n_units)), descending
     """
     H = np.asarray(H, dtype=np.float64)
+    bad = ~np.isfinite(H).all(axis=(-2, -1))
+    if bad.any():  # a diverged run: its metrics are NaN, the others still count
+        H = np.where(bad[..., None, None], 0.0, H)
+    # Scale each matrix to max |H| = 1 so the Gram matrix cannot overflow (huge but finite
+    # activations just before a divergence).
+    peak = np.abs(H).max(axis=(-2, -1), keepdims=True)
+    peak = np.where(peak > 0, peak, 1.0)
+    H = H / peak
     if H.shape[-2] >= H.shape[-1]:
         G = np.matmul(H.swapaxes(-1, -2), H)
     else:
         G = np.matmul(H, H.swapaxes(-1, -2))
     ev = np.linalg.eigvalsh(G)[..., ::-1]
-    return np.sqrt(np.clip(ev, 0.0, None))
+    s = np.sqrt(np.clip(ev, 0.0, None)) * peak[..., 0]
+    s[bad] = np.nan
+    return s
 
 
 def rank_and_effective_rank(s: np.ndarray, rtol: float = RANK_RTOL) -> tuple[int, float]:

@@ -137,7 +137,7 @@ def snapshot_epochs(epochs: int, count: int) -> np.ndarray:
     if epochs + 1 <= count:
         return np.arange(epochs + 1)
     lin = np.linspace(0, epochs, count // 2 + 1)
-    log = np.geomspace(1, epochs, count - count // 2)
+    log = np.geomspace(1, epochs, count - count // 2 - 1)
     chosen = np.unique(np.concatenate([[0, epochs], np.round(lin), np.round(log)]).astype(int))
     extra = count - chosen.size
     if extra > 0:  # rounding merged some: fill with evenly spread unused epochs

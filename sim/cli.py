@@ -1,0 +1,356 @@
+"""The command line: ``python -m sim run|export|presets|schemes``.
+
+``run`` trains a comparison from flags, a JSON config file (``--config``) or a preset
+(``--preset``), in that order of precedence (flags win), prints a summary table and with
+``--out DIR`` writes ``config.json``, ``metrics.csv`` and ``weights.npz``. ``export`` also
+renders the charts (``--format png,svg,pdf,html,csv,npz,json,zip``). Bad input ends with exit
+code 2 and a one-line message, never a traceback.
+
+Initializer syntax for ``--init`` (repeatable: one run per ``--init``, times ``--seeds``)::
+
+    NAME[:key=value,key=value,...]
+
+``NAME`` is a scheme or an alias (``python -m sim schemes`` lists them); keys are the scheme's
+parameters, plus ``scale`` (multiplies the weights), ``bias`` (a bias scheme) and
+``bias.PARAM`` (its parameters). Examples: ``zeros``, ``normal:std=0.1``,
+``xavier_uniform:gain=1.667``, ``he_normal:mode=fan_out``,
+``zeros:bias=normal,bias.std=0.5``, ``xavier_normal:scale=0.1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from sim.activations import ACTIVATIONS
+from sim.config import DTYPES, OPTIMIZERS, Config, ConfigError, InitSpec
+from sim.datasets import DATASETS
+from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
+from sim.losses import LOSSES
+from sim.presets import PRESETS
+
+FORMATS = ("png", "svg", "pdf", "html", "csv", "npz", "json", "zip")
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def parse_init(text: str) -> dict[str, Any]:
+    """Parse ``NAME[:key=value,...]`` into an :class:`InitSpec` dict (not yet validated).
+
+    Raises
+    ------
+    UsageError
+        When the text does not follow the syntax.
+    """
+    name, _, rest = text.partition(":")
+    if not name.strip():
+        raise UsageError(f"--init {text!r}: a scheme name is missing, e.g. 'normal:std=0.1'")
+    spec: dict[str, Any] = {"scheme": name.strip(), "params": {}, "bias_params": {}}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, eq, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not eq or not key or not value:
+            raise UsageError(f"--init {text!r}: expected key=value, got {item!r}")
+        if key == "scale":
+            spec["scale"] = value
+        elif key == "bias":
+            spec["bias"] = value
+        elif key.startswith("bias."):
+            spec["bias_params"][key[5:]] = value
+        else:
+            spec["params"][key] = value
+    return spec
+
+
+def _build_parser() -> _Parser:
+    p = _Parser(prog="python -m sim",
+                description="Init Lab: train zero vs random initializations side by side.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="train a comparison and print a summary",
+                         description="Train every --init x --seeds run on the same data, print "
+                                     "a summary table; --out DIR writes config.json, "
+                                     "metrics.csv and weights.npz.",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog=__doc__.split("Initializer syntax")[1].join(
+                             ["Initializer syntax", ""]))
+    exp = sub.add_parser("export", help="train, then write charts and data files",
+                         description="Train a comparison and write its charts and data: "
+                                     "--format png,svg,pdf,html,csv,npz,json,zip.")
+    for sp in (run, exp):
+        _add_config_flags(sp)
+    run.add_argument("--out", metavar="DIR", help="write config.json, metrics.csv, weights.npz")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    exp.add_argument("--out", metavar="DIR", required=True, help="output folder")
+    exp.add_argument("--format", default="png,html,csv,json",
+                     help=f"comma-separated, from {', '.join(FORMATS)} (default: %(default)s)")
+    sub.add_parser("presets", help="list the presets", description="List the presets.")
+    sub.add_parser("schemes", help="list initializers, activations, datasets and losses",
+                   description="List the names every flag accepts.")
+    return p
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("experiment source (flags override the file, the file the preset)")
+    g.add_argument("--preset", choices=list(PRESETS), help="start from a preset")
+    g.add_argument("--config", metavar="FILE.json", help="start from a JSON config file")
+    d = p.add_argument_group("data")
+    d.add_argument("--dataset", choices=list(DATASETS), help="dataset (default moons)")
+    d.add_argument("--samples", type=str, metavar="N", help="number of samples (train + test)")
+    d.add_argument("--noise", type=str, metavar="X", help="noise level (dataset default if unset)")
+    d.add_argument("--test-fraction", type=str, metavar="F", help="share held out for testing")
+    d.add_argument("--classes", type=str, metavar="K", help="classes for blobs (2..10)")
+    d.add_argument("--seed", type=str, metavar="S", help="data seed (default 0)")
+    n = p.add_argument_group("network")
+    n.add_argument("--hidden", metavar="8,8",
+                   help="hidden layer sizes, comma-separated; input and output sizes follow "
+                        "from the dataset ('' for none)")
+    n.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden activation")
+    n.add_argument("--loss", choices=["auto", *LOSSES], help="loss (auto: from the dataset)")
+    i = p.add_argument_group("initialization")
+    i.add_argument("--init", action="append", metavar="SPEC",
+                   help="initializer NAME[:key=value,...]; repeat for one run per init "
+                        "(default: zeros and xavier_uniform)")
+    i.add_argument("--bias-init", metavar="SPEC",
+                   help="bias initializer NAME[:key=value,...] for every --init that sets none")
+    i.add_argument("--init-scale", type=str, metavar="X",
+                   help="multiply every init's weights by X (unless the init sets scale)")
+    i.add_argument("--seeds", type=str, metavar="K", help="runs per init, seeds 0..K-1")
+    t = p.add_argument_group("training")
+    t.add_argument("--optimizer", choices=list(OPTIMIZERS), help="optimizer")
+    t.add_argument("--lr", type=str, metavar="X", help="learning rate")
+    t.add_argument("--momentum", type=str, metavar="X", help="momentum coefficient")
+    t.add_argument("--epochs", type=str, metavar="N", help="epochs")
+    t.add_argument("--batch-size", type=str, metavar="N", help="mini-batch size, 0 = full batch")
+    t.add_argument("--l2", type=str, metavar="X", help="L2 penalty (weight decay)")
+    t.add_argument("--dropout", type=str, metavar="P", help="dropout probability of hidden units")
+    t.add_argument("--dtype", choices=list(DTYPES), help="float precision")
+    t.add_argument("--snapshots", type=str, metavar="N", help="max stored snapshots (2..200)")
+
+
+_FLAG_FIELDS = {
+    "dataset": "dataset", "samples": "n_samples", "noise": "noise",
+    "test_fraction": "test_fraction", "classes": "n_classes", "seed": "data_seed",
+    "hidden": "hidden", "activation": "activation", "loss": "loss", "seeds": "seeds",
+    "optimizer": "optimizer", "lr": "lr", "momentum": "momentum", "epochs": "epochs",
+    "batch_size": "batch_size", "l2": "l2", "dropout": "dropout", "dtype": "dtype",
+    "snapshots": "snapshots",
+}
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """Merge preset, config file and flags into one validated :class:`Config`."""
+    settings: dict[str, Any] = {}
+    if args.preset:
+        settings.update(PRESETS[args.preset].config().to_dict())
+    if args.config:
+        path = Path(args.config)
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(
+                f"--config {args.config}: cannot read the file ({exc.strerror})") from None
+        if len(text) > 1_000_000:
+            raise UsageError(f"--config {args.config}: the file is larger than 1 MB")
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--config {args.config}: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"--config {args.config}: must be a JSON object")
+        Config.from_dict(data)  # validate the file on its own first: its errors name it
+        settings.update(data)
+    for flag, fld in _FLAG_FIELDS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            settings[fld] = value
+    if args.init:
+        settings["inits"] = [parse_init(s) for s in args.init]
+    if args.bias_init or args.init_scale is not None:
+        # Applies to every init from the preset or file, and to every --init that does not
+        # set its own bias or scale.
+        from_flags = bool(args.init)
+        inits = settings.get("inits") or [s.to_dict() for s in Config().inits]
+        inits = [dict(s) if isinstance(s, dict) else {"scheme": s} for s in inits]
+        bias = parse_init(args.bias_init) if args.bias_init else None
+        for spec in inits:
+            if bias and not (from_flags and "bias" in spec):
+                spec["bias"], spec["bias_params"] = bias["scheme"], bias["params"]
+            if args.init_scale is not None and not (from_flags and "scale" in spec):
+                spec["scale"] = args.init_scale
+        settings["inits"] = inits
+    for spec in settings.get("inits", []):
+        if isinstance(spec, dict) and "scale" in spec and isinstance(spec["scale"], str):
+            spec["scale"] = _number(spec["scale"], "scale")
+    return Config.from_dict(settings)
+
+
+def _number(text: str, what: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text  # Config.from_dict reports it with the field name
+
+
+def summary_rows(result) -> list[dict[str, Any]]:
+    """One dict per run: init, seed, final losses/accuracy, effective neurons per layer."""
+    h = result.history
+    rows = []
+    widths = result.config.hidden
+    for r, (i, seed) in enumerate(result.runs):
+        row: dict[str, Any] = {"run": r, "init": result.labels[i], "seed": seed,
+                               "train_loss": _last(h.train_loss[r]),
+                               "test_loss": _last(h.test_loss[r])}
+        if h.test_accuracy is not None:
+            row["test_accuracy"] = _last(h.test_accuracy[r])
+        distinct = h.metrics["distinct_neurons"][r, -1]
+        dead = h.metrics["dead_units"][r, -1]
+        erank = h.metrics["effective_rank"][r, -1]
+        row["distinct_neurons"] = [None if np.isnan(x) else int(x) for x in distinct]
+        row["dead_units"] = [None if np.isnan(x) else int(x) for x in dead]
+        row["effective_rank"] = [None if np.isnan(x) else round(float(x), 2) for x in erank]
+        row["layer_widths"] = list(widths)
+        d = int(h.diverged_at[r])
+        row["diverged_at"] = None if d < 0 else d
+        rows.append(row)
+    return rows
+
+
+def _last(curve: np.ndarray) -> float | None:
+    finite = curve[np.isfinite(curve)]
+    return float(finite[-1]) if finite.size else None
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def format_summary(result) -> str:
+    """The summary table as aligned text."""
+    cfg = result.config
+    head = (f"{cfg.dataset}, layers {cfg.layer_sizes}, {cfg.activation}, {cfg.loss_name}, "
+            f"{cfg.optimizer} lr={cfg.lr:g}, {cfg.epochs} epochs, {cfg.dtype} "
+            f"({result.seconds:.2f} s)")
+    cols = ["run", "init", "seed", "train loss", "test loss"]
+    has_acc = result.history.test_accuracy is not None
+    if has_acc:
+        cols.append("test acc")
+    cols += ["distinct neurons / width", "dead", "eff. rank", "note"]
+    table = [cols]
+    for row in summary_rows(result):
+        cells = [str(row["run"]), row["init"], str(row["seed"]), _fmt(row["train_loss"]),
+                 _fmt(row["test_loss"])]
+        if has_acc:
+            cells.append("-" if row["test_accuracy"] is None else f"{row['test_accuracy']:.1%}")
+        cells.append(" ".join(f"{'-' if d is None else d}/{w}"
+                              for d, w in zip(row["distinct_neurons"], row["layer_widths"],
+                                              strict=True)) or "-")
+        cells.append(" ".join("-" if d is None else str(d) for d in row["dead_units"]) or "-")
+        cells.append(" ".join("-" if d is None else f"{d:.2f}"
+                              for d in row["effective_rank"]) or "-")
+        d = row["diverged_at"]
+        cells.append("" if d is None else f"diverged at epoch {d}")
+        table.append(cells)
+    widths = [max(len(r[c]) for r in table) for c in range(len(cols))]
+    lines = [head, ""]
+    for k, r in enumerate(table):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _list_schemes() -> str:
+    lines = ["Initializers (--init):"]
+    for name, init in INITIALIZERS.items():
+        params = ", ".join(f"{p.name}={p.default}" for p in init.params)
+        alias = f" (also {', '.join(init.aliases)})" if init.aliases else ""
+        lines.append(f"  {name}{':' + params if params else ''}{alias}  -  {init.formula}")
+    lines.append("Bias initializers (--bias-init, or bias=NAME inside --init):")
+    for name, init in BIAS_INITIALIZERS.items():
+        params = ", ".join(f"{p.name}={p.default}" for p in init.params)
+        lines.append(f"  {name}{':' + params if params else ''}")
+    lines.append(f"Activations (--activation): {', '.join(ACTIVATIONS)}")
+    lines.append("Datasets (--dataset): " + ", ".join(
+        f"{n} ({s.task})" for n, s in DATASETS.items()))
+    lines.append(f"Losses (--loss): auto, {', '.join(LOSSES)}")
+    lines.append(f"Aliases: {', '.join(f'{a}={c}' for a, c in ALIASES.items())}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 bad input)."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "presets":
+            for p in PRESETS.values():
+                print(f"{p.name:12s} {p.label}")
+            return 0
+        if args.command == "schemes":
+            print(_list_schemes())
+            return 0
+        cfg = config_from_args(args)
+        formats: list[str] = []
+        if args.command == "export":
+            formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+            bad = [f for f in formats if f not in FORMATS]
+            if bad or not formats:
+                raise UsageError(f"--format: unknown format {bad[0] if bad else ''!r}; "
+                                 f"choose from {', '.join(FORMATS)}")
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"python -m sim {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+    from sim.train import train_comparison  # after validation: errors come fast
+
+    result = train_comparison(cfg)
+    if args.command == "run":
+        if args.json:
+            print(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))
+        else:
+            print(format_summary(result))
+        if args.out:
+            from sim.export import write_run_files
+
+            paths = write_run_files(result, args.out)
+            if not args.json:
+                print("\nwrote " + ", ".join(str(p) for p in paths))
+        return 0
+    return _export(result, args.out, formats)
+
+
+def _export(result, out: str, formats: list[str]) -> int:
+    from sim import export
+
+    print(format_summary(result))
+    try:
+        from sim.charts import all_figures
+
+        figures = all_figures(result)
+        paths = export.export_files(result, figures, out, formats)
+    except export.ExportUnavailable as exc:
+        print(f"python -m sim export: {exc}", file=sys.stderr)
+        return 2
+    print("\nwrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+# InitSpec is re-exported for users scripting the CLI's syntax.
+__all__ = ["InitSpec", "UsageError", "config_from_args", "format_summary", "main", "parse_init"]

@@ -1,0 +1,121 @@
+"""Configuration validation: every rule gives a message naming the field."""
+
+import json
+
+import pytest
+
+from sim.config import MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hidden
+
+
+@pytest.mark.parametrize("changes,words", [
+    ({"hidden": [0]}, ["hidden layer 1", "between 1 and"]),
+    ({"hidden": [8, -3]}, ["hidden layer 2", "-3"]),
+    ({"hidden": "8,,x"}, ["hidden", "layer 2 is empty"]),
+    ({"hidden": "8, x"}, ["hidden layer 2", "'x'"]),
+    ({"hidden": [8.5]}, ["hidden layer 1", "integer"]),
+    ({"hidden": [4096]}, ["hidden layer 1", "2048"]),
+    ({"hidden": [2] * 65}, ["hidden", "at most 64 layers"]),
+    ({"hidden": 12}, ["hidden", "list of layer sizes"]),
+    ({"activation": "softsign"}, ["activation", "sigmoid, tanh, relu"]),
+    ({"inits": [{"scheme": "glorious"}]}, ["init 1", "Unknown initializer", "xavier_uniform"]),
+    ({"inits": [{"scheme": "normal", "params": {"std": -1}}]}, ["init 1", "std", ">= 0"]),
+    ({"inits": [{"scheme": "zeros", "scale": -1}]}, ["init 1 scale", ">= 0"]),
+    ({"inits": [{"scheme": "zeros", "colour": 1}]}, ["init 1", "unknown key 'colour'"]),
+    ({"inits": []}, ["inits", "1 to 8"]),
+    ({"lr": 0}, ["lr", "> 0"]),
+    ({"lr": -1}, ["lr", "> 0"]),
+    ({"lr": "fast"}, ["lr", "'fast'"]),
+    ({"epochs": 0}, ["epochs", "between 1 and"]),
+    ({"epochs": 10**7}, ["epochs", "100000"]),
+    ({"epochs": True}, ["epochs", "integer"]),
+    ({"optimizer": "rmsprop"}, ["optimizer", "sgd, momentum, adam"]),
+    ({"dropout": 1.0}, ["dropout", "<= 0.9"]),
+    ({"l2": -0.1}, ["l2", ">= 0"]),
+    ({"dtype": "float16"}, ["dtype", "float64, float32"]),
+    ({"dataset": "mnist"}, ["dataset", "moons"]),
+    ({"n_samples": 2}, ["n_samples", "between 4"]),
+    ({"noise": -1}, ["noise", ">= 0"]),
+    ({"test_fraction": 0.95}, ["test_fraction", "<= 0.9"]),
+    ({"seeds": 0}, ["seeds", "between 1"]),
+    ({"batch_size": 100000}, ["batch_size", "training samples"]),
+    ({"loss": "hinge"}, ["loss", "Unknown loss"]),
+    ({"dataset": "toy", "loss": "bce"}, ["loss 'bce'", "toy", "mse"]),
+    ({"dataset": "blobs", "loss": "bce"}, ["loss 'bce'", "blobs", "ce"]),
+    ({"learning_rate": 0.1}, ["Unknown configuration key 'learning_rate'", "lr"]),
+])
+def test_bad_value_raises_with_field_in_message(changes, words):
+    """Each invalid field is refused with a message naming it and what it must be."""
+    with pytest.raises(ConfigError) as exc:
+        Config.from_dict(changes)
+    for w in words:
+        assert w in str(exc.value)
+
+
+def test_too_much_work_is_refused_with_the_estimate():
+    """A config estimated over the time limit is refused, quoting estimate and limit."""
+    with pytest.raises(ConfigError, match=r"about \d+ s to train \(limit 60 s\)"):
+        Config.from_dict({"hidden": [256] * 8, "epochs": 20000, "n_samples": 2000})
+
+
+def test_too_much_memory_is_refused_with_the_estimate():
+    """A config over the memory limit is refused, quoting the estimate in GB."""
+    with pytest.raises(ConfigError, match=r"GB of memory \(limit 2 GB\)"):
+        Config.from_dict({"hidden": [2048] * 40, "epochs": 1, "n_samples": 100000,
+                          "seeds": 20})
+
+
+def test_estimate_of_standard_comparison_is_within_limits():
+    """The benchmark's standard comparison passes validation with an estimate under a minute."""
+    cfg = Config.from_dict({"dataset": "moons", "n_samples": 512, "hidden": [64, 64],
+                            "seeds": 5, "epochs": 1000})
+    seconds, nbytes = estimate_cost(cfg)
+    assert 1 < seconds < MAX_SECONDS
+    assert nbytes < 2**30
+
+
+def test_json_round_trip_is_identity():
+    """config -> JSON -> config gives the same config."""
+    cfg = Config.from_dict({"hidden": [3, 4], "lr": 0.1, "noise": 0.05,
+                            "inits": [{"scheme": "normal", "params": {"std": 1e-5}},
+                                      {"scheme": "he_normal", "params": {"mode": "fan_out"},
+                                       "scale": 0.5, "bias": "constant"}],
+                            "dtype": "float32"})
+    assert Config.from_json(cfg.to_json()) == cfg
+
+
+def test_defaults_are_zero_vs_xavier():
+    """The default comparison is all zeros vs Xavier uniform."""
+    cfg = Config.from_dict({})
+    assert [s.scheme for s in cfg.inits] == ["zeros", "xavier_uniform"]
+
+
+def test_bad_json_text_is_refused():
+    """Text that is not JSON gives a ConfigError, not a JSONDecodeError."""
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        Config.from_json("{hidden: [8]")
+
+
+def test_aliases_are_stored_canonical():
+    """glorot_uniform is accepted and stored as xavier_uniform."""
+    cfg = Config.from_dict({"inits": ["glorot_uniform", "kaiming_normal"]})
+    assert [s.scheme for s in cfg.inits] == ["xavier_uniform", "he_normal"]
+
+
+def test_layer_sizes_follow_from_dataset_and_loss():
+    """Input and output sizes come from the data: toy [3, .., 1], blobs with ce [2, .., K]."""
+    assert Config.from_dict({"dataset": "toy", "hidden": [2]}).layer_sizes == [3, 2, 1]
+    cfg = Config.from_dict({"dataset": "blobs", "n_classes": 5, "hidden": [4]})
+    assert cfg.layer_sizes == [2, 4, 5]
+    assert Config.from_dict({"loss": "ce", "hidden": []}).layer_sizes == [2, 2]
+
+
+def test_parse_hidden_accepts_text_and_empty():
+    """'8, 8' -> (8, 8); '' -> no hidden layer."""
+    assert parse_hidden(" 8, 8 ") == (8, 8)
+    assert parse_hidden("") == ()
+
+
+def test_config_json_is_plain_json():
+    """to_json produces plain JSON objects and lists only."""
+    data = json.loads(Config.from_dict({}).to_json())
+    assert data["hidden"] == [8, 8] and data["inits"][0]["scheme"] == "zeros"
