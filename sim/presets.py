@@ -101,6 +101,17 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
          "lr": 0.5, "epochs": 500},
     ),
     Preset(
+        "float32", "float32 rounding slowly breaks symmetry",
+        "Both sides start symmetric (zeros, and the constant 0.05), in float32. Rounding in "
+        "float32 arithmetic is not the same for every unit, and training amplifies the "
+        "differences: the symmetry gap grows from 1e-9 to order 1 and the units split into "
+        "groups. Switch the precision to float64 and the gap stays exactly 0: the engine keeps "
+        "identical units bit-identical there.",
+        {"dataset": "moons", "n_samples": 512, "hidden": [100], "activation": "sigmoid",
+         "inits": [{"scheme": "zeros"}, {"scheme": "constant", "params": {"value": 0.05}}],
+         "lr": 0.5, "epochs": 1000, "dtype": "float32"},
+    ),
+    Preset(
         "scale", "Too small vs too large random init",
         "Random but badly scaled: with weights 10x smaller than Xavier the signal shrinks at "
         "every layer of a 5-layer tanh network and gradients vanish, so learning stalls; 4x "

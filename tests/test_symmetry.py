@@ -122,3 +122,18 @@ def test_relu_random_biases_stay_rank_one():
     assert h.metrics["rank"][0, -1, 0] == 1
     assert h.metrics["distinct_neurons"][0, -1, 0] > 1
     assert h.metrics["dead_units"][0, -1, 0] > 0
+
+
+def test_float32_rounding_breaks_symmetry_that_float64_keeps():
+    """The float32 preset: the symmetry gap grows in float32 and stays exactly 0 in float64.
+
+    The engine must not hide rounding noise in float32, and must not cause it in float64.
+    """
+    from sim.presets import PRESETS
+
+    cfg = PRESETS["float32"].config().replace(epochs=400)
+    h32 = train_comparison(cfg).history
+    h64 = train_comparison(cfg.replace(dtype="float64")).history
+    assert np.all(h64.metrics["symmetry_gap"] == 0.0)
+    gap = h32.metrics["symmetry_gap"][0, :, 0]
+    assert gap[0] == 0.0 and gap[-1] > 1e-3
