@@ -174,3 +174,15 @@ def test_wide_deep_network_keeps_snapshot_memory_bounded():
     n = snapshot_count(cfg)
     assert 2 <= n < 151
     assert n * cfg.n_runs * params * 8 <= SNAPSHOT_BUDGET
+
+
+@pytest.mark.parametrize("hidden", [[4] * 32, [1024]], ids=["32 layers", "1024 units"])
+def test_large_shapes_train(hidden):
+    """Networks of 32 hidden layers, or 1024 units in a layer, train and record metrics."""
+    cfg = Config.from_dict({"hidden": hidden, "epochs": 3, "n_samples": 64,
+                            "activation": "relu",
+                            "inits": [{"scheme": "he_normal"}, {"scheme": "zeros"}]})
+    h = train_comparison(cfg).history
+    assert np.isfinite(h.train_loss).all()
+    assert h.metrics["distinct_neurons"].shape == (2, 4, len(hidden))
+    assert h.metrics["dead_units"][1, -1, 0] == hidden[0]
