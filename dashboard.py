@@ -1,0 +1,794 @@
+"""Init Lab: why neural-network weights must not all start at zero.
+
+Run with ``streamlit run dashboard.py``. The script is thin: the sidebar turns widget values
+into a dict, :meth:`sim.Config.from_dict` validates it, :func:`sim.train_comparison` trains
+(through ``st.cache_data``, keyed by the config's JSON) and :mod:`sim.charts` draws.
+
+Widget state lives in ``st.session_state`` under each widget's ``key``. Picking a preset
+writes every key at once (:func:`widget_values`); the user can change any control after.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import streamlit as st
+
+from sim import (
+    ACTIVATIONS,
+    BIAS_INITIALIZERS,
+    DATASETS,
+    INITIALIZERS,
+    LOSSES,
+    METRIC_DEFINITIONS,
+    PRESETS,
+    Config,
+    ConfigError,
+    Result,
+    charts,
+    estimate_cost,
+    forward,
+    loss_and_gradients,
+    train_comparison,
+)
+from sim.config import DTYPES, MAX_SEEDS, OPTIMIZERS, parse_hidden
+from sim.initializers import Param
+from sim.presets import DEFAULT_PRESET
+
+SIDES = ("left", "right")
+SIDE_TITLES = {"left": "Left", "right": "Right"}
+#: Runs estimated to take longer than this (seconds) show a progress bar.
+PROGRESS_SECONDS = 1.0
+TABS = ("Compare", "Why?", "More charts")
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
+METRIC_TITLES = {"distinct_neurons": "distinct neurons", "rank": "rank",
+                 "effective_rank": "effective rank", "dead_units": "dead units"}
+
+INTRO = (
+    "A neural network learns by giving each hidden unit its own job. If every weight starts "
+    "at the same value (zero, say), every unit of a layer computes the same output, receives "
+    "the same gradient and makes the same update, step after step: the layer behaves like a "
+    "single neuron, however wide it is. With tanh or ReLU it is worse: the units output 0 "
+    "and no gradient reaches them at all. Random initial weights break this symmetry. Below, "
+    "the same network is trained twice on the same data, once per initialization, "
+    "**left** and **right**; pick a preset in the sidebar or change any setting."
+)
+
+
+# ------------------------------------------------------------------------------------------
+# Widget state <-> config
+# ------------------------------------------------------------------------------------------
+
+
+def layers_text(sizes) -> str:
+    """``2 → 8 → 8 → 1``, with runs of equal sizes shortened: ``2 → 32 ×30 → 1``."""
+    parts: list[str] = []
+    sizes = [str(x) for x in sizes]
+    i = 0
+    while i < len(sizes):
+        j = i
+        while j + 1 < len(sizes) and sizes[j + 1] == sizes[i]:
+            j += 1
+        count = j - i + 1
+        parts.append(f"{sizes[i]} ×{count}" if count > 2 else " → ".join([sizes[i]] * count))
+        i = j + 1
+    return " → ".join(parts)
+
+
+def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
+    """Session-state key of one initializer parameter widget (one per scheme and side)."""
+    return f"{side}_{'bias_' if bias else ''}{scheme}_{name}"
+
+
+def widget_values(cfg: Config) -> dict:
+    """Every widget value that reproduces ``cfg`` (keyed like the widgets)."""
+    spec = DATASETS[cfg.dataset]
+    values = {
+        "hidden": ", ".join(str(h) for h in cfg.hidden),
+        "activation": cfg.activation,
+        "loss": cfg.loss,
+        "dataset": cfg.dataset,
+        "n_samples": cfg.n_samples,
+        "noise": float(spec.default_noise if cfg.noise is None else cfg.noise),
+        "test_fraction": float(cfg.test_fraction),
+        "data_seed": cfg.data_seed,
+        "n_classes": cfg.n_classes,
+        "optimizer": cfg.optimizer,
+        "lr": float(cfg.lr),
+        "momentum": float(cfg.momentum),
+        "epochs": cfg.epochs,
+        "batch_size": cfg.batch_size,
+        "l2": float(cfg.l2),
+        "dropout": float(cfg.dropout),
+        "seeds": cfg.seeds,
+        "dtype": cfg.dtype,
+    }
+    for side, init in zip(SIDES, cfg.inits, strict=False):
+        values[f"{side}_scheme"] = init.scheme
+        values[f"{side}_scale"] = float(init.scale)
+        values[f"{side}_bias"] = init.bias
+        for p in INITIALIZERS[init.scheme].params:
+            values[param_key(side, init.scheme, p.name)] = init.params.get(p.name, p.default)
+        for p in BIAS_INITIALIZERS[init.bias].params:
+            values[param_key(side, init.bias, p.name, bias=True)] = init.bias_params.get(
+                p.name, p.default)
+    return values
+
+
+def apply_preset() -> None:
+    """Callback of the preset menu: set every control to the preset's values."""
+    cfg = PRESETS[st.session_state["preset"]].config()
+    st.session_state.update(widget_values(cfg))
+
+
+def on_dataset_change() -> None:
+    """A new dataset starts with its own default noise level."""
+    st.session_state["noise"] = float(DATASETS[st.session_state["dataset"]].default_noise)
+
+
+def ensure_state() -> None:
+    """First run of a session: the default preset's values."""
+    if "preset" not in st.session_state:
+        st.session_state["preset"] = DEFAULT_PRESET
+        st.session_state.update(widget_values(PRESETS[DEFAULT_PRESET].config()))
+        st.session_state["log_y"] = True
+        st.session_state["metric"] = METRIC_CHOICES[0]
+
+
+def config_dict() -> dict:
+    """The configuration as the widgets describe it (not validated yet)."""
+    ss = st.session_state
+    d = {k: ss[k] for k in ("dataset", "n_samples", "test_fraction", "data_seed",
+                            "hidden", "activation", "loss", "seeds", "optimizer", "lr",
+                            "epochs", "batch_size", "l2", "dropout", "dtype")}
+    # The dataset's default noise is stored as None, so an untouched preset gives the
+    # preset's very config (and its cache entry).
+    default_noise = DATASETS[ss["dataset"]].default_noise if ss["dataset"] in DATASETS else None
+    d["noise"] = None if ss["noise"] == default_noise else ss["noise"]
+    if ss["dataset"] == "blobs":
+        d["n_classes"] = ss.get("n_classes", 3)
+    if ss["optimizer"] == "momentum":
+        d["momentum"] = ss.get("momentum", 0.9)
+    inits = []
+    for side in SIDES:
+        scheme, bias = ss[f"{side}_scheme"], ss[f"{side}_bias"]
+        inits.append({
+            "scheme": scheme,
+            "params": {p.name: ss.get(param_key(side, scheme, p.name), p.default)
+                       for p in INITIALIZERS[scheme].params},
+            "scale": ss[f"{side}_scale"],
+            "bias": bias,
+            "bias_params": {p.name: ss.get(param_key(side, bias, p.name, True), p.default)
+                            for p in BIAS_INITIALIZERS[bias].params},
+        })
+    d["inits"] = inits
+    return d
+
+
+def validated_config() -> Config:
+    """The widgets' configuration, validated; raises :class:`ConfigError`."""
+    d = config_dict()
+    if not str(d["hidden"]).strip():
+        raise ConfigError("hidden (hidden layer sizes) must list at least one layer, such as "
+                          "'8' or '8, 8': this lab is about hidden units. Got ''.")
+    return Config.from_dict(d)
+
+
+# ------------------------------------------------------------------------------------------
+# Sidebar
+# ------------------------------------------------------------------------------------------
+
+
+def param_widget(p: Param, key: str, where: str) -> None:
+    """One initializer parameter: a number input or a menu, from its :class:`Param` spec."""
+    if key not in st.session_state:
+        st.session_state[key] = p.default
+    label = f"{where} {p.name}"
+    if p.kind == "choice":
+        st.selectbox(label, p.choices, key=key, help=p.help or None)
+        return
+    default = abs(float(p.default))
+    step = 10 ** math.floor(math.log10(default)) / 10 if default > 0 else 0.01
+    st.number_input(label, min_value=p.low, max_value=p.high, step=step, format="%g", key=key,
+                    help=p.help or None)
+
+
+def init_controls(side: str) -> None:
+    """Scheme, its parameters, scale and bias init of one side."""
+    scheme = st.selectbox(
+        "Weight scheme", list(INITIALIZERS), key=f"{side}_scheme",
+        format_func=lambda n: INITIALIZERS[n].label,
+        help="How every weight matrix starts. Zeros, ones, constant and identity are "
+             "deterministic; the others draw random numbers.")
+    info = INITIALIZERS[scheme]
+    st.caption(f"{info.summary} `{info.formula}`")
+    for p in info.params:
+        param_widget(p, param_key(side, scheme, p.name), "weight")
+    st.number_input("Scale factor", min_value=0.0, step=0.1, format="%g", key=f"{side}_scale",
+                    help="Multiplies every initial weight: 0.1 for 'too small', 4 for "
+                         "'too large'.")
+    bias = st.selectbox(
+        "Bias init", list(BIAS_INITIALIZERS), key=f"{side}_bias",
+        format_func=lambda n: BIAS_INITIALIZERS[n].label,
+        help="How the biases start. Zero is the usual choice; random biases alone can "
+             "break the symmetry of zero weights (try the 'random biases' preset).")
+    for p in BIAS_INITIALIZERS[bias].params:
+        param_widget(p, param_key(side, bias, p.name, bias=True), "bias")
+
+
+def sidebar() -> None:
+    """Every control. Values land in ``st.session_state`` under the widgets' keys."""
+    sb = st.sidebar
+    sb.header("Experiment")
+    sb.selectbox("Preset", list(PRESETS), key="preset", on_change=apply_preset,
+                 format_func=lambda n: PRESETS[n].label,
+                 help="Ready-made experiments. Picking one sets every control below; "
+                      "you can change any of them afterwards.")
+
+    with sb.expander("Network", expanded=True):
+        text = st.text_input(
+            "Hidden layer sizes", key="hidden", placeholder="8, 8",
+            help="Units per hidden layer, separated by commas: '8' is one hidden layer of 8 "
+                 "units, '8, 8' two layers. Press Enter to apply.")
+        try:
+            sizes = parse_hidden(text)
+            if sizes:
+                st.caption(f"Layers: input → {layers_text(sizes)} → output")
+        except ConfigError as exc:
+            st.error(str(exc))
+        st.selectbox("Activation", list(ACTIVATIONS), key="activation",
+                     help="The hidden units' nonlinearity. With all-zero weights, sigmoid "
+                          "units stay identical; tanh, ReLU and the others output 0 and "
+                          "never learn.")
+        st.selectbox("Loss", ["auto", *LOSSES], key="loss",
+                     format_func=lambda n: "automatic (from the dataset)" if n == "auto"
+                     else LOSSES[n].label,
+                     help="'automatic' uses binary cross-entropy for two classes, "
+                          "cross-entropy for more, squared error for regression.")
+
+    for side in SIDES:
+        with sb.expander(f"Initialization, {side}", expanded=True):
+            init_controls(side)
+
+    with sb.expander("Data", expanded=False):
+        ds = st.selectbox("Dataset", list(DATASETS), key="dataset",
+                          format_func=lambda n: DATASETS[n].label, on_change=on_dataset_change,
+                          help="The training data. Circles, XOR, moons and spirals cannot be "
+                               "separated by one neuron.")
+        if ds in DATASETS:
+            st.caption(DATASETS[ds].summary)
+        st.number_input("Samples", min_value=4, max_value=100_000, step=64, key="n_samples",
+                        help="Number of points, training and test together.")
+        st.slider("Noise", 0.0, 2.0, step=0.01, key="noise",
+                  help="How far points scatter from the clean shape (standard deviation).")
+        st.slider("Test fraction", 0.0, 0.9, step=0.05, key="test_fraction",
+                  help="Share of the points held out to measure the test loss.")
+        st.number_input("Data seed", min_value=0, step=1, key="data_seed",
+                        help="Seed of the random generator that draws the data.")
+        if ds == "blobs":
+            st.number_input("Classes", min_value=2, max_value=10, step=1, key="n_classes",
+                            help="Number of blobs (classes).")
+
+    with sb.expander("Training", expanded=False):
+        opt = st.selectbox("Optimizer", list(OPTIMIZERS), key="optimizer",
+                           format_func=lambda n: OPTIMIZER_LABELS.get(n, n),
+                           help="Plain SGD shows the symmetry most clearly; Adam adapts the "
+                                "step size per weight but cannot break the symmetry either.")
+        st.number_input("Learning rate", min_value=0.0, step=0.01, format="%g", key="lr",
+                        help="Step size of each update. Must be greater than 0.")
+        if opt == "momentum":
+            st.number_input("Momentum", min_value=0.0, max_value=0.999, step=0.05,
+                            format="%g", key="momentum",
+                            help="Fraction of the previous update carried into the next.")
+        st.number_input("Epochs", min_value=1, max_value=100_000, step=100, key="epochs",
+                        help="Passes over the training data.")
+        st.number_input("Batch size", min_value=0, step=16, key="batch_size",
+                        help="Samples per update; 0 means the whole training set "
+                             "(full batch: one update per epoch).")
+        st.number_input("L2 penalty", min_value=0.0, step=1e-4, format="%g", key="l2",
+                        help="Weight decay: adds l2/2 × the sum of squared weights to the loss.")
+        st.slider("Dropout", 0.0, 0.9, step=0.05, key="dropout",
+                  help="Share of hidden units switched off at random at each step. It breaks "
+                       "the symmetry of sigmoid units, not of tanh/ReLU ones.")
+        st.number_input("Seeds per initialization", min_value=1, max_value=MAX_SEEDS, step=1,
+                        key="seeds",
+                        help="Runs per side with different random draws; curves show the mean "
+                             "and a band from the lowest to the highest run.")
+        st.radio("Precision", list(DTYPES), key="dtype", horizontal=True,
+                 help="float64 keeps identical units exactly identical; float32 rounding can "
+                      "slowly break the symmetry (see the symmetry gap chart).")
+
+
+# ------------------------------------------------------------------------------------------
+# Training and charts
+# ------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_training(config_json: str, _result: Result | None = None) -> Result:
+    """The trained comparison of ``config_json`` (cached: the JSON is the key).
+
+    ``_result`` (not part of the key) stores a result trained outside, with a progress bar:
+    Streamlit would record, and later replay, progress-bar updates made inside a cached
+    function.
+    """
+    if _result is not None:
+        return _result
+    return train_comparison(Config.from_json(config_json))
+
+
+@st.cache_resource
+def _seen_configs() -> set[str]:
+    """Configs trained in this server process (decides whether to show a progress bar)."""
+    return set()
+
+
+def train(cfg: Config) -> Result:
+    """Train (or fetch from the cache), with a progress bar for long runs."""
+    key = cfg.to_json(indent=None)
+    seen = _seen_configs()
+    seconds, _ = estimate_cost(cfg)
+    if key in seen or seconds <= PROGRESS_SECONDS:
+        result = run_training(key)
+    else:
+        text = (f"Training {cfg.n_runs} networks for {cfg.epochs} epochs "
+                f"(up to about {seconds:.0f} s)…")
+        bar = st.progress(0.0, text=text)
+        try:
+            trained = train_comparison(
+                cfg, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text=text))
+        finally:
+            bar.empty()
+        result = run_training(key, _result=trained)
+    seen.add(key)
+    return result
+
+
+def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
+    """``st.plotly_chart`` with the camera button exporting a 2x PNG with a meaningful name."""
+    if fig is None:
+        return
+    st.plotly_chart(fig, theme=None, config={
+        "toImageButtonOptions": {"format": "png", "scale": 2,
+                                 "filename": charts.export_filename(result, name, init_index)},
+        "displaylogo": False})
+
+
+def side_header(result: Result, i: int) -> str:
+    color = charts.init_color(i)
+    side = SIDE_TITLES[SIDES[i]] if i < len(SIDES) else f"Init {i + 1}"
+    return (f"<div style='font-size:1.2rem;font-weight:600;border-left:6px solid {color};"
+            f"padding-left:0.5rem;margin:0.2rem 0 0.4rem 0'>{side}: "
+            f"<span style='color:{color}'>{charts.init_label(result, i)}</span></div>")
+
+
+def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
+    if arr is None:
+        return math.nan
+    v = arr[result.run_indices(i), -1]
+    return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+
+
+def _neurons_text(result: Result, i: int) -> tuple[str, float]:
+    v = result.history.metrics["distinct_neurons"][result.run_indices(i), -1, :]
+    counts = np.round(np.nanmean(v, axis=0)).astype(int) if np.isfinite(v).any() else []
+    shown = charts.shown_layers(len(result.config.hidden), 3)
+    text = " · ".join(f"{counts[l]}/{result.config.hidden[l]}" for l in shown)
+    if len(shown) < len(result.config.hidden):
+        text += " …"
+    return text, float(np.sum(counts)) if len(counts) else math.nan
+
+
+def metrics_row(result: Result) -> None:
+    """Final losses, accuracy and distinct neurons per side; the right side shows the
+    difference to the left."""
+    h = result.history
+    cols = st.columns(2, gap="large")
+    base = None
+    for i, col in enumerate(cols):
+        train_loss = _final(result, i, h.train_loss)
+        test_loss = _final(result, i, h.test_loss) if result.data.n_test else math.nan
+        acc_arr = h.test_accuracy if result.data.n_test else h.train_accuracy
+        acc = _final(result, i, acc_arr)
+        neurons, n_total = _neurons_text(result, i)
+        values = (train_loss, test_loss, acc, n_total)
+        with col:
+            st.markdown(side_header(result, i), unsafe_allow_html=True)
+            m = st.columns(4)
+            labels = ("Final train loss", "Final test loss",
+                      "Test accuracy" if result.data.n_test else "Train accuracy",
+                      "Distinct neurons")
+            shown = (f"{train_loss:.4g}", f"{test_loss:.4g}" if math.isfinite(test_loss)
+                     else "–", f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
+            helps = ("Loss on the training set after the last epoch (mean over seeds).",
+                     "Loss on the held-out test set after the last epoch.",
+                     "Share of points classified correctly after the last epoch.",
+                     "Distinct neurons / width, per hidden layer: "
+                     + METRIC_DEFINITIONS["distinct_neurons"])
+            for k in range(4):
+                delta = None
+                if base is not None and math.isfinite(values[k]) and math.isfinite(base[k]):
+                    d = values[k] - base[k]
+                    delta = (f"{d:+.1%}" if k == 2 else f"{d:+.0f}" if k == 3
+                             else f"{d:+.3g}") + " vs left"
+                m[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
+                            delta_color="inverse" if k < 2 else "normal")
+        base = values
+
+
+def paired(result: Result, name: str, build, caption=None) -> None:
+    """One row: the chart of each initialization side by side, a caption under each."""
+    cols = st.columns(2, gap="large")
+    for i, col in enumerate(cols[:len(result.config.inits)]):
+        with col:
+            fig = build(i)
+            if fig is None:
+                st.info("This chart needs a dataset with 2 inputs (or a 1-D regression).")
+                continue
+            show_chart(fig, result, name, i)
+            if caption is not None:
+                st.caption(caption(i))
+
+
+def compare_tab(result: Result) -> None:
+    """The main view: metrics, loss, weights, effective neurons, decision boundary."""
+    metrics_row(result)
+    h = result.history
+
+    st.subheader("1 · Loss")
+    log_y = st.toggle("Logarithmic loss axis", key="log_y",
+                      help="A log scale shows small losses and slow progress better.")
+    paired(result, "loss", lambda i: charts.loss_curves(result, i, log_y=log_y),
+           lambda i: charts.caption_loss(result, i))
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        show_chart(charts.loss_overlay(result, log_y=log_y), result, "loss_overlay")
+    with c2:
+        acc = charts.accuracy_curves(result)
+        if acc is not None:
+            show_chart(acc, result, "accuracy")
+        else:
+            st.info("Accuracy applies to classification datasets; this one is a regression.")
+
+    st.subheader("2 · Weights")
+    epochs = [int(e) for e in h.snapshot_epochs]
+    if st.session_state.get("snapshot_epoch") not in epochs:
+        st.session_state["snapshot_epoch"] = epochs[-1]
+    epoch = st.select_slider(
+        "Epoch shown (weights and decision boundary)", options=epochs, key="snapshot_epoch",
+        help="Move through the stored snapshots of the training. Both sides show the same "
+             "epoch with the same colour range.")
+    k = epochs.index(epoch)
+    zmax = charts.weight_range(result, k)
+    paired(result, "weights",
+           lambda i: charts.weight_heatmaps(result, i, snapshot=k, zmax=zmax),
+           lambda i: charts.caption_weights(result, i, k))
+
+    st.subheader("3 · Effective neurons")
+    metric = st.radio("Count", METRIC_CHOICES, key="metric", horizontal=True,
+                      format_func=lambda m: METRIC_TITLES[m],
+                      help="How to count the neurons that really work; the definition of the "
+                           "chosen count is shown below.")
+    st.caption(f"**{METRIC_TITLES[metric]}**: {METRIC_DEFINITIONS[metric]}")
+    paired(result, "neurons", lambda i: charts.effective_neurons(result, i, metric=metric),
+           lambda i: charts.caption_neurons(result, i))
+
+    st.subheader("4 · What the network predicts")
+    paired(result, "boundary", lambda i: charts.decision_boundary(result, i, snapshot=k),
+           lambda i: charts.caption_boundary(result, i))
+
+
+def more_tab(result: Result) -> None:
+    """Gradient norms, activation distributions and the symmetry gap."""
+    st.subheader("Gradient norm per layer")
+    st.caption("How much each layer is pushed at every epoch. Zero means the layer receives "
+               "no learning signal at all.")
+    paired(result, "grad_norm", lambda i: charts.gradient_norms(result, i),
+           lambda i: _grad_caption(result, i))
+    st.subheader("Activations per hidden layer")
+    st.caption("What the hidden units output on the training inputs, at the start and at the "
+               "end of training. A single spike means every unit outputs the same value.")
+    paired(result, "activations", lambda i: charts.activation_distribution(result, i))
+    st.subheader("Symmetry gap")
+    st.caption("The largest difference between two units' incoming weights. Exactly 0 means "
+               "the layer is perfectly symmetric; float32 rounding can make a tiny gap that "
+               "training amplifies (switch Precision to float32 to see it).")
+    paired(result, "symmetry_gap", lambda i: charts.symmetry_gap(result, i),
+           lambda i: _gap_caption(result, i))
+
+
+def _grad_caption(result: Result, i: int) -> str:
+    G = result.history.grad_norm[result.run_indices(i)]  # (seeds, E, L)
+    hidden_layers = G.shape[2] - 1
+    if hidden_layers and np.all(G[:, :, :hidden_layers][np.isfinite(G[:, :, :hidden_layers])]
+                                == 0):
+        return ("No gradient ever reaches a hidden layer (exactly 0 at every epoch): only the "
+                "output layer learns.")
+    with np.errstate(all="ignore"):
+        first = np.nanmean(G[:, 0, 0])
+        last_out = np.nanmean(G[:, 0, -1])
+    if first == 0:
+        later = float(np.nanmax(G[:, :, 0]))
+        return ("In the first epoch no gradient reaches layer 1 (exactly 0: the weights above it "
+                f"are still 0); later it reaches {later:.2g}.")
+    if last_out > 0 and first < 1e-4 * last_out:
+        return (f"At the start the first layer's gradient ({first:.2g}) is more than 10,000 "
+                f"times smaller than the output layer's ({last_out:.2g}): it vanishes on the "
+                "way down.")
+    return f"First-epoch gradient norm: {first:.3g} (layer 1), {last_out:.3g} (output layer)."
+
+
+def _gap_caption(result: Result, i: int) -> str:
+    gap = result.history.metrics["symmetry_gap"][result.run_indices(i)]
+    if not np.isfinite(gap).any():
+        return "No symmetry gap to show."
+    end = float(np.nanmax(gap[:, -1, :]))
+    start = float(np.nanmax(gap[:, 0, :]))
+    if end == 0:
+        return ("The gap is exactly 0 from start to end: the units never became different, "
+                "not even by one rounding error.")
+    if start == 0:
+        return (f"The gap starts at exactly 0 and grows to {end:.2g}: something (rounding, "
+                "dropout or the biases) broke the symmetry during training.")
+    return f"The units differ from the start (gap {start:.2g}) and end {end:.2g} apart."
+
+
+# ------------------------------------------------------------------------------------------
+# The "Why?" tab
+# ------------------------------------------------------------------------------------------
+
+
+def _num(v: float) -> str:
+    """A number for LaTeX: 4 significant digits, powers of ten written out."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if not math.isfinite(v):
+        return r"\text{" + str(v) + "}"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{v:.4g}"
+    mantissa, exponent = f"{v:.3e}".split("e")
+    return rf"{float(mantissa):.4g}\cdot 10^{{{int(exponent)}}}"
+
+
+def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 6,
+                 color: str = "#D55E00") -> str:
+    """A ``bmatrix`` of ``M``; rows equal to another row are coloured (truncated with
+    dots beyond ``max_rows`` x ``max_cols``)."""
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    _, inverse, counts = np.unique(M, axis=0, return_inverse=True, return_counts=True)
+    repeated = counts[inverse.ravel()] > 1
+    rows = []
+    r_show = list(range(min(M.shape[0], max_rows)))
+    c_show = list(range(min(M.shape[1], max_cols)))
+    for r in r_show:
+        cells = [_num(M[r, c]) for c in c_show]
+        if M.shape[1] > max_cols:
+            cells.append(r"\cdots")
+        if repeated[r]:
+            cells = [rf"\textcolor{{{color}}}{{{c}}}" for c in cells]
+        rows.append(" & ".join(cells))
+    if M.shape[0] > max_rows:
+        rows.append(" & ".join([r"\vdots"] * (len(c_show) + (M.shape[1] > max_cols))))
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def _symmetric_init(result: Result) -> int | None:
+    """Index of the first initialization whose first hidden layer starts with equal rows
+    (weights and biases), or None."""
+    h = result.history
+    for i in range(len(result.config.inits)):
+        run = result.run_indices(i)[0]
+        P = np.concatenate([h.weights[0][run, 0], h.biases[0][run, 0][:, None]], axis=1)
+        if P.shape[0] > 1 and np.unique(P, axis=0).shape[0] == 1:
+            return i
+    return None
+
+
+def why_tab(result: Result) -> None:
+    """The classic derivation, with the numbers of the current run."""
+    cfg = result.config
+    h = result.history
+    act = ACTIVATIONS[cfg.activation]
+    st.subheader("Why identical weights stay identical")
+    if len(cfg.hidden) == 0:
+        st.info("This network has no hidden layer: there is no symmetry to break.")
+        return
+    i = _symmetric_init(result)
+    if i is None:
+        st.info("Neither initialization of this run starts with identical units, so below "
+                "the derivation uses general symbols and the right-hand side shows how random "
+                "values differ. Pick *zeros* or *constant* on one side to see it with numbers.")
+        i_show = 0
+    else:
+        i_show = i
+    run = result.run_indices(i_show)[0]
+    W0, b0 = result.parameters_at(run, 0)
+    X, y = result.data.X_train, result.data.y_train
+    x = X[0]
+    n_hidden = cfg.hidden[0]
+    st.markdown(
+        f"Take the **{charts.init_label(result, i_show)}** network of this run "
+        f"({layers_text(cfg.layer_sizes)} units, {cfg.activation} hidden units) and "
+        f"its first training point $x = ({', '.join(_num(v) for v in x)})$.")
+
+    st.markdown("**1. Forward pass.** Every hidden unit $j$ computes "
+                "$z_j = w_j \\cdot x + b_j$ and outputs $h_j = f(z_j)$ with "
+                f"$f(z) = {act.formula}$. With the initial first-layer weights")
+    z = W0[0].astype(np.float64) @ x + b0[0]
+    hval = _forward_hidden(result, run, 0, X[:1])[0][0] if len(W0) > 1 else z
+    st.latex(r"W^{(1)} = " + latex_matrix(W0[0]) + r",\quad b^{(1)} = "
+             + latex_matrix(b0[0][:, None]))
+    st.latex(r"z^{(1)} = W^{(1)}x + b^{(1)} = " + latex_matrix(z[None, :], max_cols=6)
+             + r"^{\!\top}")
+    st.latex(r"h^{(1)} = f(z^{(1)}) = " + latex_matrix(hval[None, :], max_cols=6) + r"^{\!\top}")
+    equal_h = np.unique(hval).size == 1
+    if equal_h:
+        st.markdown(f"All {n_hidden} hidden values are **equal**: the units cannot be told "
+                    "apart, and the next layer sees the same number "
+                    f"{n_hidden} times.")
+    else:
+        st.markdown("The hidden values differ: each unit already sees the input its own way.")
+
+    st.markdown("**2. Backward pass.** Back-propagation gives unit $j$ the error signal "
+                r"$\delta_j = f'(z_j)\sum_k W^{(2)}_{kj}\,\delta^{(2)}_k$ and the gradient "
+                r"$\partial L / \partial W^{(1)}_{ji} = \delta_j\, x_i$. Equal $z_j$ and "
+                r"equal outgoing weights $W^{(2)}_{kj}$ make every $\delta_j$ equal, so every "
+                "row of the gradient is the same. The gradient on the whole training set, at "
+                "the parameters after epochs 0 and 1 of this run:")
+    grads = []
+    for k in (0, 1):
+        if k >= h.snapshot_epochs.size:
+            break
+        Wk, bk = result.parameters_at(run, k)
+        if not all(np.isfinite(w).all() for w in Wk):
+            break
+        _, gW, _ = loss_and_gradients([w.astype(np.float64) for w in Wk],
+                                      [b.astype(np.float64) for b in bk], X, y,
+                                      cfg.activation, cfg.loss_name, cfg.l2)
+        grads.append((int(h.snapshot_epochs[k]), gW[0]))
+    st.latex(r",\qquad ".join(rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = "
+                              + latex_matrix(g) for e, g in grads))
+    if grads and not np.any(grads[0][1]):
+        st.markdown("At epoch 0 this gradient is exactly **0**: the outgoing weights "
+                    "$W^{(2)}$ are 0, so no error reaches the first layer yet. The output "
+                    "layer moves first, by the same amount for every unit; from then on the "
+                    "first layer's gradient rows are non-zero but still equal.")
+
+    st.markdown(r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
+                f"(here $\\eta = {_num(cfg.lr)}$, {OPTIMIZER_LABELS[cfg.optimizer]}): equal "
+                "rows minus equal rows are equal rows. The same argument holds at the next "
+                "step, and the next: by induction the units stay identical for ever, and the "
+                "layer computes what a single neuron would.")
+    if h.snapshot_epochs.size > 2:
+        W1, _ = result.parameters_at(run, 1)
+        W2, _ = result.parameters_at(run, 2)
+        delta = W2[0].astype(np.float64) - W1[0].astype(np.float64)
+        st.latex(rf"\Delta W^{{(1)}}\ (\text{{epoch }}{int(h.snapshot_epochs[1])} \to "
+                 rf"{int(h.snapshot_epochs[2])}) = " + latex_matrix(delta))
+    st.markdown("The first-layer weights of this run (rows that equal another row are "
+                "coloured):")
+    ks = sorted({0, 1, 2, h.snapshot_epochs.size - 1} & set(range(h.snapshot_epochs.size)))
+    parts = []
+    for k in ks:
+        Wk, _ = result.parameters_at(run, k)
+        parts.append(rf"\text{{epoch }}{int(h.snapshot_epochs[k])}:\ "
+                     + latex_matrix(Wk[0], max_rows=8, max_cols=4))
+    st.latex(r"\quad ".join(parts))
+    if cfg.batch_size or cfg.dropout:
+        st.caption("With mini-batches or dropout an epoch holds several steps, or random "
+                   "masks; dropout gives the units different gradients and can break the "
+                   "symmetry of sigmoid units.")
+
+    st.markdown("**4. Why tanh and ReLU with zeros are worse.**")
+    st.markdown(
+        "For tanh, ReLU and the other activations with $f(0) = 0$, a zero layer outputs "
+        r"$h^{(1)} = 0$. Then $\partial L/\partial W^{(2)} = \delta^{(2)} h^{(1)\top} = 0$ and "
+        r"$\delta^{(1)} = f'(z)\odot W^{(2)\top}\delta^{(2)} = 0$ because $W^{(2)} = 0$: no "
+        "weight receives any gradient, ever. Only the output bias learns, and the network "
+        "ends at the best constant prediction. The units are not just identical, they are "
+        "dead.")
+    dead_i = _dead_init(result)
+    if dead_i is not None:
+        r = result.run_indices(dead_i)[0]
+        G = h.grad_norm[r]
+        b_out0, b_out1 = h.biases[-1][r, 0], h.biases[-1][r, -1]
+        st.markdown(
+            f"In this run (**{charts.init_label(result, dead_i)}**, {cfg.activation}): the largest "
+            f"gradient norm of any hidden layer over all {cfg.epochs} epochs is "
+            f"${_num(float(np.nanmax(G[:, :-1])))}$, while the output bias went from "
+            f"${', '.join(_num(v) for v in b_out0)}$ to ${', '.join(_num(v) for v in b_out1)}$.")
+    elif act.zero_output:
+        st.caption(f"{cfg.activation} has f(0) = 0: choose zeros on one side to see dead units "
+                   "in this run.")
+    else:
+        st.caption("Sigmoid has σ(0) = 1/2 ≠ 0, so the zero-initialized sigmoid units are alive "
+                   "(and identical); switch the activation to tanh or relu to see dead units.")
+
+    st.markdown("**5. Why random values break the symmetry.**")
+    j = next((k for k in range(len(cfg.inits)) if k != i), None)
+    if j is not None:
+        rj = result.run_indices(j)[0]
+        Wj0 = h.weights[0][rj, 0]
+        d = charts.distinct_rows(Wj0)
+        st.markdown(
+            f"With **{charts.init_label(result, j)}** the rows of $W^{{(1)}}$ start different "
+            f"({d} distinct rows of {Wj0.shape[0]}), so the units compute different $z_j$, "
+            r"get different $\delta_j$ and different updates: each unit can specialise on its "
+            "own feature of the data. Its first layer at epoch 0:")
+        st.latex(r"W^{(1)} = " + latex_matrix(Wj0))
+    st.markdown(
+        "The scale matters too: too small and the signal fades layer after layer (gradients "
+        "vanish), too large and units saturate. Xavier/Glorot (2010) and He (2015) choose "
+        "the spread from the layer's fan-in and fan-out to keep it steady; try the deep "
+        "presets.")
+
+
+def _forward_hidden(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    W, b = result.parameters_at(run, k)
+    return forward([w.astype(np.float64) for w in W], [bb.astype(np.float64) for bb in b], X,
+                   result.config.activation)
+
+
+def _dead_init(result: Result) -> int | None:
+    dead = result.history.metrics["dead_units"]
+    width = np.array(result.config.hidden)
+    for i in range(len(result.config.inits)):
+        r = result.run_indices(i)[0]
+        if np.all(dead[r, -1, :] == width):
+            return i
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Page
+# ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.set_page_config(page_title="Init Lab: zero vs random initialization", layout="wide",
+                       page_icon="🧮")
+    t_start = time.perf_counter()
+    train_seconds = 0.0
+    ensure_state()
+    st.title("Init Lab: why the weights must not all start at zero")
+    st.markdown(INTRO)
+    sidebar()
+
+    try:
+        cfg = validated_config()
+        error = None
+    except ConfigError as exc:
+        cfg, error = None, str(exc)
+    if error is not None:
+        st.error(f"**Invalid setting.** {error}")
+        result = st.session_state.get("last_result")
+        if result is None:
+            st.stop()
+        st.caption("Showing the last valid result until the setting is fixed.")
+    else:
+        t0 = time.perf_counter()
+        result = train(cfg)
+        train_seconds = time.perf_counter() - t0
+        st.session_state["last_result"] = result
+
+    preset = PRESETS[st.session_state["preset"]]
+    if result.config == preset.config():
+        st.info(f"**{preset.label}.** {preset.description}")
+    else:
+        st.caption(f"Custom settings (started from the preset “{preset.label}”).")
+
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    for tab, render in zip(tabs, (compare_tab, why_tab, more_tab), strict=True):
+        if tab.open is False:  # lazy tabs: only the open one is computed
+            continue
+        with tab:
+            render(result)
+    st.caption(f"Page computed in {time.perf_counter() - t_start:.2f} s "
+               f"(training or cache look-up {train_seconds:.2f} s).")
+
+
+main()

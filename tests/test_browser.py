@@ -1,0 +1,238 @@
+"""Real-browser tests: ``streamlit run dashboard.py`` driven by Playwright in Debian's Chromium.
+
+The server runs on a free localhost port for the whole module; each test opens a fresh page.
+Screenshots (full page, 1600 px wide) go to ``tests/screenshots/`` (git-ignored) and the
+measured timings are printed.
+
+Without Chromium or Playwright the tests are skipped with a message; in CI (``CI=true``) a
+missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+WIDTH = 1600
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART = '[data-testid="stPlotlyChart"] .main-svg'
+TIMEOUT_MS = 60_000
+
+
+def _missing(reason: str) -> None:
+    """Skip on a developer's machine, fail in CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(f"{reason}; install it with `apt-get install -y chromium` and "
+                "`pip install playwright` to run the browser tests")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free port; yields its URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless",
+             "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:  # fail fast: a stale server could answer otherwise
+                pytest.fail(f"streamlit exited with code {proc.returncode}:\n"
+                            + log.read_text(errors="replace")[-3000:])
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not answer /_stcore/health within 60 s:\n"
+                            + log.read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright (no `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        _missing(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app_page(server, chromium):
+    """A fresh page with the dashboard loaded and its charts drawn."""
+    context = chromium.new_context(viewport={"width": WIDTH, "height": 1000},
+                                   accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    t0 = time.perf_counter()
+    page.goto(server)
+    page.wait_for_selector(CHART)
+    page.wait_for_selector(IDLE)
+    page.first_render_seconds = time.perf_counter() - t0
+    yield page
+    context.close()
+
+
+def _report(capsys, text: str) -> None:
+    with capsys.disabled():
+        print(f"\n[browser timing] {text}")
+
+
+_WATCH_STATE = """() => {
+    window.__states = [];
+    const app = document.querySelector('[data-testid=stApp]');
+    new MutationObserver(() => window.__states.push(
+        [performance.now(), app.getAttribute('data-test-script-state')]))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def _wait_for_rerun(page, expected_text: str, clicked_at: float) -> float:
+    """Wait until ``expected_text`` is on the page and the script is idle again; return the
+    seconds from the click to the end of the rerun, measured inside the page (a mutation
+    observer on the script state, so Playwright's polling does not count)."""
+    page.get_by_text(expected_text).first.wait_for()
+    page.wait_for_selector(IDLE)
+    states = page.evaluate("() => window.__states.splice(0)")
+    done = [t for t, state in states if state == "notRunning"]
+    return (done[-1] - clicked_at) / 1000 if done else float("nan")
+
+
+def _select(page, key: str, option: str) -> float:
+    """Pick ``option`` in the selectbox with widget key ``key``; returns the page's clock
+    (ms) at the click."""
+    page.locator(f".st-key-{key}").get_by_role("combobox").click()
+    page.keyboard.type(option)  # the menu is virtualised: filter it to bring the option in
+    if not page.evaluate("() => Array.isArray(window.__states)"):
+        page.evaluate(_WATCH_STATE)
+    clicked_at = page.evaluate("() => performance.now()")
+    page.get_by_role("option", name=option, exact=True).click()
+    return clicked_at
+
+
+def _screenshot(page, name: str) -> Path:
+    """Full-page screenshot: Streamlit scrolls inside its main container, so the viewport is
+    made as tall as the content first."""
+    SHOTS.mkdir(exist_ok=True)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(800)  # let plotly finish its transitions
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
+        ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 16000)})
+    page.wait_for_timeout(800)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    return path
+
+
+def test_default_page_shows_the_lesson_with_charts(app_page, capsys) -> None:
+    """The first screen draws the charts and states the lesson under the zeros panel."""
+    # plotly draws each chart on its own after the script ends: wait rather than count once
+    app_page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".filter(e => e.querySelector('.main-svg')).length >= 10")
+    app_page.get_by_text("All 8 hidden units are identical").first.wait_for()
+    _report(capsys, f"first render with charts: {app_page.first_render_seconds:.2f} s")
+    _screenshot(app_page, "default")
+
+
+def test_changing_activation_and_initializer_updates_the_page(app_page, capsys) -> None:
+    """tanh makes the zero units dead; a new right-hand scheme retitles its charts."""
+    t0 = time.perf_counter()
+    clicked = _select(app_page, "activation", "tanh")
+    in_page = _wait_for_rerun(app_page, "are dead (output exactly 0)", clicked)
+    _report(capsys, f"activation change: rerun done {in_page:.2f} s after the click (in-page "
+                    f"clock); {time.perf_counter() - t0:.2f} s as Playwright sees it")
+    t0 = time.perf_counter()
+    clicked = _select(app_page, "right_scheme", "He/Kaiming normal")
+    in_page = _wait_for_rerun(app_page, "Loss: he_normal", clicked)
+    _report(capsys, f"initializer change: rerun done {in_page:.2f} s after the click (in-page "
+                    f"clock); {time.perf_counter() - t0:.2f} s as Playwright sees it")
+    app_page.get_by_text("Weights after 500 epochs: he_normal").first.wait_for()
+    app_page.locator(".st-key-right_he_normal_mode").wait_for()
+    _screenshot(app_page, "tanh_he_normal")
+
+
+def test_preset_and_why_tab(app_page, capsys) -> None:
+    """A preset fills the page; the Why? tab shows the derivation with the run's matrices."""
+    clicked = _select(app_page, "preset", "tanh/ReLU with zeros: nothing learns")
+    _wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
+    _screenshot(app_page, "preset_dead_zeros")
+    clicked = _select(app_page, "preset", "The lesson: all zeros vs random (default)")
+    _wait_for_rerun(app_page, "All 8 hidden units are identical", clicked)
+    t0 = time.perf_counter()
+    app_page.get_by_role("tab", name="Why?").click()
+    app_page.get_by_text("Why identical weights stay identical").wait_for()
+    app_page.wait_for_selector(IDLE)
+    app_page.wait_for_function("() => document.querySelectorAll('.katex').length >= 4")
+    _report(capsys, f"Why? tab shown: {time.perf_counter() - t0:.2f} s")
+    _screenshot(app_page, "why")
+    app_page.get_by_role("tab", name="More charts").click()
+    app_page.get_by_text("Symmetry gap per hidden layer: zeros").wait_for()
+    _screenshot(app_page, "more_charts")
+
+
+def test_camera_button_downloads_a_named_high_resolution_png(app_page, tmp_path) -> None:
+    """The modebar camera button of a chart downloads a 2x PNG named after the chart."""
+    chart = app_page.locator('[data-testid="stPlotlyChart"]').first
+    chart.hover()
+    with app_page.expect_download() as info:
+        chart.locator('[data-title^="Download plot"]').click()
+    download = info.value
+    assert download.suggested_filename.startswith("loss_init1-zeros_")
+    assert download.suggested_filename.endswith(".png")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    box = chart.bounding_box()
+    assert width >= 1.9 * box["width"] and height >= 1.9 * 300

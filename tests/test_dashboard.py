@@ -1,0 +1,521 @@
+"""Tests of the dashboard (headless, with Streamlit's AppTest) and of its charts.
+
+The dashboard tests run ``dashboard.py`` as a script, read the charts' figure JSON and compare
+it with what :func:`sim.train_comparison` computes for the same configuration, so a chart that
+shows the wrong run, the wrong epoch or stale numbers fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import sim
+from sim import PRESETS, Config, charts, train_comparison
+from sim.presets import DEFAULT_PRESET
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+WIDGET_TYPES = ("text_input", "number_input", "selectbox", "slider", "radio", "toggle",
+                "select_slider")
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    """The default page, run once, for the tests that only read it."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The dashboard after its first run (a new session; the training cache is kept, as in a
+    server process, so most tests do not retrain the default config)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def fresh_app() -> AppTest:
+    """The dashboard after its first run with empty caches (for tests that count training)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def lesson() -> sim.Result:
+    """The default lesson trained directly by the engine."""
+    return train_comparison(PRESETS[DEFAULT_PRESET].config())
+
+
+def decode(value) -> np.ndarray:
+    """A plotly JSON array: a plain list or ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            shape = value["shape"]
+            shape = [int(s) for s in shape.split(",")] if isinstance(shape, str) else shape
+            arr = arr.reshape(shape)
+        return arr
+    return np.asarray(value, dtype=float)
+
+
+def figures(at: AppTest) -> list[dict]:
+    """The figure JSON of every plotly chart on the page, in page order."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def title(fig: dict) -> str:
+    """The figure's title without its bold markup."""
+    t = fig["layout"].get("title", {})
+    text = t.get("text", "") if isinstance(t, dict) else str(t)
+    return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")
+
+
+def figure(at: AppTest, starts_with: str) -> dict:
+    """The first figure whose title (without markup) starts with ``starts_with``."""
+    for fig in figures(at):
+        if title(fig).startswith(starts_with):
+            return fig
+    raise AssertionError(f"no chart titled {starts_with!r}; got {[title(f) for f in figures(at)]}")
+
+
+def trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+def loss_traces(at: AppTest) -> list[np.ndarray]:
+    """The y values of every curve of the two per-initialization loss charts."""
+    out = []
+    for fig in figures(at):
+        if title(fig).startswith("Loss: "):
+            out += [decode(t["y"]) for t in fig["data"] if t.get("mode") == "lines"]
+    return out
+
+
+def result(at: AppTest) -> sim.Result:
+    return at.session_state["last_result"]
+
+
+# ------------------------------------------------------------------------------------------
+# The default page
+# ------------------------------------------------------------------------------------------
+
+
+def test_default_page_runs_without_exception_or_error(default_page: AppTest) -> None:
+    """The first screen renders with no exception and no error message."""
+    assert not default_page.exception
+    assert not default_page.error
+    assert default_page.title[0].value.startswith("Init Lab")
+
+
+def test_default_page_is_the_lesson_preset(default_page: AppTest) -> None:
+    """With no input the default_page trains the default preset and says so."""
+    assert result(default_page).config == PRESETS[DEFAULT_PRESET].config()
+    assert PRESETS[DEFAULT_PRESET].label in default_page.info[0].value
+
+
+def test_default_page_shows_the_main_charts(default_page: AppTest) -> None:
+    """Loss curves, overlay, accuracy, weights, effective neurons and decision boundary are
+    drawn for both initializations."""
+    titles = [title(f) for f in figures(default_page)]
+    for start in ("Loss: zeros", "Loss: xavier_uniform", "Loss of both",
+                  "Accuracy of both", "Weights after 500 epochs: zeros",
+                  "Weights after 500 epochs: xavier", "Distinct neurons per hidden layer",
+                  "Decision boundary after 500 epochs: zeros"):
+        assert any(t.startswith(start) for t in titles), (start, titles)
+
+
+def test_loss_curves_hold_the_engine_numbers(default_page: AppTest, lesson: sim.Result) -> None:
+    """Each side's train and test curves equal train_comparison's history for the config."""
+    h = lesson.history
+    for i in range(len(lesson.labels)):
+        label = charts.init_label(lesson, i)
+        fig = figure(default_page, f"Loss: {label}")
+        np.testing.assert_array_equal(decode(trace(fig, "train")["y"]), h.train_loss[i])
+        np.testing.assert_array_equal(decode(trace(fig, "test")["y"]), h.test_loss[i])
+        np.testing.assert_array_equal(decode(trace(fig, "train")["x"]),
+                                      np.arange(h.train_loss.shape[1]))
+
+
+def test_weight_heatmaps_hold_the_engine_weights(default_page: AppTest, lesson: sim.Result) -> None:
+    """The heatmaps show the last snapshot's matrices (units x inputs) of each side."""
+    for i in range(len(lesson.labels)):
+        label = charts.init_label(lesson, i)
+        fig = figure(default_page, f"Weights after 500 epochs: {label}")
+        heatmaps = [t for t in fig["data"] if t["type"] == "heatmap"]
+        assert len(heatmaps) == len(lesson.history.weights)
+        for layer, hm in enumerate(heatmaps):
+            np.testing.assert_array_equal(decode(hm["z"]), lesson.history.weights[layer][i, -1])
+
+
+def test_weight_heatmaps_share_one_colour_range_centred_on_zero(default_page: AppTest) -> None:
+    """Left and right heatmaps use the same symmetric colour range."""
+    ranges = {(t["zmin"], t["zmax"]) for f in figures(default_page)
+              if title(f).startswith("Weights") for t in f["data"]}
+    assert len(ranges) == 1
+    zmin, zmax = ranges.pop()
+    assert zmin == -zmax > -np.inf
+
+
+def test_effective_neuron_chart_holds_the_engine_metric(default_page: AppTest,
+                                                        lesson: sim.Result) -> None:
+    """The distinct-neuron curves are the engine's metric: 1 for zeros, 8 for Xavier."""
+    for i in range(len(lesson.labels)):
+        label = charts.init_label(lesson, i)
+        fig = figure(default_page, f"Distinct neurons per hidden layer: {label}")
+        y = decode(trace(fig, "layer 1")["y"])
+        np.testing.assert_array_equal(y, lesson.history.metrics["distinct_neurons"][i, :, 0])
+    assert lesson.history.metrics["distinct_neurons"][0, -1, 0] == 1
+
+
+def test_captions_state_the_lesson_in_one_sentence(default_page: AppTest) -> None:
+    """Under the zeros panel a caption says the hidden units are identical."""
+    captions = [c.value for c in default_page.caption]
+    assert any("All 8 hidden units are identical: the layer acts as one neuron" in c
+               for c in captions), captions
+
+
+def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
+                                                        lesson: sim.Result) -> None:
+    """The metrics row shows the final train loss of each side and right minus left."""
+    by_label: dict[str, list] = {}
+    for m in default_page.metric:
+        by_label.setdefault(m.label, []).append(m)
+    left, right = by_label["Final train loss"]
+    assert left.value == f"{lesson.history.train_loss[0, -1]:.4g}"
+    assert right.value == f"{lesson.history.train_loss[1, -1]:.4g}"
+    diff = lesson.history.train_loss[1, -1] - lesson.history.train_loss[0, -1]
+    assert right.delta.startswith(f"{diff:+.3g}")
+    assert [m.value for m in by_label["Distinct neurons"]] == ["1/8", "8/8"]
+
+
+def test_every_chart_exports_a_named_png(default_page: AppTest) -> None:
+    """Every chart's camera button downloads a 2x PNG named after chart, init and config."""
+    digest = charts.config_hash(result(default_page))
+    configs = [json.loads(el.proto.config) for el in default_page.get("plotly_chart")]
+    assert configs
+    for cfg in configs:
+        opts = cfg["toImageButtonOptions"]
+        assert opts["format"] == "png" and opts["scale"] >= 2
+        assert opts["filename"].endswith(digest) and "newplot" not in opts["filename"]
+        assert cfg["displaylogo"] is False
+    names = [c["toImageButtonOptions"]["filename"] for c in configs]
+    assert f"loss_init1-zeros_{digest}" in names
+
+
+def test_every_widget_has_a_key_and_a_help_tooltip(default_page: AppTest) -> None:
+    """Sidebar and main-area widgets all carry a key and a help text."""
+    widgets = [w for kind in WIDGET_TYPES for w in getattr(default_page, kind)]
+    assert len(widgets) > 20
+    for w in widgets:
+        assert w.key, w.label
+        assert w.help, w.key
+
+
+# ------------------------------------------------------------------------------------------
+# Presets and controls
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_preset_runs_and_sets_every_control(app: AppTest, name: str) -> None:
+    """Picking a preset trains exactly the preset's configuration, with no exception."""
+    app.selectbox(key="preset").select(name).run()
+    assert not app.exception
+    assert not app.error
+    assert result(app).config == PRESETS[name].config()
+    assert PRESETS[name].label in app.info[0].value
+    assert len(figures(app)) >= 7  # a regression has no accuracy or boundary chart
+
+
+def test_controls_stay_editable_after_a_preset(app: AppTest) -> None:
+    """After a preset the user can change a control; the rest of the preset stays."""
+    app.selectbox(key="preset").select("dead_zeros").run()
+    app.selectbox(key="activation").select("sigmoid").run()
+    cfg = result(app).config
+    assert cfg.activation == "sigmoid"
+    assert cfg.hidden == PRESETS["dead_zeros"].config().hidden
+    assert "Custom settings" in app.caption[0].value or any(
+        "Custom settings" in c.value for c in app.caption)
+
+
+CONTROL_CHANGES = [
+    ("selectbox", "activation", "tanh", lambda c: c.activation == "tanh"),
+    ("text_input", "hidden", "16", lambda c: c.hidden == (16,)),
+    ("selectbox", "loss", "mse", lambda c: c.loss == "mse"),
+    ("selectbox", "left_scheme", "normal", lambda c: c.inits[0].scheme == "normal"),
+    ("selectbox", "right_scheme", "he_normal", lambda c: c.inits[1].scheme == "he_normal"),
+    ("number_input", "right_xavier_uniform_gain", 2.0,
+     lambda c: c.inits[1].params["gain"] == 2.0),
+    ("number_input", "right_scale", 0.5, lambda c: c.inits[1].scale == 0.5),
+    ("selectbox", "left_bias", "normal", lambda c: c.inits[0].bias == "normal"),
+    ("selectbox", "dataset", "xor", lambda c: c.dataset == "xor"),
+    ("number_input", "n_samples", 128, lambda c: c.n_samples == 128),
+    ("slider", "noise", 0.3, lambda c: c.noise == 0.3),
+    ("slider", "test_fraction", 0.5, lambda c: c.test_fraction == 0.5),
+    ("number_input", "data_seed", 3, lambda c: c.data_seed == 3),
+    ("selectbox", "optimizer", "adam", lambda c: c.optimizer == "adam"),
+    ("number_input", "lr", 0.5, lambda c: c.lr == 0.5),
+    ("number_input", "epochs", 200, lambda c: c.epochs == 200),
+    ("number_input", "batch_size", 32, lambda c: c.batch_size == 32),
+    ("number_input", "l2", 0.01, lambda c: c.l2 == 0.01),
+    ("slider", "dropout", 0.2, lambda c: c.dropout == 0.2),
+    ("number_input", "seeds", 2, lambda c: c.seeds == 2),
+    ("radio", "dtype", "float32", lambda c: c.dtype == "float32"),
+]
+
+
+def _set(at: AppTest, kind: str, key: str, value) -> None:
+    widget = getattr(at, kind)(key=key)
+    if kind == "selectbox":
+        widget.select(value)
+    elif kind == "text_input":
+        widget.input(value)
+    else:
+        widget.set_value(value)
+    at.run()
+
+
+@pytest.mark.parametrize("kind,key,value,check", CONTROL_CHANGES,
+                         ids=[c[1] for c in CONTROL_CHANGES])
+def test_changing_a_control_changes_the_result(app: AppTest, kind, key, value, check) -> None:
+    """Each main control reaches the config and changes the curves on the page."""
+    before = loss_traces(app)
+    _set(app, kind, key, value)
+    assert not app.exception
+    assert not app.error
+    assert check(result(app).config)
+    after = loss_traces(app)
+    changed = len(before) != len(after) or any(
+        a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+        for a, b in zip(before, after, strict=True))
+    assert changed
+
+
+def test_parameter_widgets_follow_the_chosen_scheme(app: AppTest) -> None:
+    """A scheme's parameters appear when it is chosen, and only then."""
+    keys = {w.key for w in app.number_input}
+    assert "right_xavier_uniform_gain" in keys and "left_normal_std" not in keys
+    app.selectbox(key="left_scheme").select("normal").run()
+    app.selectbox(key="right_scheme").select("he_normal").run()
+    keys = {w.key for kind in WIDGET_TYPES for w in getattr(app, kind)}
+    assert {"left_normal_mean", "left_normal_std", "right_he_normal_mode",
+            "right_he_normal_nonlinearity"} <= keys
+    assert "right_xavier_uniform_gain" not in keys
+
+
+def test_returning_to_a_seen_config_does_not_retrain(fresh_app: AppTest, monkeypatch) -> None:
+    """Training is cached by config: going back to a config seen before trains nothing."""
+    calls = []
+    original = sim.train_comparison
+
+    def counting(cfg, *args, **kwargs):
+        calls.append(cfg)
+        return original(cfg, *args, **kwargs)
+
+    monkeypatch.setattr(sim, "train_comparison", counting)
+    fresh_app.selectbox(key="activation").select("tanh").run()
+    assert len(calls) == 1
+    fresh_app.selectbox(key="activation").select("sigmoid").run()
+    fresh_app.selectbox(key="activation").select("tanh").run()
+    assert len(calls) == 1
+    assert not fresh_app.exception
+
+
+def test_long_runs_report_progress(fresh_app: AppTest, monkeypatch) -> None:
+    """A run estimated above a second trains with a progress callback; a short one without."""
+    seen = []
+    original = sim.train_comparison
+
+    def spy(cfg, progress=None, **kwargs):
+        seen.append((cfg.epochs, progress is not None))
+        return original(cfg, progress=progress, **kwargs)
+
+    monkeypatch.setattr(sim, "train_comparison", spy)
+    fresh_app.number_input(key="epochs").set_value(100).run()
+    monkeypatch.setattr(sim, "estimate_cost", lambda cfg: (5.0, 0))  # "a long run"
+    fresh_app.number_input(key="epochs").set_value(120).run()
+    assert not fresh_app.exception
+    assert seen == [(100, False), (120, True)]
+
+
+# ------------------------------------------------------------------------------------------
+# Bad values
+# ------------------------------------------------------------------------------------------
+
+BAD_VALUES = [
+    ("text_input", "hidden", "", "hidden"),
+    ("text_input", "hidden", "8,,x", "hidden"),
+    ("text_input", "hidden", "8, 0", "hidden layer 2"),
+    ("text_input", "hidden", "0", "hidden layer 1"),
+    ("number_input", "lr", 0.0, "lr (learning rate)"),
+]
+
+
+@pytest.mark.parametrize("kind,key,value,field", BAD_VALUES,
+                         ids=["empty", "8,,x", "zero-units", "zero-only", "lr-0"])
+def test_bad_value_shows_an_error_and_keeps_the_last_good_charts(app: AppTest, kind, key,
+                                                                 value, field) -> None:
+    """A bad value gives st.error naming the field, no exception, and the page keeps
+    showing the last valid result's charts."""
+    before = loss_traces(app)
+    n_before = len(figures(app))
+    _set(app, kind, key, value)
+    assert not app.exception
+    messages = [e.value for e in app.error]
+    assert any(field in m for m in messages), messages
+    assert len(figures(app)) == n_before
+    after = loss_traces(app)
+    assert len(after) == len(before)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_fixing_a_bad_value_trains_again(app: AppTest) -> None:
+    """Once the value is valid again the error disappears and the new config is trained."""
+    _set(app, "text_input", "hidden", "8,,x")
+    _set(app, "text_input", "hidden", "4, 4")
+    assert not app.error
+    assert result(app).config.hidden == (4, 4)
+
+
+# ------------------------------------------------------------------------------------------
+# The other tabs
+# ------------------------------------------------------------------------------------------
+
+
+def test_why_tab_derives_the_symmetry_with_the_run_numbers(app: AppTest,
+                                                            lesson: sim.Result) -> None:
+    """The Why? tab shows the weight matrices of the run with equal rows highlighted."""
+    app.session_state["tab"] = "Why?"
+    app.run()
+    assert not app.exception
+    latex = [el.value for el in app.latex]
+    assert len(latex) >= 4
+    epochs = [e for e in latex if r"\text{epoch }500" in e]
+    assert epochs and r"\textcolor" in epochs[0]
+    last_w = lesson.history.weights[0][0, -1]
+    assert f"{last_w[0, 1]:.4g}" in epochs[0]
+    text = " ".join(m.value for m in app.markdown)
+    assert "All 8 hidden values are **equal**" in text
+
+
+def test_why_tab_shows_dead_units_for_tanh(app: AppTest) -> None:
+    """With tanh and zeros the Why? tab reports that no hidden gradient ever flowed."""
+    app.selectbox(key="preset").select("dead_zeros").run()
+    app.session_state["tab"] = "Why?"
+    app.run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "largest gradient norm of any hidden layer" in text
+    assert "is $0$" in text
+
+
+def test_more_charts_tab_draws_gradients_activations_and_symmetry_gap(app: AppTest) -> None:
+    """The third tab has the gradient norms, activations and symmetry gap of both sides."""
+    app.session_state["tab"] = "More charts"
+    app.run()
+    assert not app.exception
+    titles = [title(f) for f in figures(app)]
+    for start in ("Gradient norm per layer: zeros", "Activations per hidden layer",
+                  "Symmetry gap per hidden layer: zeros"):
+        assert any(t.startswith(start) for t in titles), titles
+    gap = figure(app, "Symmetry gap per hidden layer: zeros")
+    y = decode(trace(gap, "layer 1")["y"])
+    assert np.all(y == charts.ZERO_FLOOR)  # exactly symmetric, drawn at the floor
+
+
+# ------------------------------------------------------------------------------------------
+# sim.charts on its own
+# ------------------------------------------------------------------------------------------
+
+
+def test_all_figures_builds_every_applicable_chart(lesson: sim.Result) -> None:
+    """One figure per chart and initialization, keyed for file names."""
+    figs = charts.all_figures(lesson)
+    assert set(figs) == {"loss_overlay", "accuracy"} | {
+        f"{c}_{charts.init_slug(lesson, i)}" for c in
+        ("loss", "weights", "neurons", "boundary", "grad_norm", "activations", "symmetry_gap")
+        for i in range(2)}
+
+
+def test_every_figure_has_titles_axis_titles_and_a_legend_when_needed(
+        lesson: sim.Result) -> None:
+    """Slides need a title, labelled axes and a legend wherever several traces are named."""
+    for name, fig in charts.all_figures(lesson).items():
+        layout = fig.layout
+        assert layout.title.text, name
+        for axis in [a for a in dir(layout) if a.startswith(("xaxis", "yaxis"))]:
+            ax = getattr(layout, axis)
+            if ax is not None and ax.anchor != "free":
+                assert ax.title.text or axis.startswith("yaxis") and axis != "yaxis", \
+                    (name, axis)
+        named = {t.name for t in fig.data if t.showlegend is not False and t.name}
+        if len(named) > 1:
+            assert layout.showlegend is not False, name
+
+
+def test_regression_has_no_accuracy_chart_and_3d_data_no_boundary() -> None:
+    """Charts that do not apply are left out instead of drawn empty."""
+    res = train_comparison(Config.from_dict({"dataset": "toy", "hidden": [2], "epochs": 5,
+                                             "activation": "sigmoid"}))
+    figs = charts.all_figures(res)
+    assert "accuracy" not in figs
+    assert not any(k.startswith("boundary") for k in figs)
+    assert charts.accuracy_curves(res) is None
+
+
+def test_loss_curves_show_mean_and_band_across_seeds() -> None:
+    """With several seeds the curve is the mean and a band spans min to max."""
+    res = train_comparison(Config.from_dict({"dataset": "xor", "hidden": [4], "epochs": 20,
+                                             "seeds": 3}))
+    fig = charts.loss_curves(res, 1, log_y=False)
+    mean = next(t for t in fig.data if t.name == "train")
+    band = next(t for t in fig.data if t.name == "train band")
+    runs = res.run_indices(1)
+    np.testing.assert_allclose(mean.y, res.history.train_loss[runs].mean(axis=0))
+    E = res.history.train_loss.shape[1]
+    np.testing.assert_allclose(np.asarray(band.y)[:E], res.history.train_loss[runs].max(axis=0))
+
+
+def test_symmetry_gap_draws_exact_zeros_at_the_floor_with_a_note(lesson: sim.Result) -> None:
+    """A perfectly symmetric layer (gap exactly 0) is drawn at 1e-18 and labelled as such."""
+    fig = charts.symmetry_gap(lesson, 0)
+    assert np.all(np.asarray(fig.data[0].y) == charts.ZERO_FLOOR)
+    assert fig.layout.yaxis.type == "log"
+    assert any("exactly 0" in a.text for a in fig.layout.annotations)
+
+
+def test_each_initialization_keeps_its_colour_in_every_chart(lesson: sim.Result) -> None:
+    """The overlay and the per-init charts use the same colour for an initialization."""
+    overlay = charts.loss_overlay(lesson)
+    for i in range(len(lesson.labels)):
+        label = charts.init_label(lesson, i)
+        assert next(t for t in overlay.data if t.name == label).line.color == \
+            charts.init_color(i)
+        single = charts.loss_curves(lesson, i)
+        assert single.data[0].line.color == charts.init_color(i)
+
+
+def test_caption_names_dead_units() -> None:
+    """With tanh and zeros the caption says every unit is dead and only the bias learns."""
+    res = train_comparison(PRESETS["dead_zeros"].config().replace(epochs=20))
+    text = charts.caption_neurons(res, 0)
+    assert "dead" in text and "only the output bias learns" in text
