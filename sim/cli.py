@@ -117,7 +117,7 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     n = p.add_argument_group("network")
     n.add_argument("--hidden", metavar="8,8",
                    help="hidden layer sizes, comma-separated; input and output sizes follow "
-                        "from the dataset ('' for none)")
+                        "from the dataset")
     n.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden activation")
     n.add_argument("--loss", choices=["auto", *LOSSES], help="loss (auto: from the dataset)")
     i = p.add_argument_group("initialization")

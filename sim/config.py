@@ -108,7 +108,7 @@ def check_choice(fld: str, value: Any, choices: tuple[str, ...] | list[str]) -> 
 def parse_hidden(value: Any) -> tuple[int, ...]:
     """Hidden layer sizes from a list of ints or a text like ``"8, 8"``.
 
-    An empty list or text means no hidden layer (a linear or logistic model).
+    At least one hidden layer is required: the lab is about hidden units.
 
     Raises
     ------
@@ -123,6 +123,9 @@ def parse_hidden(value: Any) -> tuple[int, ...]:
     else:
         raise ConfigError(
             f"hidden must be a list of layer sizes such as [8, 8] or '8, 8'. Got {_fmt(value)}.")
+    if not items:
+        raise ConfigError("hidden must list at least one hidden layer size, such as [8] or "
+                          "'8, 8'. Got an empty list.")
     if len(items) > MAX_HIDDEN_LAYERS:
         raise ConfigError(
             f"hidden must have at most {MAX_HIDDEN_LAYERS} layers. Got {len(items)} layers.")
@@ -165,8 +168,8 @@ class InitSpec:
         defaults = {p.name: p.default for p in INITIALIZERS[self.scheme].params}
         changed = {k: v for k, v in self.params.items() if defaults.get(k) != v}
         text = self.scheme
-        shown = changed if changed else ({} if not self.params else self.params)
-        if shown and INITIALIZERS[self.scheme].params:
+        shown = changed  # parameters at their defaults go without saying
+        if shown:
             text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in shown.items()) + ")"
         if self.scale != 1.0:
             text += f" ×{_short(self.scale)}"

@@ -22,7 +22,7 @@ parameter          config field          value
 ``test``           ``test_fraction``     number in [0, 0.9]
 ``data_seed``      ``data_seed``         integer
 ``classes``        ``n_classes``         integer (``blobs`` only)
-``hidden``         ``hidden``            layer sizes ``8,8``; ``none`` for no hidden layer
+``hidden``         ``hidden``            layer sizes ``8,8``
 ``act``            ``activation``        an activation name, e.g. ``tanh``
 ``loss``           ``loss``              ``auto`` or a loss name
 ``seeds``          ``seeds``             runs per initialization
@@ -95,8 +95,6 @@ INIT_PREFIXES: tuple[str, ...] = ("left", "right",
 
 #: ``noise=default``: the dataset's own noise level (``noise: null`` in JSON).
 NOISE_DEFAULT = "default"
-#: ``hidden=none``: no hidden layer (an empty list in JSON).
-NO_HIDDEN = "none"
 
 #: Uploaded config files larger than this are refused unread (a config is about 1 KB).
 MAX_UPLOAD_BYTES = 1_000_000
@@ -156,7 +154,7 @@ def config_to_params(cfg: Config) -> dict[str, str]:
         if fld == "noise" and v is None:
             out[param] = NOISE_DEFAULT
         elif fld == "hidden":
-            out[param] = ",".join(map(str, v)) if v else NO_HIDDEN
+            out[param] = ",".join(map(str, v))
         else:
             out[param] = _value(v)
     return out
@@ -286,8 +284,6 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
         fld = SIMPLE_PARAMS[key]
         if fld == "noise" and value.strip() == NOISE_DEFAULT:
             data[fld] = None
-        elif fld == "hidden" and value.strip() == NO_HIDDEN:
-            data[fld] = ""
         else:
             data[fld] = value
 
@@ -426,7 +422,6 @@ __all__ = [
     "INIT_PREFIXES",
     "MAX_UPLOAD_BYTES",
     "NOISE_DEFAULT",
-    "NO_HIDDEN",
     "SIMPLE_PARAMS",
     "config_from_upload",
     "config_to_params",

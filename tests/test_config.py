@@ -16,6 +16,8 @@ from sim.config import MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hi
     ({"hidden": [4096]}, ["hidden layer 1", "2048"]),
     ({"hidden": [2] * 65}, ["hidden", "at most 64 layers"]),
     ({"hidden": 12}, ["hidden", "list of layer sizes"]),
+    ({"hidden": []}, ["hidden", "at least one hidden layer"]),
+    ({"hidden": " "}, ["hidden", "at least one hidden layer"]),
     ({"activation": "softsign"}, ["activation", "sigmoid, tanh, relu"]),
     ({"inits": [{"scheme": "glorious"}]}, ["init 1", "Unknown initializer", "xavier_uniform"]),
     ({"inits": [{"scheme": "normal", "params": {"std": -1}}]}, ["init 1", "std", ">= 0"]),
@@ -106,13 +108,12 @@ def test_layer_sizes_follow_from_dataset_and_loss():
     assert Config.from_dict({"dataset": "toy", "hidden": [2]}).layer_sizes == [3, 2, 1]
     cfg = Config.from_dict({"dataset": "blobs", "n_classes": 5, "hidden": [4]})
     assert cfg.layer_sizes == [2, 4, 5]
-    assert Config.from_dict({"loss": "ce", "hidden": []}).layer_sizes == [2, 2]
+    assert Config.from_dict({"loss": "ce", "hidden": [3]}).layer_sizes == [2, 3, 2]
 
 
-def test_parse_hidden_accepts_text_and_empty():
-    """'8, 8' -> (8, 8); '' -> no hidden layer."""
+def test_parse_hidden_accepts_text():
+    """'8, 8' -> (8, 8)."""
     assert parse_hidden(" 8, 8 ") == (8, 8)
-    assert parse_hidden("") == ()
 
 
 def test_config_json_is_plain_json():

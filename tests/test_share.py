@@ -42,8 +42,8 @@ CONFIGS = {
         "inits": [{"scheme": s} for s in ("zeros", "ones", "constant", "orthogonal",
                                           "identity", "lecun_normal", "torch_default",
                                           "xavier_normal")]}),
-    "no hidden layer, regression": Config.from_dict({
-        "dataset": "sine", "hidden": [], "loss": "mse", "n_samples": 100, "batch_size": 10,
+    "one unit, regression": Config.from_dict({
+        "dataset": "sine", "hidden": [1], "loss": "mse", "n_samples": 100, "batch_size": 10,
         "data_seed": 2**32 - 1, "dtype": "float32", "snapshots": 2, "epochs": 3}),
     "blobs, cross-entropy, adam": Config.from_dict({
         "dataset": "blobs", "n_classes": 5, "loss": "ce", "optimizer": "adam", "lr": 3e-4,
