@@ -141,3 +141,38 @@ def test_presets_and_schemes_list(capsys):
     assert main(["schemes"]) == 0
     out = capsys.readouterr().out
     assert "xavier_uniform" in out and "glorot_uniform" in out and "gelu" in out
+
+
+def test_export_writes_data_and_interactive_html(tmp_path):
+    """`export --format csv,json,npz,html` writes the data files and one offline HTML."""
+    p = _run("export", "--epochs", "20", "--out", str(tmp_path), "--format",
+             "csv,json,npz,html")
+    assert p.returncode == 0, p.stderr
+    names = {f.name for f in tmp_path.iterdir()}
+    assert {"metrics.csv", "config.json", "weights.npz", "charts.html"} <= names
+    html = (tmp_path / "charts.html").read_text()
+    assert "Loss" in html and html.count("plotly.js v") <= 2
+
+
+def test_export_png_uses_the_dashboard_file_names(tmp_path):
+    """`export --format png` renders every chart to a PNG named chart-init-hash.png."""
+    import os
+
+    from sim.export import static_export_available
+
+    ok, message = static_export_available()
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must export PNG: {message}")
+        pytest.skip(message)
+    p = _run("export", "--epochs", "10", "--out", str(tmp_path), "--format", "png")
+    assert p.returncode == 0, p.stderr
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert any(f.name.startswith("loss_overlay-") for f in pngs)
+    assert all(f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in pngs)
+
+
+def test_export_bad_format_exits_2(capsys):
+    """An unknown export format is refused in one line."""
+    assert main(["export", "--out", "/tmp/x", "--format", "png,gif"]) == 2
+    assert "unknown format 'gif'" in capsys.readouterr().err
