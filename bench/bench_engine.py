@@ -4,7 +4,7 @@ Run from the project root::
 
     python bench/bench_engine.py            # standard + small comparison
     python bench/bench_engine.py --quick    # small comparison only
-    python bench/bench_engine.py --torch    # also time the same training in PyTorch, if installed
+    python bench/bench_engine.py --no-torch # skip PyTorch (timed whenever torch is installed)
 
 Standard comparison: two moons, 512 samples (all used for training: test_fraction 0), hidden
 [64, 64], tanh, sigmoid + binary cross-entropy, zeros vs xavier_uniform x 5 seeds = 10 runs,
@@ -109,7 +109,8 @@ def torch_time(cfg_dict: dict) -> float | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small comparison only")
-    ap.add_argument("--torch", action="store_true", help="also time PyTorch if installed")
+    ap.add_argument("--no-torch", action="store_true",
+                    help="skip the PyTorch comparison (by default it runs if torch is installed)")
     args = ap.parse_args()
 
     small = Config.from_dict(SMALL)
@@ -132,7 +133,7 @@ def main() -> None:
     zero, rand = res.run_indices(0), res.run_indices(1)
     print(f"  final train loss zeros {np.nanmean(h.train_loss[zero, -1]):.4f}, "
           f"xavier {np.nanmean(h.train_loss[rand, -1]):.4f}")
-    if args.torch:
+    if not args.no_torch:
         t_torch = torch_time(STANDARD)
         if t_torch is None:
             print("  PyTorch not installed: pip install torch to compare")
