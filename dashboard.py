@@ -6,12 +6,26 @@ into a dict, :meth:`sim.Config.from_dict` validates it, :func:`sim.train_compari
 
 Widget state lives in ``st.session_state`` under each widget's ``key``. Picking a preset
 writes every key at once (:func:`widget_values`); the user can change any control after.
+
+The page address holds the experiment: every run writes the configuration into
+``st.query_params`` (:func:`sim.share.config_to_params`, plus a few view-only parameters such
+as the tab), and the first run of a session reads it back (:func:`sim.share.params_to_config`)
+into the widgets' state before the widgets exist, so a copied address reproduces the view.
+The "Export & share" tab downloads the charts (drawn by the same :mod:`sim.charts` functions
+with the options on screen), the data and everything as one ZIP; files are built only when a
+download button is clicked, so the tab costs nothing until then.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
 import streamlit as st
@@ -29,6 +43,7 @@ from sim import (
     Result,
     charts,
     estimate_cost,
+    export,
     forward,
     loss_and_gradients,
     train_comparison,
@@ -36,16 +51,45 @@ from sim import (
 from sim.config import DTYPES, MAX_SEEDS, OPTIMIZERS, parse_hidden
 from sim.initializers import Param
 from sim.presets import DEFAULT_PRESET
+from sim.share import (
+    INIT_PREFIXES,
+    MAX_UPLOAD_BYTES,
+    SIMPLE_PARAMS,
+    config_from_upload,
+    config_to_params,
+    params_to_config,
+)
 
 SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
 #: Runs estimated to take longer than this (seconds) show a progress bar.
 PROGRESS_SECONDS = 1.0
-TABS = ("Compare", "Why?", "More charts")
+TABS = ("Compare", "Why?", "More charts", "Export & share")
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
 METRIC_TITLES = {"distinct_neurons": "distinct neurons", "rank": "rank",
                  "effective_rank": "effective rank", "dead_units": "dead units"}
+
+#: The dashboard's own limits where its controls are narrower than :class:`Config` (a slider
+#: cannot show a value beyond its end): a link or file asking for more is refused.
+NOISE_MAX = 2.0
+MOMENTUM_MAX = 0.999
+
+#: View-only URL parameters (not part of the configuration): parameter -> allowed values.
+#: ``shown_epoch`` (the epoch of the weights and decision boundary) is checked separately.
+TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts",
+              "export": "Export & share"}
+LOSS_AXES = ("log", "linear")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
+
+#: Largest config upload, in megabytes for the uploader widget (Streamlit counts whole MB)
+#: and in bytes for :func:`sim.share.config_from_upload`, which checks again.
+UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // 1_000_000)
+#: Built ZIPs kept per server process (each a few MB), keyed by config and view.
+ZIP_CACHE_ENTRIES = 4
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+        "html": "text/html", "csv": "text/csv", "json": "application/json",
+        "npz": "application/octet-stream", "zip": "application/zip"}
 
 INTRO = (
     "A neural network learns by giving each hidden unit its own job. If every weight starts "
@@ -84,7 +128,12 @@ def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
 
 
 def widget_values(cfg: Config) -> dict:
-    """Every widget value that reproduces ``cfg`` (keyed like the widgets)."""
+    """Every session-state value that reproduces ``cfg`` (keyed like the widgets).
+
+    Two keys have no widget: ``snapshots`` (kept as given) and ``noise_null`` (whether the
+    config asked for the dataset's own noise level, ``noise: null``), so that a restored
+    config gives back exactly the same config, hash and file names.
+    """
     spec = DATASETS[cfg.dataset]
     values = {
         "hidden": ", ".join(str(h) for h in cfg.hidden),
@@ -93,6 +142,7 @@ def widget_values(cfg: Config) -> dict:
         "dataset": cfg.dataset,
         "n_samples": cfg.n_samples,
         "noise": float(spec.default_noise if cfg.noise is None else cfg.noise),
+        "noise_null": cfg.noise is None,
         "test_fraction": float(cfg.test_fraction),
         "data_seed": cfg.data_seed,
         "n_classes": cfg.n_classes,
@@ -105,6 +155,7 @@ def widget_values(cfg: Config) -> dict:
         "dropout": float(cfg.dropout),
         "seeds": cfg.seeds,
         "dtype": cfg.dtype,
+        "snapshots": cfg.snapshots,
     }
     for side, init in zip(SIDES, cfg.inits, strict=False):
         values[f"{side}_scheme"] = init.scheme
@@ -122,20 +173,41 @@ def apply_preset() -> None:
     """Callback of the preset menu: set every control to the preset's values."""
     cfg = PRESETS[st.session_state["preset"]].config()
     st.session_state.update(widget_values(cfg))
+    st.session_state["origin"] = None
 
 
 def on_dataset_change() -> None:
     """A new dataset starts with its own default noise level."""
     st.session_state["noise"] = float(DATASETS[st.session_state["dataset"]].default_noise)
+    st.session_state["noise_null"] = True
+
+
+def restore(cfg: Config, state: MutableMapping, origin: str) -> None:
+    """Set every control to ``cfg`` (a config :func:`fit_dashboard` accepted).
+
+    The preset menu shows the preset ``cfg`` equals, if any; otherwise ``origin`` (such as
+    "a shared link") says where the settings came from.
+    """
+    state.update(widget_values(cfg))
+    preset = next((name for name, p in PRESETS.items() if p.config() == cfg), None)
+    if preset is not None:
+        state["preset"] = preset
+    state["origin"] = None if preset is not None else origin
 
 
 def ensure_state() -> None:
-    """First run of a session: the default preset's values."""
-    if "preset" not in st.session_state:
-        st.session_state["preset"] = DEFAULT_PRESET
-        st.session_state.update(widget_values(PRESETS[DEFAULT_PRESET].config()))
-        st.session_state["log_y"] = True
-        st.session_state["metric"] = METRIC_CHOICES[0]
+    """First run of a session: the default preset's values, then the page address's."""
+    ss = st.session_state
+    if "preset" in ss:
+        return
+    ss["preset"] = DEFAULT_PRESET
+    ss.update(widget_values(PRESETS[DEFAULT_PRESET].config()))
+    ss["log_y"] = True
+    ss["metric"] = METRIC_CHOICES[0]
+    ss["origin"] = None
+    ss["upload_round"] = 0
+    if len(st.query_params):
+        restore_from_url({k: st.query_params.get_all(k) for k in st.query_params}, ss)
 
 
 def config_dict() -> dict:
@@ -145,13 +217,16 @@ def config_dict() -> dict:
                             "hidden", "activation", "loss", "seeds", "optimizer", "lr",
                             "epochs", "batch_size", "l2", "dropout", "dtype")}
     # The dataset's default noise is stored as None, so an untouched preset gives the
-    # preset's very config (and its cache entry).
+    # preset's very config (and its cache entry); a restored config that named the default
+    # value explicitly keeps it (noise_null False).
     default_noise = DATASETS[ss["dataset"]].default_noise if ss["dataset"] in DATASETS else None
-    d["noise"] = None if ss["noise"] == default_noise else ss["noise"]
-    if ss["dataset"] == "blobs":
-        d["n_classes"] = ss.get("n_classes", 3)
-    if ss["optimizer"] == "momentum":
-        d["momentum"] = ss.get("momentum", 0.9)
+    d["noise"] = (None if ss["noise"] == default_noise and ss.get("noise_null", True)
+                  else ss["noise"])
+    # Kept even while their widgets are hidden (persist_state), so a restored config round
+    # trips exactly; they only matter for blobs and for momentum.
+    d["n_classes"] = ss.get("n_classes", Config.n_classes)
+    d["momentum"] = ss.get("momentum", Config.momentum)
+    d["snapshots"] = ss.get("snapshots", Config.snapshots)
     inits = []
     for side in SIDES:
         scheme, bias = ss[f"{side}_scheme"], ss[f"{side}_bias"]
@@ -175,6 +250,264 @@ def validated_config() -> Config:
         raise ConfigError("hidden (hidden layer sizes) must list at least one layer, such as "
                           "'8' or '8, 8': this lab is about hidden units. Got ''.")
     return Config.from_dict(d)
+
+
+# ------------------------------------------------------------------------------------------
+# Sharing: the page address and uploaded config files
+# ------------------------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally by ``st.markdown``/``st.error``: a URL parameter or a file
+    name can hold markdown (links, images) or ``$...$`` (LaTeX); nothing of it is rendered."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def fit_dashboard(cfg: Config, field_name: Callable[[str], str] = repr
+                  ) -> tuple[Config, str]:
+    """``cfg`` as the dashboard shows it: two initializations, values its controls reach.
+
+    A config with one initialization gets the default right-hand one (and a note saying
+    so); more than two, a noise level beyond the slider or a momentum beyond the input are
+    refused. ``field_name`` names a config field in messages (the URL parameter, say).
+
+    Returns
+    -------
+    cfg : Config
+    note : str
+        What was completed, or ``""``.
+
+    Raises
+    ------
+    ConfigError
+    """
+    note = ""
+    n = len(cfg.inits)
+    if n > len(SIDES):
+        raise ConfigError(
+            f"It compares {n} initializations; the dashboard shows two (left and right). "
+            "The command line takes up to 8: python -m sim export --config FILE.json "
+            "--out DIR.")
+    if n < len(SIDES):
+        default = PRESETS[DEFAULT_PRESET].config().inits
+        cfg = cfg.replace(inits=[s.to_dict() for s in (*cfg.inits, *default[n:])])
+        note = (f"It has one initialization; the right-hand panel shows the default, "
+                f"{default[n].label}.")
+    limits = (("noise", cfg.noise, NOISE_MAX, "the Noise slider"),
+              ("momentum", cfg.momentum, MOMENTUM_MAX, "the Momentum input"))
+    for fld, value, high, widget in limits:
+        if value is not None and value > high:
+            raise ConfigError(
+                f"{field_name(fld)} must be at most {high:g} in the dashboard ({widget} "
+                f"ends there). Got {value:g}; the command line takes up to 10 for noise "
+                "and below 1 for momentum.")
+    return cfg, note
+
+
+def _url_name(fld: str) -> str:
+    """``URL parameter 'samples'`` for the config field ``n_samples``."""
+    return f"URL parameter {next((k for k, v in SIMPLE_PARAMS.items() if v == fld), fld)!r}"
+
+
+def _is_scheme_param(prefix: str, key: str) -> bool:
+    """Is ``key`` a parameter of the weight scheme of initialization ``prefix``
+    (``left.gain``, not ``left.scale`` or ``left.bias...``)?"""
+    rest = key[len(prefix) + 1:] if key.startswith(prefix + ".") else ""
+    return bool(rest) and rest not in ("scale", "bias") and not rest.startswith("bias.")
+
+
+def merge_url_params(params: Mapping[str, list[str]],
+                     base: Mapping[str, str]) -> dict[str, list[str] | str]:
+    """``params`` over ``base`` (the default page's parameters), so a short hand-written link
+    such as ``?act=relu&left=he_normal`` changes only what it names.
+
+    A link that names a weight scheme (``left=he_normal``) takes none of the base's
+    parameters of the base's scheme (``left.gain``: they belong to another scheme), and one
+    that names a bias scheme none of the base's bias parameters; ``?left.scale=2`` alone
+    keeps the base's scheme.
+    """
+    out: dict[str, list[str] | str] = dict(base)
+    for prefix in INIT_PREFIXES:
+        stale = []
+        if prefix in params:
+            stale += [k for k in out if _is_scheme_param(prefix, k)]
+        if f"{prefix}.bias" in params:
+            stale += [k for k in out if k.startswith(f"{prefix}.bias.")]
+        for k in stale:
+            del out[k]
+    out.update(params)
+    return out
+
+
+def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
+    """The configuration a page address describes, fitted to the dashboard.
+
+    Parameters the address leaves out take the default page's values (the
+    :data:`~sim.presets.DEFAULT_PRESET` preset); view-only parameters
+    (:data:`VIEW_PARAMS`) are skipped here.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameter (from :func:`sim.share.params_to_config`).
+    """
+    base = config_to_params(PRESETS[DEFAULT_PRESET].config())
+    cfg = params_to_config(merge_url_params(params, base), ignore=VIEW_PARAMS)
+    return fit_dashboard(cfg, _url_name)
+
+
+def _single_view(params: Mapping[str, list[str]], key: str) -> str | None:
+    values = params.get(key)
+    if not values:
+        return None
+    if len(values) != 1:
+        raise ConfigError(f"URL parameter {key!r} must be given once. Got it {len(values)} "
+                          "times.")
+    return values[0]
+
+
+def url_view(params: Mapping[str, list[str]], cfg: Config) -> dict:
+    """Session-state values of the view-only URL parameters (tab, loss axis, neuron count,
+    shown epoch); raises :class:`ConfigError` naming a bad one."""
+    out: dict = {}
+    choices = (("tab", TAB_PARAMS), ("loss_axis", LOSS_AXES), ("neurons", METRIC_CHOICES))
+    for key, allowed in choices:
+        value = _single_view(params, key)
+        if value is None:
+            continue
+        if value not in allowed:
+            raise ConfigError(f"URL parameter {key!r} must be one of {', '.join(allowed)}. "
+                              f"Got {value!r}.")
+        if key == "tab":
+            out["tab"] = TAB_PARAMS[value]
+        elif key == "loss_axis":
+            out["log_y"] = value == "log"
+        else:
+            out["metric"] = value
+    epoch = _single_view(params, "shown_epoch")
+    if epoch is not None:
+        if not (epoch.strip().isdigit() and int(epoch) <= cfg.epochs):
+            raise ConfigError(f"URL parameter 'shown_epoch' must be an epoch from 0 to "
+                              f"{cfg.epochs} (epochs). Got {epoch!r}.")
+        out["epoch_request"] = int(epoch)  # the nearest stored snapshot, once trained
+    return out
+
+
+def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> bool:
+    """Set the controls to the page address's experiment and view. A bad address leaves
+    ``state`` as it was and stores an error notice naming the problem; returns success."""
+    try:
+        cfg, _ = url_config(params)
+        view = url_view(params, cfg)
+    except ConfigError as exc:
+        state["url_notice"] = (
+            "error", "**The settings in this link were not loaded.** "
+            f"{md_escape(str(exc))} Showing the default experiment instead.", None)
+        return False
+    restore(cfg, state, "a shared link")
+    state.update(view)
+    return True
+
+
+def view_params(result: Result) -> dict[str, str]:
+    """The view-only URL parameters of what is on screen."""
+    ss = st.session_state
+    tab = ss.get("tab", TABS[0])
+    params = {"tab": next((k for k, v in TAB_PARAMS.items() if v == tab), "compare"),
+              "loss_axis": "log" if ss.get("log_y", True) else "linear",
+              "neurons": ss.get("metric", METRIC_CHOICES[0])}
+    epochs = result.history.snapshot_epochs
+    params["shown_epoch"] = str(int(epochs[shown_snapshot(result)]))
+    return params
+
+
+def page_params(result: Result) -> dict[str, str]:
+    """Everything the page address holds: the config, then the view."""
+    return {**config_to_params(result.config), **view_params(result)}
+
+
+def sync_url(params: dict[str, str]) -> None:
+    """Write ``params`` into the page address (only when they changed)."""
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def share_link(params: Mapping[str, str]) -> str | None:
+    """The full link of this page, or None when the app's address is unknown (tests)."""
+    base = st.context.url
+    if not base:
+        return None
+    if not urlsplit(base).path:
+        base += "/"
+    return f"{base}?{urlencode(params, quote_via=quote, safe=',')}"
+
+
+def _file_label(name: object) -> str:
+    """An uploaded file's name for messages: safe characters only, at most 60."""
+    text = re.sub(r"[^A-Za-z0-9._ -]+", "_", str(name or "the file")).strip() or "the file"
+    return text[:60]
+
+
+def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
+    """Restore the experiment in an uploaded config JSON into ``state``.
+
+    Only JSON is read, at most :data:`sim.share.MAX_UPLOAD_BYTES` of it, through the same
+    validation as the URL and the command line (:func:`sim.share.config_from_upload`).
+
+    Parameters
+    ----------
+    uploaded : bytes or binary file
+        Streamlit's ``UploadedFile`` (its ``name`` is used in messages) or raw bytes.
+    state : mutable mapping
+        ``st.session_state``; left as it was when the file is refused.
+
+    Returns
+    -------
+    kind : {"success", "error"}
+    message : str
+        Markdown: what was restored, or why nothing was.
+    """
+    label = md_escape(_file_label(getattr(uploaded, "name", None)))
+    try:
+        cfg, note = fit_dashboard(config_from_upload(uploaded, MAX_UPLOAD_BYTES))
+    except ConfigError as exc:
+        return ("error", f"**{label} was not loaded.** {md_escape(str(exc))} The experiment "
+                         "is unchanged.")
+    restore(cfg, state, f"the file {label}")
+    text = (f"**Restored the experiment from {label}** (config "
+            f"{export.config_hash(cfg)}).")
+    return "success", text + (f" {md_escape(note)}" if note else "")
+
+
+def on_upload() -> None:
+    """Callback of the config uploader: restore the file, then offer a fresh uploader (a new
+    key), so the same file can be loaded again later."""
+    ss = st.session_state
+    key = f"upload_{ss.get('upload_round', 0)}"
+    uploaded = ss.get(key)
+    if uploaded is None:
+        return
+    kind, text = restore_from_upload(uploaded, ss)
+    ss["upload_notice"] = (kind, text, None)
+    ss["upload_round"] = ss.get("upload_round", 0) + 1
+
+
+def show_notice(slot: str, config_key: str) -> None:
+    """Show the notice stored in ``slot`` while the configuration is the one it was shown
+    with first; it disappears once the user changes a setting."""
+    ss = st.session_state
+    notice = ss.get(slot)
+    if not notice:
+        return
+    kind, text, shown_with = notice
+    if shown_with is None:
+        ss[slot] = (kind, text, config_key)
+    elif shown_with != config_key:
+        del ss[slot]
+        return
+    getattr(st, kind)(text)
 
 
 # ------------------------------------------------------------------------------------------
@@ -262,7 +595,7 @@ def sidebar() -> None:
             st.caption(DATASETS[ds].summary)
         st.number_input("Samples", min_value=4, max_value=100_000, step=64, key="n_samples",
                         help="Number of points, training and test together.")
-        st.slider("Noise", 0.0, 2.0, step=0.01, key="noise",
+        st.slider("Noise", 0.0, NOISE_MAX, step=0.01, key="noise",
                   help="How far points scatter from the clean shape (standard deviation).")
         st.slider("Test fraction", 0.0, 0.9, step=0.05, key="test_fraction",
                   help="Share of the points held out to measure the test loss.")
@@ -270,7 +603,7 @@ def sidebar() -> None:
                         help="Seed of the random generator that draws the data.")
         if ds == "blobs":
             st.number_input("Classes", min_value=2, max_value=10, step=1, key="n_classes",
-                            help="Number of blobs (classes).")
+                            help="Number of blobs (classes).", persist_state="page")
 
     with sb.expander("Training", expanded=False):
         opt = st.selectbox("Optimizer", list(OPTIMIZERS), key="optimizer",
@@ -280,8 +613,8 @@ def sidebar() -> None:
         st.number_input("Learning rate", min_value=0.0, step=0.01, format="%g", key="lr",
                         help="Step size of each update. Must be greater than 0.")
         if opt == "momentum":
-            st.number_input("Momentum", min_value=0.0, max_value=0.999, step=0.05,
-                            format="%g", key="momentum",
+            st.number_input("Momentum", min_value=0.0, max_value=MOMENTUM_MAX, step=0.05,
+                            format="%g", key="momentum", persist_state="page",
                             help="Fraction of the previous update carried into the next.")
         st.number_input("Epochs", min_value=1, max_value=100_000, step=100, key="epochs",
                         help="Passes over the training data.")
@@ -348,7 +681,8 @@ def train(cfg: Config) -> Result:
 
 
 def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
-    """``st.plotly_chart`` with the camera button exporting a 2x PNG with a meaningful name."""
+    """``st.plotly_chart`` with the camera button exporting a 2x PNG named like every other
+    export of that chart (:func:`sim.charts.export_filename`)."""
     if fig is None:
         return
     st.plotly_chart(fig, theme=None, config={
@@ -439,7 +773,7 @@ def compare_tab(result: Result) -> None:
     h = result.history
 
     st.subheader("1 · Loss")
-    log_y = st.toggle("Logarithmic loss axis", key="log_y",
+    log_y = st.toggle("Logarithmic loss axis", key="log_y", persist_state="page",
                       help="A log scale shows small losses and slow progress better.")
     paired(result, "loss", lambda i: charts.loss_curves(result, i, log_y=log_y),
            lambda i: charts.caption_loss(result, i))
@@ -455,10 +789,9 @@ def compare_tab(result: Result) -> None:
 
     st.subheader("2 · Weights")
     epochs = [int(e) for e in h.snapshot_epochs]
-    if st.session_state.get("snapshot_epoch") not in epochs:
-        st.session_state["snapshot_epoch"] = epochs[-1]
     epoch = st.select_slider(
         "Epoch shown (weights and decision boundary)", options=epochs, key="snapshot_epoch",
+        persist_state="page",
         help="Move through the stored snapshots of the training. Both sides show the same "
              "epoch with the same colour range.")
     k = epochs.index(epoch)
@@ -469,6 +802,7 @@ def compare_tab(result: Result) -> None:
 
     st.subheader("3 · Effective neurons")
     metric = st.radio("Count", METRIC_CHOICES, key="metric", horizontal=True,
+                      persist_state="page",
                       format_func=lambda m: METRIC_TITLES[m],
                       help="How to count the neurons that really work; the definition of the "
                            "chosen count is shown below.")
@@ -744,6 +1078,240 @@ def _dead_init(result: Result) -> int | None:
 
 
 # ------------------------------------------------------------------------------------------
+# The "Export & share" tab
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """The chart options on screen; exported charts are drawn with the same ones."""
+
+    log_y: bool
+    metric: str
+    snapshot: int  # index into result.history.snapshot_epochs
+
+    def describe(self, result: Result) -> str:
+        epoch = int(result.history.snapshot_epochs[self.snapshot])
+        return (f"{'logarithmic' if self.log_y else 'linear'} loss axis; weights and decision "
+                f"boundary at epoch {epoch}; effective neurons counted as "
+                f"{METRIC_TITLES[self.metric]}")
+
+
+def shown_snapshot(result: Result) -> int:
+    """Index of the snapshot on screen: the Epoch slider's value; a link's ``shown_epoch``
+    (not yet applied) gives the nearest stored one; otherwise the last."""
+    ss = st.session_state
+    epochs = [int(e) for e in result.history.snapshot_epochs]
+    requested = ss.get("epoch_request")
+    if requested is not None:
+        return min(range(len(epochs)), key=lambda k: abs(epochs[k] - requested))
+    value = ss.get("snapshot_epoch")
+    return epochs.index(value) if value in epochs else len(epochs) - 1
+
+
+def current_view(result: Result) -> View:
+    """The chart options on screen; settles the Epoch slider's value on a stored epoch."""
+    ss = st.session_state
+    k = shown_snapshot(result)
+    epoch = int(result.history.snapshot_epochs[k])
+    ss.pop("epoch_request", None)
+    if ss.get("snapshot_epoch") != epoch:
+        ss["snapshot_epoch"] = epoch
+    metric = ss.get("metric", METRIC_CHOICES[0])
+    return View(bool(ss.get("log_y", True)), metric if metric in METRIC_CHOICES
+                else METRIC_CHOICES[0], k)
+
+
+class _ZipStore:
+    """The last few ZIPs built in this process (each takes seconds), keyed by what made
+    them; shared by the sessions, safe across threads (downloads are built off the script
+    thread)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_build(self, key: tuple, build: Callable[[], bytes]) -> bytes:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        data = build()  # outside the lock: another session may build another ZIP meanwhile
+        with self.lock:
+            self.items[key] = data
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return data
+
+
+@st.cache_resource
+def zip_store() -> _ZipStore:
+    return _ZipStore(ZIP_CACHE_ENTRIES)
+
+
+def chart_choices(result: Result, figures: Mapping[str, object]) -> dict[str, str]:
+    """Chart key (:func:`sim.charts.chart_key`) -> menu label, in page order."""
+    out = {}
+    for spec in charts.CHARTS.values():
+        if not spec.per_init:
+            if spec.name in figures:
+                out[spec.name] = spec.title
+            continue
+        for i in range(len(result.config.inits)):
+            key = charts.chart_key(result, spec.name, i)
+            if key in figures:
+                out[key] = (f"{spec.title}: {SIDE_TITLES[SIDES[i]].lower()}, "
+                            f"{charts.init_label(result, i)}")
+    return out
+
+
+def export_figures(result: Result, view: View) -> dict[str, object]:
+    """Every chart of the result drawn as on screen: the Compare and More charts tabs' chart
+    functions with the view's options (:func:`sim.charts.all_figures`)."""
+    return charts.all_figures(result, log_y=view.log_y, metric=view.metric,
+                              snapshot=view.snapshot)
+
+
+def export_makers(result: Result, figures: Mapping[str, object], view: View,
+                  cache: bool = True) -> dict[str, Callable[[], bytes | str]]:
+    """What each download button of the Export tab builds, as zero-argument callables.
+
+    Streamlit runs them when a button is clicked, on another thread and without the
+    session (so they close over plain values, never ``st.session_state``). Keys:
+    ``png|svg|pdf:<chart key>`` (one chart), ``charts-png|svg|pdf`` (ZIP of every chart),
+    ``html``, ``csv``, ``npz``, ``json``, ``zip`` (everything). ZIPs are kept in
+    :func:`zip_store` unless ``cache`` is False.
+    """
+    cfg = result.config
+    store = zip_store() if cache else _ZipStore(1)
+    view_key = (cfg.to_json(indent=None), view.log_y, view.metric, view.snapshot)
+    title = f"Init Lab: {' vs '.join(result.labels)} on {cfg.dataset}"
+    makers: dict[str, Callable[[], bytes | str]] = {}
+    for fmt in export.STATIC_FORMATS:
+        for key, fig in figures.items():
+            makers[f"{fmt}:{key}"] = (lambda fig=fig, fmt=fmt: export.figure_bytes(fig, fmt))
+        makers[f"charts-{fmt}"] = (lambda fmt=fmt: store.get_or_build(
+            (*view_key, fmt), lambda: export.export_zip(result, figures, [fmt])))
+    makers["html"] = lambda: export.figures_html(figures, title, cfg.to_json())
+    makers["csv"] = lambda: export.metrics_csv(result)
+    makers["npz"] = lambda: export.weights_npz(result)
+    makers["json"] = lambda: cfg.to_json() + "\n"
+    makers["zip"] = lambda: store.get_or_build(
+        (*view_key, "all"), lambda: export.export_zip(result, figures))
+    return makers
+
+
+def export_names(cfg: Config) -> dict[str, str]:
+    """File names of the Export tab's downloads, all with the config hash (as the ZIP's
+    ``init-lab-<hash>.zip``): ``init-lab-<hash>-metrics.csv`` and so on."""
+    stem = export.zip_filename(cfg).rsplit(".", 1)[0]
+    names = {f"charts-{fmt}": f"{stem}-charts-{fmt}.zip" for fmt in export.STATIC_FORMATS}
+    names.update(html=f"{stem}-charts.html", csv=f"{stem}-metrics.csv",
+                 npz=f"{stem}-weights.npz", json=f"{stem}-config.json",
+                 zip=export.zip_filename(cfg))
+    return names
+
+
+def _download(label: str, makers: Mapping, names: Mapping, what: str, key: str,
+              help: str, disabled: bool = False, file_name: str | None = None) -> None:
+    """A download button whose file is built only when it is clicked (no rerun)."""
+    name = file_name or names[what]
+    st.download_button(label, data=makers[what], file_name=name,
+                       mime=MIME[name.rsplit(".", 1)[-1]], key=key, help=help,
+                       on_click="ignore", disabled=disabled, icon=":material/download:")
+
+
+def export_tab(result: Result) -> None:
+    """Downloads of the charts, the data and everything; the link; restoring a config."""
+    cfg = result.config
+    view = current_view(result)
+    figures = export_figures(result, view)
+    makers = export_makers(result, figures, view)
+    names = export_names(cfg)
+    static_ok, static_message = export.static_export_available()
+
+    st.subheader("Charts")
+    st.caption(f"Each file is the chart on screen, drawn by the same function with the same "
+               f"options ({view.describe(result)}), with its title, axis labels and legend. "
+               "PNG at twice the screen resolution; SVG and PDF are vector images.")
+    if not static_ok:
+        st.warning(f"{static_message}. Interactive HTML, data and the ZIP "
+                   "(without images) still work.", icon=":material/info:")
+    choices = chart_choices(result, figures)
+    c1, c2 = st.columns([3, 2], gap="large")
+    with c1:
+        chart = st.selectbox("Chart", list(choices), key="export_chart",
+                             format_func=lambda k: choices.get(k, k),
+                             help="Which chart to download: every chart of the Compare "
+                                  "and More charts tabs.")
+    with c2:
+        fmt = st.radio("Format", export.STATIC_FORMATS, key="export_format", horizontal=True,
+                       format_func=str.upper,
+                       help="PNG for slides and documents; SVG for the web and papers; PDF "
+                            "for LaTeX and print.")
+    # The name every export of this chart gets (camera button, ZIP, command line).
+    chart_file = export.figure_filename(chart, cfg, fmt)
+    with st.container(horizontal=True, gap="medium"):
+        _download(f"This chart ({fmt.upper()})", makers, names, f"{fmt}:{chart}",
+                  "dl_chart", f"Saves {chart_file}.", disabled=not static_ok,
+                  file_name=chart_file)
+        _download(f"All {len(figures)} charts ({fmt.upper()}, ZIP)", makers, names,
+                  f"charts-{fmt}", "dl_charts",
+                  f"Every chart as {fmt.upper()} in one ZIP, with a README. The first "
+                  "images take a few seconds.", disabled=not static_ok)
+        _download("All charts (interactive HTML)", makers, names, "html", "dl_html",
+                  "One self-contained page with every chart, zoomable, that works offline "
+                  "(about 5 MB).")
+    st.caption(f"File names say the chart, the initialization and the config hash, e.g. "
+               f"`{chart_file or names['zip']}`; a chart's camera button (top right of "
+               "each chart) saves the same name as PNG.")
+
+    st.subheader("Data")
+    with st.container(horizontal=True, gap="medium"):
+        _download("Metrics (CSV)", makers, names, "csv", "dl_csv",
+                  "Every recorded number in long form: run, init, seed, epoch, layer, "
+                  "metric, value.")
+        _download("Weight snapshots (NPZ)", makers, names, "npz", "dl_npz",
+                  "numpy.load(file): snapshot_epochs, W1..WL of shape (runs, snapshots, "
+                  "units, inputs), b1..bL, run_init, run_seed.")
+    st.caption(f"`{names['csv']}`: every recorded number, one row per run, epoch, layer "
+               f"and metric. `{names['npz']}`: the weight and bias snapshots, for numpy. "
+               "The settings are under *Share or restore* below.")
+
+    st.subheader("Everything in one ZIP")
+    images = "every chart as PNG and SVG, " if static_ok else ""
+    _download("Everything (ZIP)", makers, names, "zip", "dl_zip",
+              f"config.json, metrics.csv, weights.npz, charts.html, {images}and a README.txt "
+              "that says what each file is.")
+    st.caption(f"README, config, metrics, weight snapshots, {images}and the interactive "
+               "HTML page. Building it takes about 10 s the first time (it renders every "
+               "chart); the download starts when it is ready.")
+
+    st.subheader("Share or restore")
+    # The link opens the Compare tab: whoever receives it wants the charts, not this tab.
+    link = share_link({**page_params(result), "tab": "compare"})
+    st.markdown("The page address holds the whole experiment and the view (tab, loss axis, "
+                "epoch, neuron count): copy it from the address bar"
+                + (" or use the link below, which opens the Compare tab" if link else "")
+                + ". Whoever opens it sees this page, trained again with the same settings.")
+    if link:
+        st.code(link, language=None, wrap_lines=True)
+    c1, c2 = st.columns([1, 2], gap="large", vertical_alignment="center")
+    with c1:
+        _download("Config (JSON)", makers, names, "json", "dl_config",
+                  "The settings as a file: upload it here to restore this experiment, or "
+                  "run python -m sim export --config FILE.json --out DIR.")
+    with c2:
+        st.file_uploader(
+            "Restore a config JSON", type=["json"], max_upload_size=UPLOAD_MB,
+            key=f"upload_{st.session_state.get('upload_round', 0)}", on_change=on_upload,
+            help="A config JSON saved here or by the command line. Only its JSON is read, "
+                 "checked like every setting; a bad file changes nothing.")
+    show_notice("upload_notice", cfg.to_json(indent=None))
+
+
+# ------------------------------------------------------------------------------------------
 # Page
 # ------------------------------------------------------------------------------------------
 
@@ -763,6 +1331,7 @@ def main() -> None:
         error = None
     except ConfigError as exc:
         cfg, error = None, str(exc)
+    show_notice("url_notice", cfg.to_json(indent=None) if cfg is not None else "")
     if error is not None:
         st.error(f"**Invalid setting.** {error}")
         result = st.session_state.get("last_result")
@@ -779,16 +1348,21 @@ def main() -> None:
     if result.config == preset.config():
         st.info(f"**{preset.label}.** {preset.description}")
     else:
-        st.caption(f"Custom settings (started from the preset “{preset.label}”).")
+        origin = st.session_state.get("origin") or f"the preset “{preset.label}”"
+        st.caption(f"Custom settings (started from {origin}).")
 
+    current_view(result)  # settles the shown epoch before its slider exists
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    for tab, render in zip(tabs, (compare_tab, why_tab, more_tab), strict=True):
+    for tab, render in zip(tabs, (compare_tab, why_tab, more_tab, export_tab), strict=True):
         if tab.open is False:  # lazy tabs: only the open one is computed
             continue
         with tab:
             render(result)
+    if error is None:  # the address keeps the last valid experiment
+        sync_url(page_params(result))
     st.caption(f"Page computed in {time.perf_counter() - t_start:.2f} s "
                f"(training or cache look-up {train_seconds:.2f} s).")
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs the script as __main__; tests import its helpers
+    main()

@@ -23,7 +23,6 @@ Conventions shared by every chart
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from sim import export as _export_names
 from sim.metrics import METRIC_DEFINITIONS, count_distinct
 from sim.network import forward
 from sim.train import Result
@@ -48,6 +48,7 @@ __all__ = [
     "caption_loss",
     "caption_neurons",
     "caption_weights",
+    "chart_key",
     "config_hash",
     "decision_boundary",
     "distinct_rows",
@@ -191,9 +192,9 @@ def init_label(result: Result, init_index: int) -> str:
 
 
 def config_hash(result: Result) -> str:
-    """Short hash of the configuration (8 hex digits), for file names."""
-    text = result.config.to_json(indent=None)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
+    """Short hash of the configuration (8 hex digits), for file names: the same as
+    :func:`sim.export.config_hash` of ``result.config`` (one implementation)."""
+    return _export_names.config_hash(result.config)
 
 
 def init_slug(result: Result, init_index: int) -> str:
@@ -201,12 +202,24 @@ def init_slug(result: Result, init_index: int) -> str:
     return f"init{init_index + 1}-{result.config.inits[init_index].scheme}"
 
 
-def export_filename(result: Result, chart: str, init_index: int | None = None) -> str:
-    """Meaningful file name (without extension): chart, initialization and config hash."""
-    parts = [chart]
-    parts.append(init_slug(result, init_index) if init_index is not None else "all-inits")
-    parts.append(config_hash(result))
-    return "_".join(parts)
+def chart_key(result: Result, chart: str, init_index: int | None = None) -> str:
+    """The name of one chart of a result, as a key of :func:`all_figures`: ``loss_overlay``
+    for a whole-comparison chart, ``loss_init1-zeros`` for a per-initialization one."""
+    return chart if init_index is None else f"{chart}_{init_slug(result, init_index)}"
+
+
+def export_filename(result: Result, chart: str, init_index: int | None = None,
+                    fmt: str | None = None) -> str:
+    """The file name of a chart wherever it is saved (the chart's camera button, the
+    dashboard's Export tab, ``python -m sim export``): :func:`sim.export.figure_filename`
+    of :func:`chart_key`, e.g. ``loss_init1-zeros-1c2d3e4f`` or
+    ``loss_overlay-zeros-vs-xavier_uniform-1c2d3e4f``.
+
+    Without ``fmt`` the extension is left out (plotly's camera button adds ``.png``).
+    """
+    name = _export_names.figure_filename(chart_key(result, chart, init_index), result.config,
+                                         fmt or "png")
+    return name if fmt else name.rsplit(".", 1)[0]
 
 
 def loss_axis_title(result: Result, log_y: bool = False) -> str:
@@ -1082,7 +1095,7 @@ def all_figures(result: Result, *, log_y: bool = True, band: str = "minmax",
             for i in range(len(result.config.inits)):
                 fig = spec.build(result, i, **kw)
                 if fig is not None:
-                    out[f"{spec.name}_{init_slug(result, i)}"] = fig
+                    out[chart_key(result, spec.name, i)] = fig
         else:
             fig = spec.build(result, **kw)
             if fig is not None:

@@ -16,10 +16,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from sim import PRESETS, Config
+from sim.export import config_hash, figure_filename
+from sim.presets import DEFAULT_PRESET
+from sim.share import params_to_config
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +40,10 @@ WIDTH = 1600
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHART = '[data-testid="stPlotlyChart"] .main-svg'
 TIMEOUT_MS = 60_000
+DEFAULT = PRESETS[DEFAULT_PRESET].config()
+#: The dashboard's view-only URL parameters (dashboard.VIEW_PARAMS; not imported here, as
+#: importing the script would need Streamlit's script context for nothing).
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
 
 
 def _missing(reason: str) -> None:
@@ -154,6 +165,11 @@ def _select(page, key: str, option: str) -> float:
     return clicked_at
 
 
+def _combobox(page, key: str) -> str:
+    """The option a selectbox shows (its combobox input's text)."""
+    return page.locator(f".st-key-{key}").get_by_role("combobox").input_value()
+
+
 def _screenshot(page, name: str) -> Path:
     """Full-page screenshot: Streamlit scrolls inside its main container, so the viewport is
     made as tall as the content first."""
@@ -220,14 +236,14 @@ def test_preset_and_why_tab(app_page, capsys) -> None:
 
 
 def test_camera_button_downloads_a_named_high_resolution_png(app_page, tmp_path) -> None:
-    """The modebar camera button of a chart downloads a 2x PNG named after the chart."""
+    """The modebar camera button of a chart downloads a 2x PNG named like the chart's file
+    from the Export tab and the command line (chart, initialization, config hash)."""
     chart = app_page.locator('[data-testid="stPlotlyChart"]').first
     chart.hover()
     with app_page.expect_download() as info:
         chart.locator('[data-title^="Download plot"]').click()
     download = info.value
-    assert download.suggested_filename.startswith("loss_init1-zeros_")
-    assert download.suggested_filename.endswith(".png")
+    assert download.suggested_filename == figure_filename("loss_init1-zeros", DEFAULT, "png")
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     data = path.read_bytes()
@@ -236,3 +252,61 @@ def test_camera_button_downloads_a_named_high_resolution_png(app_page, tmp_path)
     height = int.from_bytes(data[20:24], "big")
     box = chart.bounding_box()
     assert width >= 1.9 * box["width"] and height >= 1.9 * 300
+
+
+def _open_export_tab(page) -> None:
+    page.get_by_role("tab", name="Export & share").click()
+    page.get_by_text("Everything in one ZIP").wait_for()
+    page.wait_for_selector(IDLE)
+
+
+def test_export_zip_download_holds_every_file(app_page, tmp_path, capsys) -> None:
+    """The Export tab's "Everything (ZIP)" button downloads the ZIP with the README, the
+    config, the metrics, the weights, the HTML page and every chart as PNG and SVG."""
+    _open_export_tab(app_page)
+    _screenshot(app_page, "export")
+    t0 = time.perf_counter()
+    with app_page.expect_download(timeout=180_000) as info:
+        app_page.locator(".st-key-dl_zip").get_by_role("button").first.click()
+    download = info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    _report(capsys, f"ZIP (every chart as PNG and SVG): download {time.perf_counter() - t0:.1f} s "
+                    "after the click")
+    assert download.suggested_filename == f"init-lab-{config_hash(DEFAULT)}.zip"
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        assert Config.from_json(z.read("config.json")) == DEFAULT
+        assert z.read("charts/" + figure_filename("loss_init1-zeros", DEFAULT, "png"))[:8] \
+            == b"\x89PNG\r\n\x1a\n"
+    assert {"README.txt", "config.json", "metrics.csv", "weights.npz", "charts.html"} <= names
+    for fmt in ("png", "svg"):
+        assert len([n for n in names if n.startswith("charts/") and n.endswith(fmt)]) == 16
+
+
+def test_shared_link_restores_the_controls(server, chromium, capsys) -> None:
+    """Opening a link with a few parameters shows them in the controls and the charts, and
+    the address then holds the whole configuration."""
+    context = chromium.new_context(viewport={"width": WIDTH, "height": 1000},
+                                   accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        t0 = time.perf_counter()
+        page.goto(f"{server}/?act=relu&hidden=4,4&left=he_normal")
+        page.wait_for_selector(CHART)
+        page.wait_for_selector(IDLE)
+        _report(capsys, f"shared link: first render {time.perf_counter() - t0:.2f} s")
+        assert _combobox(page, "activation") == "relu"
+        assert page.locator(".st-key-hidden input").input_value() == "4, 4"
+        assert _combobox(page, "left_scheme") == "He/Kaiming normal"
+        assert _combobox(page, "right_scheme") == "Xavier/Glorot uniform"
+        page.get_by_text("Loss: he_normal").first.wait_for()
+        assert page.get_by_text("Custom settings (started from a shared link)").count() == 1
+        query = parse_qs(urlsplit(page.url).query)
+        assert params_to_config(query, ignore=VIEW_PARAMS) == DEFAULT.replace(
+            activation="relu", hidden=[4, 4],
+            inits=[{"scheme": "he_normal"}, DEFAULT.inits[1].to_dict()])
+        _screenshot(page, "shared_link")
+    finally:
+        context.close()

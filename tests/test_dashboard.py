@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import sim
-from sim import PRESETS, Config, charts, train_comparison
+from sim import PRESETS, Config, charts, export, train_comparison
 from sim.presets import DEFAULT_PRESET
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -208,17 +208,23 @@ def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
 
 
 def test_every_chart_exports_a_named_png(default_page: AppTest) -> None:
-    """Every chart's camera button downloads a 2x PNG named after chart, init and config."""
-    digest = charts.config_hash(result(default_page))
+    """Every chart's camera button downloads a 2x PNG named like the same chart's file from
+    the Export tab and the command line: chart, initialization, config hash."""
+    res = result(default_page)
+    digest = charts.config_hash(res)
+    assert digest == export.config_hash(res.config)
+    same_as_export = {export.figure_filename(key, res.config, "png")[:-len(".png")]
+                      for key in charts.all_figures(res)}
     configs = [json.loads(el.proto.config) for el in default_page.get("plotly_chart")]
     assert configs
     for cfg in configs:
         opts = cfg["toImageButtonOptions"]
         assert opts["format"] == "png" and opts["scale"] >= 2
-        assert opts["filename"].endswith(digest) and "newplot" not in opts["filename"]
+        assert opts["filename"] in same_as_export and "newplot" not in opts["filename"]
         assert cfg["displaylogo"] is False
     names = [c["toImageButtonOptions"]["filename"] for c in configs]
-    assert f"loss_init1-zeros_{digest}" in names
+    assert f"loss_init1-zeros-{digest}" in names
+    assert f"loss_overlay-zeros-vs-xavier_uniform-{digest}" in names
 
 
 def test_every_widget_has_a_key_and_a_help_tooltip(default_page: AppTest) -> None:
@@ -454,6 +460,26 @@ def test_all_figures_builds_every_applicable_chart(lesson: sim.Result) -> None:
         f"{c}_{charts.init_slug(lesson, i)}" for c in
         ("loss", "weights", "neurons", "boundary", "grad_norm", "activations", "symmetry_gap")
         for i in range(2)}
+
+
+def test_chart_file_names_are_the_export_names(lesson: sim.Result) -> None:
+    """One naming scheme: charts.export_filename (the camera button) is sim.export's
+    figure_filename (the Export tab, the ZIP and ``python -m sim export``) of the chart's
+    all_figures key."""
+    cfg = lesson.config
+    assert charts.config_hash(lesson) == export.config_hash(cfg)
+    assert charts.export_filename(lesson, "loss", 0) == \
+        export.figure_filename("loss_init1-zeros", cfg, "png")[:-len(".png")]
+    assert charts.export_filename(lesson, "loss_overlay", fmt="svg") == \
+        export.figure_filename("loss_overlay", cfg, "svg") == \
+        f"loss_overlay-zeros-vs-xavier_uniform-{export.config_hash(cfg)}.svg"
+    keys = set(charts.all_figures(lesson))
+    for spec in charts.CHARTS.values():
+        for i in (range(2) if spec.per_init else [None]):
+            key = charts.chart_key(lesson, spec.name, i)
+            if key in keys:
+                assert charts.export_filename(lesson, spec.name, i, "pdf") == \
+                    export.figure_filename(key, cfg, "pdf")
 
 
 def test_every_figure_has_titles_axis_titles_and_a_legend_when_needed(

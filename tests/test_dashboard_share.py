@@ -1,0 +1,449 @@
+"""Tests of the dashboard's sharing and export: the configuration in the page address, config
+uploads and the "Export & share" tab (headless, with Streamlit's AppTest).
+
+A link is fed through ``at.query_params`` before the first run, as a browser's address would
+be; what the page writes back is read from ``at.query_params`` after a run. The download
+buttons build their files only when clicked (Streamlit calls a function then), which AppTest
+cannot do: the functions that build the files are tested directly, and the real downloads in
+``tests/test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import dashboard
+from sim import PRESETS, Config, charts, export
+from sim.presets import DEFAULT_PRESET
+from sim.share import MAX_UPLOAD_BYTES, config_to_params, params_to_config
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+DEFAULT = PRESETS[DEFAULT_PRESET].config()
+
+#: A configuration that differs from the default page in every control.
+CUSTOM = Config.from_dict({
+    "dataset": "xor", "n_samples": 128, "noise": 0.3, "test_fraction": 0.5, "data_seed": 3,
+    "hidden": [4, 4], "activation": "relu", "loss": "bce",
+    "inits": [{"scheme": "he_normal", "params": {"mode": "fan_out"}, "scale": 0.5,
+               "bias": "normal", "bias_params": {"std": 0.5}},
+              {"scheme": "normal", "params": {"std": 0.1}}],
+    "seeds": 2, "optimizer": "momentum", "lr": 0.1, "momentum": 0.8, "epochs": 40,
+    "batch_size": 16, "l2": 0.001, "dropout": 0.1, "dtype": "float32", "snapshots": 21,
+})
+
+EXPORT_LABELS = ("This chart (PNG)", "All 16 charts (PNG, ZIP)", "All charts (interactive HTML)",
+                 "Metrics (CSV)", "Weight snapshots (NPZ)", "Everything (ZIP)", "Config (JSON)")
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------------------
+
+
+def open_page(params: dict[str, str | list[str]] | None = None) -> AppTest:
+    """A new session opened at the dashboard's address with ``params`` in the query."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    """The default page (no query), run once, for the tests that only read it."""
+    return open_page()
+
+
+@pytest.fixture(scope="module")
+def custom_page() -> AppTest:
+    """The page opened with a full link to :data:`CUSTOM`, run once."""
+    return open_page(config_to_params(CUSTOM))
+
+
+@pytest.fixture
+def export_page() -> AppTest:
+    """The default page with the "Export & share" tab open."""
+    at = open_page({"tab": "export"})
+    assert not at.exception
+    return at
+
+
+def shown_config(at: AppTest) -> Config:
+    """The configuration the page trained."""
+    return at.session_state["last_result"].config
+
+
+def url_config(at: AppTest) -> Config:
+    """The configuration the page wrote into its address."""
+    return params_to_config(dict(at.query_params), ignore=dashboard.VIEW_PARAMS)
+
+
+def widget_values(at: AppTest) -> dict:
+    """Key -> value of every control on the page."""
+    return {w.key: w.value for kind in ("text_input", "number_input", "selectbox", "slider",
+                                        "radio", "toggle", "select_slider")
+            for w in getattr(at, kind)}
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+# ------------------------------------------------------------------------------------------
+# Link -> controls
+# ------------------------------------------------------------------------------------------
+
+
+def test_full_link_sets_every_control(custom_page: AppTest) -> None:
+    """A link with every parameter sets each sidebar control to its value."""
+    assert not custom_page.exception and not custom_page.error
+    expected = dashboard.widget_values(CUSTOM)
+    on_page = widget_values(custom_page)
+    shown = expected.keys() & on_page.keys()  # n_classes is hidden for xor, snapshots has none
+    assert {k: on_page[k] for k in shown} == {k: expected[k] for k in shown}
+    assert len(shown) >= 25
+
+
+def test_full_link_trains_exactly_its_config(custom_page: AppTest) -> None:
+    """The page trains the link's configuration, bit for bit (so the hash and file names are
+    those the command line gives for the same config)."""
+    assert shown_config(custom_page) == CUSTOM
+    assert charts.config_hash(custom_page.session_state["last_result"]) == \
+        export.config_hash(CUSTOM)
+
+
+def test_short_link_changes_only_what_it_names() -> None:
+    """``?act=relu&hidden=4,4&left=he_normal`` changes three controls; every other setting is
+    the default page's."""
+    at = open_page({"act": "relu", "hidden": "4,4", "left": "he_normal"})
+    assert not at.exception and not at.error
+    assert at.selectbox(key="activation").value == "relu"
+    assert at.text_input(key="hidden").value == "4, 4"
+    assert at.selectbox(key="left_scheme").value == "he_normal"
+    expected = DEFAULT.replace(activation="relu", hidden=[4, 4],
+                               inits=[{"scheme": "he_normal"}, DEFAULT.inits[1].to_dict()])
+    assert shown_config(at) == expected
+
+
+def test_link_to_a_preset_selects_the_preset() -> None:
+    """A link whose settings are a preset's shows that preset in the menu and its story."""
+    at = open_page(config_to_params(PRESETS["dead_zeros"].config()))
+    assert at.selectbox(key="preset").value == "dead_zeros"
+    assert PRESETS["dead_zeros"].label in at.info[0].value
+
+
+def test_link_restores_the_view_options() -> None:
+    """``loss_axis``, ``neurons`` and ``shown_epoch`` set the loss-axis toggle, the neuron
+    count and the epoch slider (a stored epoch nearest to the one asked for)."""
+    at = open_page({"loss_axis": "linear", "neurons": "rank", "shown_epoch": "97"})
+    assert not at.exception and not at.error
+    assert at.toggle(key="log_y").value is False
+    assert at.radio(key="metric").value == "rank"
+    stored = at.session_state["last_result"].history.snapshot_epochs
+    nearest = int(stored[np.argmin(np.abs(stored - 97))])
+    assert at.select_slider(key="snapshot_epoch").value == nearest
+
+
+def test_link_opens_its_tab() -> None:
+    """``tab=why`` opens the Why? tab."""
+    at = open_page({"tab": "why"})
+    assert not at.exception
+    assert any("Why identical weights stay identical" in s.value for s in at.subheader)
+
+
+# ------------------------------------------------------------------------------------------
+# Controls -> link
+# ------------------------------------------------------------------------------------------
+
+
+def test_default_page_writes_its_config_into_the_address(default_page: AppTest) -> None:
+    """With no query the page writes the whole default configuration and its view."""
+    assert url_config(default_page) == DEFAULT
+    view = {k: default_page.query_params[k] for k in dashboard.VIEW_PARAMS}
+    assert view == {"tab": "compare", "loss_axis": "log", "neurons": "distinct_neurons",
+                    "shown_epoch": str(DEFAULT.epochs)}
+
+
+def test_changing_a_control_updates_the_address() -> None:
+    """After a control changes, the address holds the new configuration."""
+    at = open_page()
+    at.selectbox(key="activation").select("tanh").run()
+    at.number_input(key="right_xavier_uniform_gain").set_value(2.0).run()
+    assert at.query_params["act"] == "tanh"
+    assert at.query_params["right.gain"] == "2"
+    assert url_config(at) == shown_config(at)
+
+
+def test_changing_the_view_updates_the_address() -> None:
+    """The loss-axis toggle, the neuron count and the tab are written as view parameters."""
+    at = open_page()
+    at.toggle(key="log_y").set_value(False).run()
+    at.radio(key="metric").set_value("effective_rank").run()
+    assert at.query_params["loss_axis"] == "linear"
+    assert at.query_params["neurons"] == "effective_rank"
+    at.session_state["tab"] = "Why?"
+    at.run()
+    assert at.query_params["tab"] == "why"
+    assert at.query_params["loss_axis"] == "linear"  # kept while its toggle is hidden
+
+
+def test_invalid_setting_keeps_the_last_valid_address() -> None:
+    """While a control holds an invalid value, the address keeps the last valid experiment."""
+    at = open_page()
+    before = dict(at.query_params)
+    at.text_input(key="hidden").input("8,,x").run()
+    assert errors(at)
+    assert dict(at.query_params) == before
+
+
+def test_address_written_by_the_page_reproduces_it(custom_page: AppTest) -> None:
+    """Opening the address a page wrote gives the same configuration and view."""
+    again = open_page(dict(custom_page.query_params))
+    assert shown_config(again) == shown_config(custom_page)
+    assert dict(again.query_params) == dict(custom_page.query_params)
+
+
+# ------------------------------------------------------------------------------------------
+# Bad links
+# ------------------------------------------------------------------------------------------
+
+BAD_LINKS = [
+    ({"speed": "9"}, "Unknown URL parameter 'speed'"),
+    ({"epochs": "many"}, "URL parameter 'epochs'"),
+    ({"lr": "-1"}, "URL parameter 'lr'"),
+    ({"left": "magic"}, "URL parameter 'left'"),
+    ({"act": ["relu", "tanh"]}, "'act' must be given once"),
+    ({"noise": "5"}, "URL parameter 'noise' must be at most 2 in the dashboard"),
+    ({"init3": "zeros"}, "the dashboard shows two"),
+    ({"tab": "settings"}, "URL parameter 'tab' must be one of"),
+    ({"shown_epoch": "9999"}, "URL parameter 'shown_epoch'"),
+]
+
+
+@pytest.mark.parametrize("params,expected", BAD_LINKS,
+                         ids=["unknown", "type", "range", "scheme", "twice", "noise-slider",
+                              "three-inits", "tab", "epoch"])
+def test_bad_link_shows_one_error_and_the_default_page(params, expected) -> None:
+    """A bad link gives one st.error naming the parameter, no exception, and the default
+    experiment, whose settings replace the bad ones in the address."""
+    at = open_page(params)
+    assert not at.exception
+    messages = errors(at)
+    assert len(messages) == 1
+    assert expected.replace("'", "") in messages[0].replace("\\", "").replace("'", "")
+    assert shown_config(at) == DEFAULT
+    assert url_config(at) == DEFAULT
+
+
+def test_bad_link_error_goes_away_after_a_change() -> None:
+    """The link's error stays until the user changes a setting."""
+    at = open_page({"lr": "-1"})
+    at.session_state["tab"] = "More charts"
+    at.run()
+    assert len(errors(at)) == 1
+    at.selectbox(key="activation").select("tanh").run()
+    assert not errors(at)
+
+
+def test_link_text_is_shown_never_rendered() -> None:
+    """Markdown or LaTeX in a link (an image, a formula) is escaped in the error message."""
+    at = open_page({"act": "![x](https://example.com/x.png) $x$"})
+    message = errors(at)[0]
+    assert "![x](" not in message and "\\!\\[x\\]" in message
+    assert "$x$" not in message and "\\$x\\$" in message
+
+
+# ------------------------------------------------------------------------------------------
+# The Export & share tab
+# ------------------------------------------------------------------------------------------
+
+
+def test_export_tab_offers_every_download(export_page: AppTest) -> None:
+    """The tab shows the chart, data and ZIP downloads, the config upload, and no error."""
+    assert not export_page.error
+    labels = [b.label for b in export_page.get("download_button")]
+    assert labels == list(EXPORT_LABELS)
+    assert export_page.file_uploader[0].label == "Restore a config JSON"
+
+
+def test_export_tab_builds_no_file_until_a_click(monkeypatch) -> None:
+    """Opening the tab renders nothing and zips nothing: every download is built on click."""
+    calls = []
+    for name in ("figure_bytes", "export_zip", "figures_html", "metrics_csv", "weights_npz"):
+        monkeypatch.setattr(export, name, lambda *a, name=name, **k: calls.append(name))
+    at = open_page({"tab": "export"})
+    assert not at.exception
+    assert calls == []
+    assert all(b.proto.deferred_file_id for b in at.get("download_button"))
+
+
+def test_export_tab_names_files_like_the_command_line(export_page: AppTest) -> None:
+    """The chart download's name is sim.export.figure_filename of the chosen chart."""
+    at = export_page
+    at.selectbox(key="export_chart").select("loss_init2-xavier_uniform").run()
+    at.radio(key="export_format").set_value("svg").run()
+    button = at.get("download_button")[0]
+    name = export.figure_filename("loss_init2-xavier_uniform", DEFAULT, "svg")
+    assert button.label == "This chart (SVG)" and name in button.help
+    assert name == charts.export_filename(at.session_state["last_result"], "loss", 1, "svg")
+
+
+def test_exported_charts_are_the_charts_on_screen() -> None:
+    """With the view changed (linear axis, rank, an early epoch), the figures the Export tab
+    saves equal the figures on the Compare tab, chart by chart."""
+    at = open_page()
+    epochs = at.session_state["last_result"].history.snapshot_epochs
+    at.toggle(key="log_y").set_value(False).run()
+    at.radio(key="metric").set_value("rank").run()
+    at.select_slider(key="snapshot_epoch").set_value(int(epochs[10])).run()
+    result = at.session_state["last_result"]
+    view = dashboard.View(log_y=False, metric="rank", snapshot=10)
+    saved = {export.figure_filename(key, result.config, "png")[:-4]: fig
+             for key, fig in dashboard.export_figures(result, view).items()}
+    on_screen = at.get("plotly_chart")
+    assert len(on_screen) >= 10
+    for element in on_screen:
+        name = json.loads(element.proto.config)["toImageButtonOptions"]["filename"]
+        assert json.loads(element.proto.spec) == json.loads(pio.to_json(saved[name])), name
+    at.session_state["tab"] = "Export & share"
+    at.run()
+    assert any(f"at epoch {int(epochs[10])}" in c.value and "rank" in c.value
+               for c in at.caption)
+
+
+def test_export_makers_build_the_data_files(default_page: AppTest) -> None:
+    """The data downloads hold the config, the metrics CSV, the weights and the HTML page."""
+    result = default_page.session_state["last_result"]
+    view = dashboard.View(log_y=True, metric="distinct_neurons", snapshot=-1)
+    makers = dashboard.export_makers(result, dashboard.export_figures(result, view), view)
+    assert Config.from_json(makers["json"]()) == result.config
+    assert makers["csv"]() == export.metrics_csv(result)
+    with np.load(BytesIO(makers["npz"]())) as npz:
+        np.testing.assert_array_equal(npz["W1"], result.history.weights[0])
+    page = makers["html"]()
+    assert page.count('<section id="section-') == len(charts.all_figures(result))
+
+
+def test_everything_zip_lists_every_file_without_images_when_unavailable(
+        default_page: AppTest, monkeypatch) -> None:
+    """Without Chromium the ZIP still holds config, metrics, weights, HTML and a README that
+    says why the images are missing (the images are tested in test_export and the
+    browser test)."""
+    monkeypatch.setattr(export, "static_export_available",
+                        lambda refresh=False: (False, export.NO_CHROMIUM))
+    result = default_page.session_state["last_result"]
+    view = dashboard.View(log_y=True, metric="distinct_neurons", snapshot=-1)
+    makers = dashboard.export_makers(result, dashboard.export_figures(result, view),
+                                     view, cache=False)
+    with zipfile.ZipFile(BytesIO(makers["zip"]())) as z:
+        names = set(z.namelist())
+        readme = z.read("README.txt").decode()
+    assert names == {"README.txt", "config.json", "metrics.csv", "weights.npz", "charts.html"}
+    assert export.INSTALL_CHROMIUM in readme
+
+
+def test_export_tab_without_chromium_says_what_to_install(monkeypatch) -> None:
+    """Without Chromium the tab says in one line what to install, disables only the image
+    buttons and keeps the others."""
+    monkeypatch.setattr(export, "static_export_available",
+                        lambda refresh=False: (False, export.NO_CHROMIUM))
+    at = open_page({"tab": "export"})
+    assert not at.exception
+    assert any(export.INSTALL_CHROMIUM in w.value for w in at.warning)
+    disabled = {b.label: b.disabled for b in at.get("download_button")}
+    assert disabled["This chart (PNG)"] and disabled["All 16 charts (PNG, ZIP)"]
+    assert not any(disabled[k] for k in EXPORT_LABELS[2:])
+
+
+# ------------------------------------------------------------------------------------------
+# Uploading a config
+# ------------------------------------------------------------------------------------------
+
+
+def test_uploaded_config_restores_every_control(export_page: AppTest) -> None:
+    """Uploading a config JSON sets every control and trains exactly that config."""
+    at = export_page
+    at.file_uploader[0].upload("my config.json", CUSTOM.to_json().encode(), "application/json")
+    at.run()
+    assert not at.exception and not at.error
+    assert shown_config(at) == CUSTOM
+    assert at.selectbox(key="left_scheme").value == "he_normal"
+    assert "Restored the experiment from my config" in at.success[0].value
+    assert url_config(at) == CUSTOM
+
+
+def test_bad_upload_in_the_page_changes_nothing(export_page: AppTest) -> None:
+    """A file that is not JSON gives one error in the tab; the experiment stays."""
+    at = export_page
+    at.file_uploader[0].upload("notes.json", b"hello, not JSON", "application/json")
+    at.run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and "not valid JSON" in errors(at)[0]
+    assert shown_config(at) == DEFAULT
+
+
+def _state() -> dict:
+    state = {"preset": DEFAULT_PRESET, "origin": None}
+    state.update(dashboard.widget_values(DEFAULT))
+    return state
+
+
+BAD_FILES = [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
+    (b"{'lr': 0.1}", "not valid JSON"),
+    (b'{"lr": 0.1, "speed": 9}', "Unknown configuration key 'speed'"),
+    (b'{"epochs": "many"}', "epochs must be an integer"),
+    (b'{"lr": -1}', "lr (learning rate) must be a number"),
+    (b'{"lr": NaN}', "NaN"),
+    (b'[1, 2, 3]', "must be a JSON object"),
+    (b'{"noise": 5}', "'noise' must be at most 2 in the dashboard"),
+    (json.dumps({"inits": ["zeros"] * 3}).encode(), "the dashboard shows two"),
+    (b" " * (MAX_UPLOAD_BYTES + 1), "at most 1 MB"),
+    (b"", "empty"),
+]
+
+
+@pytest.mark.parametrize("data,expected", BAD_FILES,
+                         ids=["binary", "not-json", "unknown-key", "type", "range", "nan",
+                              "not-object", "noise-slider", "three-inits", "too-large",
+                              "empty"])
+def test_bad_upload_gives_one_message_and_keeps_the_state(data, expected) -> None:
+    """Each kind of bad file is refused with one message naming the problem; no control
+    changes."""
+    state = _state()
+    before = dict(state)
+    kind, message = dashboard.restore_from_upload(data, state)
+    assert kind == "error"
+    assert expected.replace("'", "") in message.replace("\\", "").replace("'", "")
+    assert state == before
+
+
+def test_upload_of_one_initialization_fills_the_right_panel() -> None:
+    """A command-line config with one initialization is restored; the right-hand panel takes
+    the default one and the message says so."""
+    state = _state()
+    kind, message = dashboard.restore_from_upload(
+        b'{"inits": [{"scheme": "he_normal"}], "activation": "relu"}', state)
+    assert kind == "success"
+    assert "right-hand panel shows the default" in message.replace("\\", "")
+    assert state["left_scheme"] == "he_normal"
+    assert state["right_scheme"] == DEFAULT.inits[1].scheme
+    assert state["activation"] == "relu"
+
+
+def test_upload_file_name_is_shown_never_rendered() -> None:
+    """A file name with markdown is shown with safe characters only."""
+    class Named(BytesIO):
+        name = "![x](https://example.com/x.png).json"
+
+    kind, message = dashboard.restore_from_upload(Named(b"nope"), _state())
+    assert kind == "error" and "](" not in message and "![" not in message
