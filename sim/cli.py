@@ -35,6 +35,18 @@ from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
 from sim.losses import LOSSES
 from sim.presets import PRESETS
 
+INIT_SYNTAX_HELP = """\
+initializer syntax (--init, repeatable: one run per --init, times --seeds):
+  NAME[:key=value,key=value,...]
+  NAME is a scheme or an alias (python -m sim schemes lists them); the keys are the
+  scheme's parameters, plus scale (multiplies the weights), bias (a bias scheme) and
+  bias.PARAM (its parameters). Examples:
+    zeros    normal:std=0.1    xavier_uniform:gain=1.667    he_normal:mode=fan_out
+    zeros:bias=normal,bias.std=0.5    xavier_normal:scale=0.1
+defaults: dataset moons, hidden 8,8, tanh, zeros vs xavier_uniform, sgd, lr 0.5,
+  500 epochs, full batch, float64 (python -m sim presets lists ready-made experiments)
+"""
+
 FORMATS = ("png", "svg", "pdf", "html", "csv", "npz", "json", "zip")
 
 
@@ -85,8 +97,7 @@ def _build_parser() -> _Parser:
                                      "a summary table; --out DIR writes config.json, "
                                      "metrics.csv and weights.npz.",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                         epilog=__doc__.split("Initializer syntax")[1].join(
-                             ["Initializer syntax", ""]))
+                         epilog=INIT_SYNTAX_HELP)
     exp = sub.add_parser("export", help="train, then write charts and data files",
                          description="Train a comparison and write its charts and data: "
                                      "--format png,svg,pdf,html,csv,npz,json,zip.")
@@ -234,6 +245,13 @@ def _last(curve: np.ndarray) -> float | None:
     return float(finite[-1]) if finite.size else None
 
 
+def _layers(values: list[str], most: int = 4) -> str:
+    """Per-layer values for the table; deep networks show the first two and the last."""
+    if len(values) > most:
+        values = [*values[:2], f"…({len(values) - 3} more)…", values[-1]]
+    return " ".join(values) or "-"
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.4g}"
 
@@ -241,7 +259,12 @@ def _fmt(x: float | None) -> str:
 def format_summary(result) -> str:
     """The summary table as aligned text."""
     cfg = result.config
-    head = (f"{cfg.dataset}, layers {cfg.layer_sizes}, {cfg.activation}, {cfg.loss_name}, "
+    sizes = cfg.layer_sizes
+    if len(set(cfg.hidden)) == 1 and len(cfg.hidden) > 3:
+        layers = f"[{sizes[0]}, {cfg.hidden[0]} x {len(cfg.hidden)}, {sizes[-1]}]"
+    else:
+        layers = str(sizes)
+    head = (f"{cfg.dataset}, layers {layers}, {cfg.activation}, {cfg.loss_name}, "
             f"{cfg.optimizer} lr={cfg.lr:g}, {cfg.epochs} epochs, {cfg.dtype} "
             f"({result.seconds:.2f} s)")
     cols = ["run", "init", "seed", "train loss", "test loss"]
@@ -255,12 +278,10 @@ def format_summary(result) -> str:
                  _fmt(row["test_loss"])]
         if has_acc:
             cells.append("-" if row["test_accuracy"] is None else f"{row['test_accuracy']:.1%}")
-        cells.append(" ".join(f"{'-' if d is None else d}/{w}"
-                              for d, w in zip(row["distinct_neurons"], row["layer_widths"],
-                                              strict=True)) or "-")
-        cells.append(" ".join("-" if d is None else str(d) for d in row["dead_units"]) or "-")
-        cells.append(" ".join("-" if d is None else f"{d:.2f}"
-                              for d in row["effective_rank"]) or "-")
+        cells.append(_layers([f"{'-' if d is None else d}/{w}" for d, w in
+                              zip(row["distinct_neurons"], row["layer_widths"], strict=True)]))
+        cells.append(_layers(["-" if d is None else str(d) for d in row["dead_units"]]))
+        cells.append(_layers(["-" if d is None else f"{d:.2f}" for d in row["effective_rank"]]))
         d = row["diverged_at"]
         cells.append("" if d is None else f"diverged at epoch {d}")
         table.append(cells)
@@ -291,6 +312,18 @@ def _list_schemes() -> str:
     return "\n".join(lines)
 
 
+def _prepare_out_dir(out: str) -> None:
+    """Create the output folder, or raise :class:`UsageError` saying why it cannot be."""
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if path.exists() and not path.is_dir():
+            reason = "it is a file, not a folder"
+        raise UsageError(f"--out {out}: cannot write there ({reason})") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input)."""
     parser = _build_parser()
@@ -311,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if bad or not formats:
                 raise UsageError(f"--format: unknown format {bad[0] if bad else ''!r}; "
                                  f"choose from {', '.join(FORMATS)}")
+        if getattr(args, "out", None):
+            _prepare_out_dir(args.out)  # before training: a bad folder fails fast
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -321,6 +356,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim.train import train_comparison  # after validation: errors come fast
 
     result = train_comparison(cfg)
+    try:
+        return _report(args, cfg, result, formats)
+    except OSError as exc:  # e.g. the disk filled up while writing
+        print(f"python -m sim {args.command}: cannot write the files "
+              f"({exc.strerror or exc})", file=sys.stderr)
+        return 2
+
+
+def _report(args: argparse.Namespace, cfg: Config, result, formats: list[str]) -> int:
     if args.command == "run":
         if args.json:
             print(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))

@@ -176,3 +176,16 @@ def test_export_bad_format_exits_2(capsys):
     """An unknown export format is refused in one line."""
     assert main(["export", "--out", "/tmp/x", "--format", "png,gif"]) == 2
     assert "unknown format 'gif'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "export"])
+def test_out_that_is_a_file_exits_2(tmp_path, capsys, command):
+    """--out naming a file (not a folder) is refused in one line before training."""
+    f = tmp_path / "afile"
+    f.write_text("x")
+    args = [command, "--epochs", "2", "--out", str(f)]
+    if command == "export":
+        args += ["--format", "csv"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "it is a file, not a folder" in err and "\n" not in err
