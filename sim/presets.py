@@ -74,8 +74,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
         "Random biases alone break the symmetry for tanh and sigmoid: the units start with "
         "different outputs, get different gradients and drift apart, and the network learns "
         "almost as well as with random weights. (Switch the activation to "
-        "relu: the live units stay scaled copies of one neuron, rank 1, and the units with a "
-        "negative bias stay dead.)",
+        "relu and the optimizer to sgd: the live units stay scaled copies of one neuron, "
+        "rank 1, and the units with a negative bias stay dead. Adam's per-weight step sizes "
+        "break that proportionality.)",
         {"dataset": "circles", "hidden": [8], "activation": "tanh",
          "inits": [{"scheme": "zeros", "bias": "normal", "bias_params": {"std": 1.0}},
                    {"scheme": "xavier_uniform"}],
@@ -113,12 +114,15 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     ),
     Preset(
         "scale", "Too small vs too large random init",
-        "Random but badly scaled: with weights 10x smaller than Xavier the signal shrinks at "
-        "every layer of a 5-layer tanh network and gradients vanish, so learning stalls; 4x "
-        "larger saturates the units. Compare the gradient norms per layer.",
+        "Random but badly scaled, in a 5-layer tanh network. With weights 10x smaller than "
+        "Xavier the signal shrinks about 10x at every layer and the first layer's gradient is "
+        "around 1e-7: learning stalls at the loss of a constant prediction. 10x larger "
+        "saturates most deeper units at ±1 from the start (see the activation distributions) "
+        "and the gradients are large and erratic: the network fits the training points but "
+        "with a ragged boundary that generalises worse. Compare the gradient norms per layer.",
         {"dataset": "circles", "hidden": [32, 32, 32, 32, 32], "activation": "tanh",
          "inits": [{"scheme": "xavier_normal", "scale": 0.1},
-                   {"scheme": "xavier_normal", "scale": 4.0}],
+                   {"scheme": "xavier_normal", "scale": 10.0}],
          "lr": 0.1, "epochs": 300},
     ),
     Preset(
@@ -126,9 +130,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
         "Ten tanh layers of 64 units. The once-standard N(0, 0.01^2) start makes activations "
         "shrink towards 0 layer after layer and the network cannot learn; Xavier/Glorot "
         "initialization keeps their variance roughly constant through depth.",
-        {"dataset": "circles", "hidden": [64] * 10, "activation": "tanh",
+        {"dataset": "circles", "n_samples": 128, "hidden": [64] * 10, "activation": "tanh",
          "inits": [{"scheme": "normal", "params": {"std": 0.01}}, {"scheme": "xavier_uniform"}],
-         "lr": 0.1, "epochs": 300},
+         "lr": 0.1, "epochs": 200},
     ),
     Preset(
         "deep_relu", "Deep ReLU, 30 layers: Xavier vs He (He et al. 2015)",
@@ -136,9 +140,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
         "halves at every layer and the signal all but vanishes at the top: plain SGD sits at "
         "the loss of a constant prediction. He initialization doubles the variance to "
         "compensate and trains at once.",
-        {"dataset": "circles", "hidden": [32] * 30, "activation": "relu",
+        {"dataset": "circles", "n_samples": 128, "hidden": [32] * 30, "activation": "relu",
          "inits": [{"scheme": "xavier_normal"}, {"scheme": "he_normal"}],
-         "lr": 0.01, "epochs": 200},
+         "lr": 0.01, "epochs": 150},
     ),
 ]}
 
