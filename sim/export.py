@@ -585,8 +585,9 @@ def figures_html(figures: Mapping[str, go.Figure], title: str, config_json: str)
             default_width="100%", default_height="500px",
             config={"responsive": True, "displaylogo": False,
                     "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2}})
-        toc.append(f'<li><a href="#section-{k}">{esc(name)}</a></li>')
-        sections.append(f'<section id="section-{k}">\n<h2>{esc(name)}</h2>\n'
+        heading = _figure_heading(fig, name)
+        toc.append(f'<li><a href="#section-{k}">{esc(heading)}</a></li>')
+        sections.append(f'<section id="section-{k}">\n<h2>{esc(heading)}</h2>\n'
                         f'<div class="chart">{div}</div>\n</section>')
     hash_text = f", config hash {config_hash(config)}" if config is not None else ""
     return "\n".join([
@@ -618,6 +619,16 @@ def figures_html(figures: Mapping[str, go.Figure], title: str, config_json: str)
         "</html>",
         "",
     ])
+
+
+def _figure_heading(fig: go.Figure, name: str) -> str:
+    """The chart's own title as plain text (its first line), else its name."""
+    text = fig.layout.title.text if fig.layout.title is not None else None
+    if not text:
+        return name
+    first = re.split(r"<br\s*/?>", text, maxsplit=1)[0]
+    plain = re.sub(r"<[^>]+>", "", first).strip()
+    return plain or name
 
 
 def _page_title(result: Result) -> str:
