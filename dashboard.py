@@ -64,6 +64,7 @@ SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
 #: Runs estimated to take longer than this (seconds) show a progress bar.
 PROGRESS_SECONDS = 1.0
+CUSTOM = "custom"  # the preset menu's entry once a control differs from the preset
 TABS = ("Compare", "Why?", "More charts", "Export & share")
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
@@ -169,11 +170,38 @@ def widget_values(cfg: Config) -> dict:
     return values
 
 
+def preset_label(name: str) -> str:
+    """What the preset menu shows for ``name`` (a preset or :data:`CUSTOM`)."""
+    return "Custom settings" if name == CUSTOM else PRESETS[name].label
+
+
 def apply_preset() -> None:
     """Callback of the preset menu: set every control to the preset's values."""
-    cfg = PRESETS[st.session_state["preset"]].config()
-    st.session_state.update(widget_values(cfg))
+    name = st.session_state["preset"]
+    if name == CUSTOM:
+        return
+    st.session_state.update(widget_values(PRESETS[name].config()))
     st.session_state["origin"] = None
+    st.session_state["preset_from"] = name
+
+
+def sync_preset_menu(state: MutableMapping) -> None:
+    """Before the widgets exist: show "Custom settings" in the preset menu once the controls
+    no longer equal the preset's values, so that picking the preset again is a change (and
+    re-applies it: a selectbox's ``on_change`` does not fire for the value it already
+    shows); show the preset again when the controls come back to it."""
+    name = state.get("preset")
+    if name != CUSTOM:
+        state["preset_from"] = name
+    base = state.get("preset_from")
+    try:
+        cfg = validated_config()
+    except (ConfigError, KeyError, TypeError, ValueError):
+        cfg = None
+    if base in PRESETS and cfg == PRESETS[base].config():
+        state["preset"] = base
+    elif name != CUSTOM:
+        state["preset"] = CUSTOM
 
 
 def on_dataset_change() -> None:
@@ -556,8 +584,8 @@ def sidebar() -> None:
     """Every control. Values land in ``st.session_state`` under the widgets' keys."""
     sb = st.sidebar
     sb.header("Experiment")
-    sb.selectbox("Preset", list(PRESETS), key="preset", on_change=apply_preset,
-                 format_func=lambda n: PRESETS[n].label,
+    sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=apply_preset,
+                 format_func=preset_label,
                  help="Ready-made experiments. Picking one sets every control below; "
                       "you can change any of them afterwards.")
 
@@ -706,19 +734,38 @@ def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
     return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
 
 
-def _neurons_text(result: Result, i: int) -> tuple[str, float]:
+def fmt_loss(x: float) -> str:
+    """A loss short enough for a metric tile: 3 significant digits, scientific when tiny."""
+    if not math.isfinite(x):
+        return "–"
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.3g}"
+    return f"{x:.2e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
+    """Distinct neurons at the end, summarised to fit a metric tile: "8/8" for one layer,
+    "1/8 · 1/8" for two, "min 17/32 (30 layers)" beyond; the full list (for the tooltip);
+    and the share of distinct units over all layers (for the difference between sides)."""
+    widths = result.config.hidden
     v = result.history.metrics["distinct_neurons"][result.run_indices(i), -1, :]
-    counts = np.round(np.nanmean(v, axis=0)).astype(int) if np.isfinite(v).any() else []
-    shown = charts.shown_layers(len(result.config.hidden), 3)
-    text = " · ".join(f"{counts[l]}/{result.config.hidden[l]}" for l in shown)
-    if len(shown) < len(result.config.hidden):
-        text += " …"
-    return text, float(np.sum(counts)) if len(counts) else math.nan
+    if not np.isfinite(v).any():
+        return "–", "", math.nan
+    counts = np.round(np.nanmean(v, axis=0)).astype(int)
+    pairs = [f"{c}/{w}" for c, w in zip(counts, widths, strict=True)]
+    full = " · ".join(pairs)
+    if len(widths) <= 2:
+        text = full
+    else:
+        fractions = counts / np.array(widths)
+        low = int(np.argmin(fractions))
+        text = f"min {pairs[low]} ({len(widths)} layers)"
+    return text, full, float(np.sum(counts) / np.sum(widths))
 
 
 def metrics_row(result: Result) -> None:
     """Final losses, accuracy and distinct neurons per side; the right side shows the
-    difference to the left."""
+    difference to the left (no arrow when there is none)."""
     h = result.history
     cols = st.columns(2, gap="large")
     base = None
@@ -727,29 +774,36 @@ def metrics_row(result: Result) -> None:
         test_loss = _final(result, i, h.test_loss) if result.data.n_test else math.nan
         acc_arr = h.test_accuracy if result.data.n_test else h.train_accuracy
         acc = _final(result, i, acc_arr)
-        neurons, n_total = _neurons_text(result, i)
-        values = (train_loss, test_loss, acc, n_total)
+        neurons, full, share = _neurons_text(result, i)
+        values = (train_loss, test_loss, acc, share)
         with col:
             st.markdown(side_header(result, i), unsafe_allow_html=True)
             m = st.columns(4)
             labels = ("Final train loss", "Final test loss",
                       "Test accuracy" if result.data.n_test else "Train accuracy",
                       "Distinct neurons")
-            shown = (f"{train_loss:.4g}", f"{test_loss:.4g}" if math.isfinite(test_loss)
-                     else "–", f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
+            shown = (fmt_loss(train_loss), fmt_loss(test_loss),
+                     f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
             helps = ("Loss on the training set after the last epoch (mean over seeds).",
                      "Loss on the held-out test set after the last epoch.",
                      "Share of points classified correctly after the last epoch.",
-                     "Distinct neurons / width, per hidden layer: "
-                     + METRIC_DEFINITIONS["distinct_neurons"])
+                     "Distinct neurons / width, per hidden layer"
+                     + (f" ({full})" if full != neurons else "") + ": "
+                     + METRIC_DEFINITIONS["distinct_neurons"]
+                     + " The difference is in the share of distinct units over all layers.")
             for k in range(4):
-                delta = None
+                delta, color = None, "off"
                 if base is not None and math.isfinite(values[k]) and math.isfinite(base[k]):
                     d = values[k] - base[k]
-                    delta = (f"{d:+.1%}" if k == 2 else f"{d:+.0f}" if k == 3
-                             else f"{d:+.3g}") + " vs left"
+                    delta = (f"{d:+.1%}" if k == 2 else f"{d * 100:+.0f} pts"
+                             if k == 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d)
+                             ) + " vs left"
+                    if (k == 3 and round(d * 100) == 0) or d == 0:
+                        delta = None  # an arrow for "+0" would claim a difference
+                    else:
+                        color = "inverse" if k < 2 else "normal"
                 m[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
-                            delta_color="inverse" if k < 2 else "normal")
+                            delta_color=color)
         base = values
 
 
@@ -829,7 +883,9 @@ def more_tab(result: Result) -> None:
     st.subheader("Symmetry gap")
     st.caption("The largest difference between two units' incoming weights. Exactly 0 means "
                "the layer is perfectly symmetric; float32 rounding can make a tiny gap that "
-               "training amplifies (switch Precision to float32 to see it).")
+               "training amplifies"
+               + (" (switch Precision to float32 to see it)." if result.config.dtype == "float64"
+                  else "."))
     paired(result, "symmetry_gap", lambda i: charts.symmetry_gap(result, i),
            lambda i: _gap_caption(result, i))
 
@@ -922,8 +978,50 @@ def _symmetric_init(result: Result) -> int | None:
     return None
 
 
+def _symmetry_held(result: Result, i: int) -> bool:
+    """Whether every run of initialization ``i`` kept identical units in every hidden layer
+    at every stored snapshot (symmetry gap exactly 0, at most one distinct neuron)."""
+    m = result.history.metrics
+    runs = result.run_indices(i)
+    gap, distinct = m["symmetry_gap"][runs], m["distinct_neurons"][runs]
+    return bool(np.all(gap == 0) and np.all(distinct <= 1))
+
+
+def _zero_weight_init(result: Result) -> int | None:
+    """Index of the first initialization whose first hidden layer starts with all-zero
+    weights (whatever its biases), or None."""
+    h = result.history
+    for i in range(len(result.config.inits)):
+        if not np.any(h.weights[0][result.run_indices(i)[0], 0]):
+            return i
+    return None
+
+
+def _break_reasons(result: Result, i: int) -> list[str]:
+    """Why the identical units of initialization ``i`` became different in this run."""
+    cfg, h = result.config, result.history
+    run = result.run_indices(i)[0]
+    reasons = []
+    if cfg.dropout:
+        reasons.append(f"dropout ({cfg.dropout:g}) switches off a different random set of "
+                       "units at each step, so the units get different gradients")
+    b = h.biases[0][run, 0]
+    if b.size > 1 and np.unique(b).size > 1:
+        reasons.append("the biases differ, so the units compute different values from the "
+                       "start")
+    if cfg.dtype == "float32":
+        reasons.append("float32 rounding makes tiny differences between the units that "
+                       "training then amplifies")
+    return reasons or ["the units' updates were not all equal"]
+
+
 def why_tab(result: Result) -> None:
-    """The classic derivation, with the numbers of the current run."""
+    """The classic derivation, with the numbers of the current run.
+
+    Every sentence is chosen from what this run did: whether a side starts with identical
+    units, whether its hidden outputs are 0 (activations with f(0) = 0 and zero biases) and
+    whether the units stayed identical at every stored snapshot.
+    """
     cfg = result.config
     h = result.history
     act = ACTIVATIONS[cfg.activation]
@@ -932,13 +1030,21 @@ def why_tab(result: Result) -> None:
         st.info("This network has no hidden layer: there is no symmetry to break.")
         return
     i = _symmetric_init(result)
-    if i is None:
+    zw = _zero_weight_init(result)
+    if i is not None:
+        i_show = i
+    elif zw is not None:
+        i_show = zw
+        st.info(f"The **{charts.init_label(result, zw)}** side starts with zero weights but "
+                "different biases: each unit computes $z_j = b_j$, a different value, so the "
+                "units differ from the first step and the symmetry breaks. The derivation "
+                "below shows where the argument fails.")
+    else:
+        i_show = 0
         st.info("Neither initialization of this run starts with identical units, so below "
                 "the derivation uses general symbols and the right-hand side shows how random "
                 "values differ. Pick *zeros* or *constant* on one side to see it with numbers.")
-        i_show = 0
-    else:
-        i_show = i
+    held = i is not None and _symmetry_held(result, i)
     run = result.run_indices(i_show)[0]
     W0, b0 = result.parameters_at(run, 0)
     X, y = result.data.X_train, result.data.y_train
@@ -960,8 +1066,13 @@ def why_tab(result: Result) -> None:
              + r"^{\!\top}")
     st.latex(r"h^{(1)} = f(z^{(1)}) = " + latex_matrix(hval[None, :], max_cols=6) + r"^{\!\top}")
     equal_h = np.unique(hval).size == 1
-    if equal_h:
-        st.markdown(f"All {n_hidden} hidden values are **equal**: the units cannot be told "
+    zero_h = equal_h and not np.any(hval)
+    all_units = "Both" if n_hidden == 2 else f"All {n_hidden}"
+    if zero_h:
+        st.markdown(f"{all_units} hidden values are **0**: $f(0) = 0$ for {cfg.activation}, so "
+                    "the first layer sends nothing to the next one.")
+    elif equal_h:
+        st.markdown(f"{all_units} hidden values are **equal**: the units cannot be told "
                     "apart, and the next layer sees the same number "
                     f"{n_hidden} times.")
     else:
@@ -986,17 +1097,47 @@ def why_tab(result: Result) -> None:
         grads.append((int(h.snapshot_epochs[k]), gW[0]))
     st.latex(r",\qquad ".join(rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = "
                               + latex_matrix(g) for e, g in grads))
+    G1 = h.grad_norm[result.run_indices(i_show), :, 0]
+    first_grad_never = bool(np.all(G1[np.isfinite(G1)] == 0))
     if grads and not np.any(grads[0][1]):
-        st.markdown("At epoch 0 this gradient is exactly **0**: the outgoing weights "
+        if zero_h and first_grad_never:
+            st.markdown("This gradient is exactly **0**, and it stays exactly 0 at every step "
+                        f"of the {cfg.epochs} epochs: the hidden outputs are 0, so the "
+                        r"outgoing weights get the gradient $\delta^{(2)} h^{(1)\top} = 0$ "
+                        "and stay 0, so no error ever reaches the first layer.")
+        else:
+            text = ("At epoch 0 this gradient is exactly **0**: the outgoing weights "
                     "$W^{(2)}$ are 0, so no error reaches the first layer yet. The output "
-                    "layer moves first, by the same amount for every unit; from then on the "
-                    "first layer's gradient rows are non-zero but still equal.")
+                    "layer moves first.")
+            if len(grads) > 1 and np.any(grads[1][1]):
+                g1 = grads[1][1]
+                same = np.unique(g1, axis=0).shape[0] == 1
+                text += (" After that the first layer's gradient rows are non-zero "
+                         + ("and still equal." if same else "and no longer equal."))
+            st.markdown(text)
 
-    st.markdown(r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
-                f"(here $\\eta = {_num(cfg.lr)}$, {OPTIMIZER_LABELS[cfg.optimizer]}): equal "
-                "rows minus equal rows are equal rows. The same argument holds at the next "
-                "step, and the next: by induction the units stay identical for ever, and the "
-                "layer computes what a single neuron would.")
+    upd = (r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
+           f"(here $\\eta = {_num(cfg.lr)}$, {OPTIMIZER_LABELS[cfg.optimizer]}): equal "
+           "rows minus equal rows are equal rows.")
+    n_snap = int(h.snapshot_epochs.size)
+    if held and zero_h and first_grad_never:
+        upd += (" Here the gradient is 0 at every step, so $W^{(1)}$ never moves from 0: the "
+                "units are **dead**, and only the output bias learns.")
+    elif held:
+        upd += (" The same argument holds at the next step, and the next: by induction the "
+                "units stay identical. In this run they did: the symmetry gap is exactly 0 "
+                f"at all {n_snap} stored snapshots and every hidden layer has 1 distinct "
+                "neuron, so the layer computes what a single neuron would.")
+    elif i is not None:
+        upd += (" The argument needs every step to treat the units alike. In this run the "
+                "symmetry does **not** hold: " + "; ".join(_break_reasons(result, i)) + ".")
+    elif zw is not None:
+        upd += (" Here the rows start different (" + "; ".join(_break_reasons(result, zw))
+                + "), so the updates differ and the symmetry does **not** hold.")
+    else:
+        upd += (" Here no side starts with equal rows, so the argument does not apply: "
+                "the units differ from the start.")
+    st.markdown(upd)
     if h.snapshot_epochs.size > 2:
         W1, _ = result.parameters_at(run, 1)
         W2, _ = result.parameters_at(run, 2)
@@ -1013,14 +1154,16 @@ def why_tab(result: Result) -> None:
                      + latex_matrix(Wk[0], max_rows=8, max_cols=4))
     st.latex(r"\quad ".join(parts))
     if cfg.batch_size or cfg.dropout:
-        st.caption("With mini-batches or dropout an epoch holds several steps, or random "
-                   "masks; dropout gives the units different gradients and can break the "
-                   "symmetry of sigmoid units.")
+        st.caption("An epoch here holds several steps"
+                   + (" (mini-batches)" if cfg.batch_size else "")
+                   + ("; dropout draws random masks that give the units different gradients"
+                      if cfg.dropout else "") + ".")
 
     st.markdown("**4. Why tanh and ReLU with zeros are worse.**")
     st.markdown(
-        "For tanh, ReLU and the other activations with $f(0) = 0$, a zero layer outputs "
-        r"$h^{(1)} = 0$. Then $\partial L/\partial W^{(2)} = \delta^{(2)} h^{(1)\top} = 0$ and "
+        "For tanh, ReLU and the other activations with $f(0) = 0$, a layer with zero weights "
+        r"and zero biases outputs $h^{(1)} = 0$. Then $\partial L/\partial W^{(2)} = "
+        r"\delta^{(2)} h^{(1)\top} = 0$ and "
         r"$\delta^{(1)} = f'(z)\odot W^{(2)\top}\delta^{(2)} = 0$ because $W^{(2)} = 0$: no "
         "weight receives any gradient, ever. Only the output bias learns, and the network "
         "ends at the best constant prediction. The units are not just identical, they are "
@@ -1035,24 +1178,39 @@ def why_tab(result: Result) -> None:
             f"gradient norm of any hidden layer over all {cfg.epochs} epochs is "
             f"${_num(float(np.nanmax(G[:, :-1])))}$, while the output bias went from "
             f"${', '.join(_num(v) for v in b_out0)}$ to ${', '.join(_num(v) for v in b_out1)}$.")
+    elif zw is not None and act.zero_output:
+        st.caption(f"In this run the **{charts.init_label(result, zw)}** side has zero weights "
+                   "but non-zero biases, so its hidden outputs $f(b_j)$ are not 0 and its units "
+                   "are not dead; set its bias init to zeros to see dead units.")
     elif act.zero_output:
         st.caption(f"{cfg.activation} has f(0) = 0: choose zeros on one side to see dead units "
                    "in this run.")
+    elif zw is not None:
+        st.caption("Sigmoid has σ(0) = 1/2 ≠ 0, so zero-weight sigmoid units are alive"
+                   + (" (and stayed identical in this run)" if held else "")
+                   + "; switch the activation to tanh or relu to see dead units.")
     else:
-        st.caption("Sigmoid has σ(0) = 1/2 ≠ 0, so the zero-initialized sigmoid units are alive "
-                   "(and identical); switch the activation to tanh or relu to see dead units.")
+        st.caption("Sigmoid has σ(0) = 1/2 ≠ 0, so zero-weight sigmoid units would be alive; "
+                   "choose zeros on one side and switch the activation to tanh or relu to see "
+                   "dead units.")
 
     st.markdown("**5. Why random values break the symmetry.**")
-    j = next((k for k in range(len(cfg.inits)) if k != i), None)
+    j = next((k for k in range(len(cfg.inits)) if k != i_show), None)
     if j is not None:
         rj = result.run_indices(j)[0]
         Wj0 = h.weights[0][rj, 0]
         d = charts.distinct_rows(Wj0)
-        st.markdown(
-            f"With **{charts.init_label(result, j)}** the rows of $W^{{(1)}}$ start different "
-            f"({d} distinct rows of {Wj0.shape[0]}), so the units compute different $z_j$, "
-            r"get different $\delta_j$ and different updates: each unit can specialise on its "
-            "own feature of the data. Its first layer at epoch 0:")
+        if d > 1:
+            st.markdown(
+                f"With **{charts.init_label(result, j)}** the rows of $W^{{(1)}}$ start "
+                f"different ({d} distinct rows of {Wj0.shape[0]}), so the units compute "
+                r"different $z_j$, get different $\delta_j$ and different updates: each unit "
+                "can specialise on its own feature of the data. Its first layer at epoch 0:")
+        else:
+            st.markdown(
+                f"With **{charts.init_label(result, j)}** the rows of $W^{{(1)}}$ also start "
+                "equal, so the same argument applies to it; random values (such as Xavier "
+                "or He) would give every unit its own row. Its first layer at epoch 0:")
         st.latex(r"W^{(1)} = " + latex_matrix(Wj0))
     st.markdown(
         "The scale matters too: too small and the signal fades layer after layer (gradients "
@@ -1324,6 +1482,7 @@ def main() -> None:
     ensure_state()
     st.title("Init Lab: why the weights must not all start at zero")
     st.markdown(INTRO)
+    sync_preset_menu(st.session_state)
     sidebar()
 
     try:
@@ -1344,8 +1503,10 @@ def main() -> None:
         train_seconds = time.perf_counter() - t0
         st.session_state["last_result"] = result
 
-    preset = PRESETS[st.session_state["preset"]]
-    if result.config == preset.config():
+    name = st.session_state["preset"]
+    preset = PRESETS.get(name) or PRESETS.get(st.session_state.get("preset_from"),
+                                              PRESETS[DEFAULT_PRESET])
+    if name != CUSTOM and result.config == preset.config():
         st.info(f"**{preset.label}.** {preset.description}")
     else:
         origin = st.session_state.get("origin") or f"the preset “{preset.label}”"

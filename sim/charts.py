@@ -95,6 +95,7 @@ TITLE_CHARS = 54
 MAX_POINTS = 2000
 #: At most this many layers in one chart (first, last and evenly spaced ones between).
 MAX_LAYERS = 5
+MULTICLASS_RESOLUTION = 200  # grid points per axis of a multi-class decision map
 
 LOSS_NAMES = {"mse": "squared error ½(ŷ−y)²", "bce": "binary cross-entropy",
               "ce": "cross-entropy"}
@@ -281,13 +282,13 @@ def _style(fig: go.Figure, title: str, *, height: int = HEIGHT, legend: bool = T
     rows = _legend_rows(fig) if legend else 0
     lines = title.count("<br>") + 1
     top = 22 + 22 * lines + (22 if subtitle else 0) + 26 * rows + (6 if rows else 0) + extra_top
-    total = height + 22 * (lines - 1)
+    total = height + 22 * (lines - 1) + NOTE_LINE * _notes(fig)
     fig.update_layout(
         template=TEMPLATE, height=total, showlegend=legend,
         # plotly anchors a multi-line title by its first line: move it down by the extra lines
         title={"text": f"<b>{title}</b>", "y": 1 - (6 + 22 * (lines - 1)) / total,
                "subtitle": {"text": subtitle, "font": {"size": 13, "color": "#555"}}},
-        margin={"l": 78, "r": 24, "t": top, "b": 64})
+        margin={"l": 78, "r": 24, "t": top, "b": 64 + NOTE_LINE * _notes(fig)})
     return fig
 
 
@@ -357,11 +358,19 @@ def _lin_range(values: list[np.ndarray], pad: float = 0.05, zero: bool = False
     return [lo - pad * span, hi + pad * span]
 
 
+NOTE_LINE = 18  # pixels per note line under the x-axis title
+
+
+def _notes(fig: go.Figure) -> int:
+    return sum(1 for a in fig.layout.annotations if a.name == "note")
+
+
 def _note(fig: go.Figure, text: str) -> None:
-    """A small grey note in the top-right corner of the plot area."""
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=1, y=1, xanchor="right",
-                       yanchor="top", showarrow=False, font={"size": 12, "color": "#555"},
-                       bgcolor="rgba(255,255,255,0.8)")
+    """A small grey note under the x-axis title, outside the plot area so that it covers no
+    data (:func:`_style` makes room for it in the bottom margin)."""
+    fig.add_annotation(text=text, name="note", xref="paper", yref="paper", x=1, y=0,
+                       xanchor="right", yanchor="top", yshift=-48 - NOTE_LINE * _notes(fig),
+                       showarrow=False, font={"size": 12, "color": "#555"})
 
 
 def _runs(result: Result, init_index: int) -> list[int]:
@@ -510,27 +519,52 @@ def distinct_rows(W: np.ndarray) -> int:
 
 
 def weight_range(result: Result, snapshot: int = -1, layers: list[int] | None = None) -> float:
-    """Largest |weight| over every run at one snapshot: the shared colour range of the
-    heatmaps (the same for every initialization)."""
+    """Largest |weight| or |bias| over every run at one snapshot: the shared colour range of
+    the heatmaps (the same for every initialization)."""
     k = _snapshot_index(result, snapshot)
     layers = shown_layers(len(result.history.weights)) if layers is None else layers
     m = 0.0
     for l in layers:
-        w = result.history.weights[l][:, k]
-        w = np.abs(w[np.isfinite(w)])
-        if w.size:
-            m = max(m, float(w.max()))
+        for arr in (result.history.weights[l], result.history.biases[l]):
+            w = arr[:, k]
+            w = np.abs(w[np.isfinite(w)])
+            if w.size:
+                m = max(m, float(w.max()))
     return m if m > 0 else 1.0
+
+
+MAX_ASPECT = 3.0  # a heatmap is at most this many times taller than wide, or wider than tall
+BIAS_GAP = 0.5  # cells between a layer's weights and its bias column
+
+
+def _unit_params(result: Result, layer: int, run: int, k: int) -> np.ndarray:
+    """``[W | b]`` of one layer at one snapshot, shape (units, inputs + 1): one row per
+    unit, everything that makes it compute what it computes."""
+    h = result.history
+    return np.concatenate([h.weights[layer][run, k], h.biases[layer][run, k][:, None]],
+                          axis=1).astype(np.float64)
+
+
+def _ticks(n: int, most: int) -> list[int]:
+    """Tick positions 1..n: every one when there are few, else about ``most`` of them
+    from 1 in even steps (not forcing n, whose label would run into the bias column's)."""
+    if n <= most:
+        return list(range(1, n + 1))
+    return list(range(1, n + 1, math.ceil(n / most)))
 
 
 def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed: int = 0,
                     zmax: float | None = None, max_layers: int = 3) -> go.Figure:
-    """Weight matrices of one run at one stored snapshot: one heatmap per layer.
+    """Weight matrices of one run at one stored snapshot: one heatmap per layer, the
+    biases as an extra last column ("b").
 
-    Rows are units of the layer, columns its inputs (units of the previous layer), so a
-    row is one neuron's incoming weights and identical rows are identical neurons. The
-    colour scale is diverging and centred on 0; its range ``[-zmax, zmax]`` defaults to
-    :func:`weight_range` over every initialization, so two charts of the same result share it.
+    Rows are units of the layer, columns its inputs (units of the previous layer) and then
+    its bias, so a row is everything one neuron computes with and identical rows are
+    identical neurons. The colour scale is diverging and centred on 0; its range
+    ``[-zmax, zmax]`` defaults to :func:`weight_range` over every initialization, so two
+    charts of the same result share it. Very tall or very wide layers (100×2, 1×100) are
+    drawn with stretched cells, at most :data:`MAX_ASPECT` times taller than wide or wider
+    than tall, so that none becomes a hairline.
 
     Parameters
     ----------
@@ -551,46 +585,61 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     L = len(h.weights)
     layers = shown_layers(L, max_layers)
     zmax = weight_range(result, k, layers) if zmax is None else zmax
-    titles = []
+    titles, ratios, aspects = [], [], []
     for l in layers:
-        W = h.weights[l][run, k]
-        d = distinct_rows(W)
-        units = W.shape[0]
+        P = _unit_params(result, l, run, k)
+        units, inputs = P.shape[0], P.shape[1] - 1
+        d = distinct_rows(P)
         kind = "output layer" if l == L - 1 else f"layer {l + 1}"
         if units == 1:
             note = ""
-        elif not np.any(W):
+        elif not np.any(P):
             note = "all 0"
         elif d == 1:
             note = "all rows equal"
         else:
             note = f"{d} rows differ" if d < units else "all rows differ"
-        titles.append(f"{kind}: {units}×{W.shape[1]}" + (f"<br>{note}" if note else ""))
-    widths = [max(h.weights[l].shape[3], 2) for l in layers]
+        titles.append(f"{kind}: {units}×{inputs} + b" + (f"<br>{note}" if note else ""))
+        cols = inputs + 1 + BIAS_GAP
+        # scaleratio r: one row is r times as tall as a column is wide; keep the plot's
+        # height/width = units * r / cols within [1/MAX_ASPECT, MAX_ASPECT].
+        r = float(np.clip(1.0, cols / (MAX_ASPECT * units), MAX_ASPECT * cols / units))
+        ratios.append(r)
+        aspects.append(units * r / cols)
+    widths = [1.0 / a for a in aspects]
     domains = _column_domains(widths, spacing=0.1 if len(layers) > 1 else 0.0, min_share=0.22)
     traces, layout = [], {}
     for c, l in enumerate(layers, start=1):
-        W = h.weights[l][run, k].astype(np.float64)
-        units, inputs = W.shape
+        P = _unit_params(result, l, run, k)
+        units, inputs = P.shape[0], P.shape[1] - 1
         sx = "" if c == 1 else str(c)
+        common = {"xaxis": f"x{sx}", "yaxis": f"y{sx}", "zmin": -zmax, "zmax": zmax,
+                  "zmid": 0.0, "colorscale": "RdBu_r", "ygap": 1 if units <= 40 else 0}
         traces.append(go.Heatmap(
-            z=W, x=np.arange(1, inputs + 1), y=np.arange(1, units + 1), xaxis=f"x{sx}",
-            yaxis=f"y{sx}", zmin=-zmax, zmax=zmax, zmid=0.0, colorscale="RdBu_r",
-            xgap=1 if inputs <= 40 else 0, ygap=1 if units <= 40 else 0,
-            showscale=c == len(layers),
-            colorbar={"title": {"text": "weight", "side": "right"}, "thickness": 14,
+            z=P[:, :-1], x=np.arange(1, inputs + 1), y=np.arange(1, units + 1),
+            xgap=1 if inputs <= 40 else 0, showscale=c == len(layers),
+            colorbar={"title": {"text": "weight / bias", "side": "right"}, "thickness": 14,
                       "len": 0.9},
             hovertemplate=(f"layer {l + 1}<br>unit %{{y}}, input %{{x}}<br>"
-                           "w = %{z:.6g}<extra></extra>")))
+                           "w = %{z:.6g}<extra></extra>"), **common))
+        bias_x = inputs + 1 + BIAS_GAP
+        traces.append(go.Heatmap(
+            z=P[:, -1:], x=[bias_x], y=np.arange(1, units + 1), xgap=1, showscale=False,
+            hovertemplate=f"layer {l + 1}<br>unit %{{y}}, bias<br>b = %{{z:.6g}}<extra></extra>",
+            **common))
+        xt = _ticks(inputs, max(2, 8 // len(layers)))
         xtitle = "input feature" if l == 0 else f"unit of layer {l}"
-        layout[f"xaxis{sx}"] = {"domain": domains[c - 1], "anchor": f"y{sx}", "title": xtitle,
-                                "showgrid": False, "nticks": min(inputs, 8 // len(layers) + 2),
-                                "tickangle": 0,
-                                "constrain": "domain"}
+        layout[f"xaxis{sx}"] = {"domain": domains[c - 1], "anchor": f"y{sx}",
+                                "title": f"{xtitle}, b = bias", "showgrid": False,
+                                "tickmode": "array", "tickvals": [*xt, bias_x],
+                                "ticktext": [*map(str, xt), "b"], "tickangle": 0,
+                                "range": [0.5, bias_x + 0.5], "constrain": "domain"}
+        yt = _ticks(units, 10)
         layout[f"yaxis{sx}"] = {"domain": [0, 1], "anchor": f"x{sx}",
                                 "title": "unit" if c == 1 else None, "showgrid": False,
-                                "autorange": "reversed", "nticks": min(units, 10),
-                                "scaleanchor": f"x{sx}", "scaleratio": 1,
+                                "range": [units + 0.5, 0.5], "tickmode": "array",
+                                "tickvals": yt, "ticktext": [str(t) for t in yt],
+                                "scaleanchor": f"x{sx}", "scaleratio": ratios[c - 1],
                                 "constrain": "domain"}
     layout["annotations"] = [
         {"text": t, "x": sum(d) / 2, "y": 1.0, "xref": "paper", "yref": "paper",
@@ -601,7 +650,7 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     fig.update_layout(plot_bgcolor="#cfcfcf")
     seed_text = f", seed {seed}" if result.config.seeds > 1 else ""
     return _style(fig, _init_title(result, f"Weights after {epoch} epochs", init_index),
-                  subtitle=f"rows = units, columns = inputs{seed_text}; "
+                  subtitle=f"rows = units; columns = inputs, then the bias b{seed_text}; "
                            f"colour range ±{zmax:.3g}",
                   legend=False, height=HEIGHT + 20, extra_top=42)
 
@@ -647,8 +696,10 @@ def effective_neurons(result: Result, init_index: int, *, metric: str = "distinc
                       annotation_text=f"layer width {w}", annotation_position="top left",
                       annotation_font={"size": 12, "color": "#444"})
     top = max(hidden) * 1.12 + 0.5
-    fig.update_layout(xaxis={"title": "epoch", "range": [0, int(x[-1])]},
-                      yaxis={"title": METRIC_LABELS[metric], "range": [-0.3, top]})
+    yaxis = {"title": METRIC_LABELS[metric], "range": [-0.3, top]}
+    if metric != "effective_rank":  # counts: whole numbers only on the axis
+        yaxis |= {"tick0": 0, "dtick": max(1, math.ceil(top / 8))}
+    fig.update_layout(xaxis={"title": "epoch", "range": [0, int(x[-1])]}, yaxis=yaxis)
     sub = _n_seeds_text(result)
     if len(layers) < len(hidden):
         sub = (sub + "; " if sub else "") + f"{len(layers)} of {len(hidden)} layers shown"
@@ -834,11 +885,15 @@ def decision_boundary(result: Result, init_index: int, *, snapshot: int = -1, se
         return _fit_curve(result, run, k, epoch, label, init_index)
     if n_features != 2 or data.task == "regression":
         return None
+    n_classes = max(data.n_classes, 2)
+    if n_classes > 2:
+        # Class regions are drawn cell by cell: a finer grid keeps their edges smooth (one
+        # forward pass over 40,000 points takes milliseconds).
+        resolution = max(resolution, MULTICLASS_RESOLUTION)
     gx, gy = _grid(np.vstack([data.X_train, data.X_test]), resolution)
     XX, YY = np.meshgrid(gx, gy)
     P = _predict(result, run, k, np.column_stack([XX.ravel(), YY.ravel()]))
     fig = go.Figure()
-    n_classes = max(data.n_classes, 2)
     if P is not None and n_classes == 2:
         Z = P[:, 1].reshape(XX.shape)
         # One trace draws the probability as a heatmap and the decision line P = 0.5.
@@ -877,9 +932,10 @@ def decision_boundary(result: Result, init_index: int, *, snapshot: int = -1, se
                              "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
                              "showgrid": False})
     seed_text = f", seed {seed}" if result.config.seeds > 1 else ""
+    drawn = ("colour: predicted P(class 1) · line: P = 0.5" if n_classes == 2
+             else "colour: predicted class (the most probable one)")
     return _style(fig, _init_title(result, f"Decision boundary after {epoch} epochs", init_index),
-                  subtitle=f"colour: predicted P(class 1) · line: P = 0.5 · dots: training data"
-                           f"{seed_text}", height=HEIGHT + 40)
+                  subtitle=f"{drawn} · dots: training data{seed_text}", height=HEIGHT + 40)
 
 
 def _fit_curve(result: Result, run: int, k: int, epoch: int, label: str,
@@ -925,18 +981,21 @@ def caption_neurons(result: Result, init_index: int) -> str:
     n = len(hidden)
     layer_word = "the layer" if n == 1 else "each layer"
     units = f"{width[0]} hidden units" if n == 1 else "units of every hidden layer"
+    every = "Both" if n == 1 and width[0] == 2 else "All"  # not "All 2 hidden units"
+    units_phrase = "hidden units" if every == "Both" else units
     if (dead == width).all():
-        return (f"All {'the ' + units if n > 1 else units} are dead (output exactly 0): no "
+        who = "the " + units if n > 1 else units_phrase
+        return (f"{every} {who} are dead (output exactly 0): no "
                 "gradient reaches the hidden weights, only the output bias learns.")
     if (distinct == 1).all() and (width > 1).any() and (dead == 0).all():
-        return (f"All {units} are identical: {layer_word} acts as one neuron, whatever "
+        return (f"{every} {units_phrase} are identical: {layer_word} acts as one neuron, whatever "
                 "its width.")
     if (distinct == width).all():
         if (rank < width).any():
             l = int(np.argmax(rank < width))
-            return (f"All {units} differ, but layer {l + 1}'s outputs span only {rank[l]} "
-                    f"of {width[l]} directions (rank).")
-        return f"All {units} are different neurons: the symmetry is broken."
+            return (f"{every} {units_phrase} differ, but layer {l + 1}'s outputs span only "
+                    f"{rank[l]} of {width[l]} directions (rank).")
+        return f"{every} {units_phrase} are different neurons: the symmetry is broken."
     parts = []
     for l in shown_layers(n):
         text = f"layer {l + 1}: {distinct[l]} distinct of {width[l]}"
@@ -996,14 +1055,17 @@ def caption_weights(result: Result, init_index: int, snapshot: int = -1, seed: i
     if all(not np.any(W) for W in Ws):
         return (f"After {epoch} epochs every hidden weight is still exactly 0 "
                 "(only the output layer changed).")
-    d = [distinct_rows(W) for W in Ws]
+    # A row is [weights | bias]: units that differ only in their bias are different units.
+    d = [distinct_rows(_unit_params(result, l, run, k)) for l in range(L - 1)]
     units = [W.shape[0] for W in Ws]
     if all(x == 1 for x in d) and max(units) > 1:
         which = f"all {units[0]} rows of layer 1 are" if len(Ws) == 1 else \
             "in every hidden layer all rows are"
-        return f"After {epoch} epochs {which} equal: every unit has the same incoming weights."
+        return (f"After {epoch} epochs {which} equal: every unit has the same incoming "
+                "weights and bias.")
     if all(x == u for x, u in zip(d, units, strict=True)):
-        return f"After {epoch} epochs every row differs: each unit has its own weights."
+        return (f"After {epoch} epochs every row differs: each unit has its own weights "
+                "or bias.")
     return (f"After {epoch} epochs " + ", ".join(
         f"layer {l + 1} has {x} different rows of {u}" for l, (x, u) in
         enumerate(zip(d, units, strict=True)) if l in shown_layers(len(Ws))) + ".")
@@ -1025,9 +1087,15 @@ def caption_boundary(result: Result, init_index: int) -> str:
     if hidden.size and (dead == hidden).all():
         return (f"A constant prediction: every hidden unit is dead, so the network answers "
                 f"the same everywhere (train accuracy {acc:.0%}).")
+    binary = max(result.data.n_classes, 2) == 2
     if hidden.size == 1 and distinct[0] == 1:
-        return (f"One neuron draws one straight boundary at most (train accuracy {acc:.0%}).")
-    return f"Train accuracy {acc:.0%} with the boundary the hidden units draw together."
+        if binary:
+            return (f"One neuron draws one straight boundary at most (train accuracy "
+                    f"{acc:.0%}).")
+        return ("One effective neuron sees the data through a single direction w·x, so the "
+                f"class regions are bands between parallel lines (train accuracy {acc:.0%}).")
+    drawn = "the boundary" if binary else "the class regions"
+    return f"Train accuracy {acc:.0%} with {drawn} the hidden units draw together."
 
 
 # ------------------------------------------------------------------------------------------

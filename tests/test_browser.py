@@ -310,3 +310,25 @@ def test_shared_link_restores_the_controls(server, chromium, capsys) -> None:
         _screenshot(page, "shared_link")
     finally:
         context.close()
+
+
+def test_classic_compare_and_tanh_why_tab(app_page, capsys) -> None:
+    """The classic preset's Compare tab fits its metric tiles; with tanh and zeros the Why?
+    tab says the first-layer gradient stays 0 and picking the shown preset again after a
+    change re-applies it."""
+    clicked = _select(app_page, "preset", PRESETS["classic"].label)
+    _wait_for_rerun(app_page, "Both hidden units", clicked)
+    _screenshot(app_page, "classic_compare")
+    clicked = _select(app_page, "preset", PRESETS["dead_zeros"].label)
+    _wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
+    app_page.get_by_role("tab", name="Why?").click()
+    app_page.get_by_text("stays exactly 0 at every step").first.wait_for()
+    app_page.wait_for_selector(IDLE)
+    app_page.wait_for_function("() => document.querySelectorAll('.katex').length >= 4")
+    _screenshot(app_page, "why_tanh")
+    clicked = _select(app_page, "activation", "sigmoid")
+    _wait_for_rerun(app_page, "Custom settings", clicked)
+    assert _combobox(app_page, "preset") == "Custom settings"
+    clicked = _select(app_page, "preset", PRESETS["dead_zeros"].label)
+    _wait_for_rerun(app_page, "stays exactly 0 at every step", clicked)
+    assert _combobox(app_page, "activation") == "tanh"

@@ -16,6 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import dashboard
 import sim
 from sim import PRESETS, Config, charts, export, train_comparison
 from sim.presets import DEFAULT_PRESET
@@ -156,14 +157,18 @@ def test_loss_curves_hold_the_engine_numbers(default_page: AppTest, lesson: sim.
 
 
 def test_weight_heatmaps_hold_the_engine_weights(default_page: AppTest, lesson: sim.Result) -> None:
-    """The heatmaps show the last snapshot's matrices (units x inputs) of each side."""
+    """The heatmaps show the last snapshot's matrices (units x inputs) of each side, each
+    followed by its bias column."""
     for i in range(len(lesson.labels)):
         label = charts.init_label(lesson, i)
         fig = figure(default_page, f"Weights after 500 epochs: {label}")
         heatmaps = [t for t in fig["data"] if t["type"] == "heatmap"]
-        assert len(heatmaps) == len(lesson.history.weights)
-        for layer, hm in enumerate(heatmaps):
-            np.testing.assert_array_equal(decode(hm["z"]), lesson.history.weights[layer][i, -1])
+        assert len(heatmaps) == 2 * len(lesson.history.weights)
+        for layer in range(len(lesson.history.weights)):
+            w, b = heatmaps[2 * layer], heatmaps[2 * layer + 1]
+            np.testing.assert_array_equal(decode(w["z"]), lesson.history.weights[layer][i, -1])
+            np.testing.assert_array_equal(decode(b["z"]).ravel(),
+                                          lesson.history.biases[layer][i, -1])
 
 
 def test_weight_heatmaps_share_one_colour_range_centred_on_zero(default_page: AppTest) -> None:
@@ -200,11 +205,29 @@ def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
     for m in default_page.metric:
         by_label.setdefault(m.label, []).append(m)
     left, right = by_label["Final train loss"]
-    assert left.value == f"{lesson.history.train_loss[0, -1]:.4g}"
-    assert right.value == f"{lesson.history.train_loss[1, -1]:.4g}"
+    assert left.value == dashboard.fmt_loss(lesson.history.train_loss[0, -1])
+    assert right.value == dashboard.fmt_loss(lesson.history.train_loss[1, -1])
     diff = lesson.history.train_loss[1, -1] - lesson.history.train_loss[0, -1]
     assert right.delta.startswith(f"{diff:+.3g}")
     assert [m.value for m in by_label["Distinct neurons"]] == ["1/8", "8/8"]
+
+
+@pytest.mark.parametrize("x,text", [(0.0031234, "0.00312"), (1.0, "1"), (0.69314, "0.693"),
+                                    (3.2e-7, "3.20e-7"), (0.0, "0")])
+def test_losses_in_the_metrics_row_are_short(x: float, text: str) -> None:
+    """Losses fit a metric tile: 3 significant digits, scientific notation when tiny."""
+    assert dashboard.fmt_loss(x) == text
+
+
+def test_distinct_neurons_of_many_layers_are_summarised(app: AppTest) -> None:
+    """With 30 layers the tile shows the weakest layer and the layer count; the difference
+    between sides is a share of units, not a sum of counts, with no arrow when equal."""
+    app.selectbox(key="preset").select("deep_relu").run()
+    tiles = [m for m in app.metric if m.label == "Distinct neurons"]
+    assert all(t.value.startswith("min ") and "(30 layers)" in t.value for t in tiles)
+    assert all(len(t.value) <= 22 for t in tiles)
+    right = tiles[1]
+    assert right.delta is None or right.delta.endswith("pts vs left")
 
 
 def test_every_chart_exports_a_named_png(default_page: AppTest) -> None:
@@ -261,6 +284,18 @@ def test_controls_stay_editable_after_a_preset(app: AppTest) -> None:
     assert cfg.hidden == PRESETS["dead_zeros"].config().hidden
     assert "Custom settings" in app.caption[0].value or any(
         "Custom settings" in c.value for c in app.caption)
+
+
+def test_picking_the_shown_preset_again_reapplies_it(app: AppTest) -> None:
+    """After a control changes, the menu shows "Custom settings"; picking the preset again
+    (the one it started from) sets every control back to the preset."""
+    app.selectbox(key="preset").select("dead_zeros").run()
+    app.selectbox(key="activation").select("sigmoid").run()
+    assert app.selectbox(key="preset").value == "custom"
+    app.selectbox(key="preset").select("dead_zeros").run()
+    assert not app.exception
+    assert app.selectbox(key="activation").value == "tanh"
+    assert result(app).config == PRESETS["dead_zeros"].config()
 
 
 CONTROL_CHANGES = [
@@ -434,6 +469,51 @@ def test_why_tab_shows_dead_units_for_tanh(app: AppTest) -> None:
     assert "is $0$" in text
 
 
+def _why_text(app: AppTest, preset: str) -> str:
+    """Every markdown, info and caption text of the Why? tab after picking ``preset``."""
+    app.selectbox(key="preset").select(preset).run()
+    app.session_state["tab"] = "Why?"
+    app.run()
+    assert not app.exception
+    return " ".join(el.value for kind in ("markdown", "info", "caption")
+                    for el in getattr(app, kind))
+
+
+def test_why_tab_with_tanh_zeros_says_the_first_layer_gradient_stays_zero(app: AppTest) -> None:
+    """tanh with zeros: hidden outputs are 0 and the first-layer gradient never leaves 0; no
+    claim that it becomes non-zero or that the layer acts as one neuron."""
+    text = _why_text(app, "dead_zeros")
+    assert "hidden values are **0**" in text
+    assert "stays exactly 0 at every step" in text
+    assert "only the output bias learns" in text
+    assert "non-zero but still equal" not in text
+    assert "single neuron would" not in text
+
+
+def test_why_tab_with_dropout_says_the_symmetry_does_not_hold(app: AppTest) -> None:
+    """Dropout breaks the symmetry of zero sigmoid units: no induction claim, the reason."""
+    text = _why_text(app, "dropout")
+    assert "does **not** hold" in text and "dropout" in text
+    assert "by induction" not in text
+
+
+def test_why_tab_with_random_biases_describes_zero_weights_and_different_biases(
+        app: AppTest) -> None:
+    """Zero weights with random biases: the tab says the biases break the symmetry and does
+    not ask the user to pick zeros."""
+    text = _why_text(app, "random_bias")
+    assert "zero weights but different biases" in text
+    assert "Neither initialization" not in text
+    assert "choose zeros on one side" not in text
+    assert "by induction" not in text
+
+
+def test_why_tab_states_the_induction_only_when_the_run_kept_the_symmetry(app: AppTest) -> None:
+    """Sigmoid with zeros in float64: the gap stayed 0, so the induction sentence is there."""
+    text = _why_text(app, "lesson")
+    assert "by induction" in text and "symmetry gap is exactly 0" in text
+
+
 def test_more_charts_tab_draws_gradients_activations_and_symmetry_gap(app: AppTest) -> None:
     """The third tab has the gradient norms, activations and symmetry gap of both sides."""
     app.session_state["tab"] = "More charts"
@@ -545,3 +625,53 @@ def test_caption_names_dead_units() -> None:
     res = train_comparison(PRESETS["dead_zeros"].config().replace(epochs=20))
     text = charts.caption_neurons(res, 0)
     assert "dead" in text and "only the output bias learns" in text
+
+
+def test_weight_heatmaps_show_the_bias_as_a_last_column_labelled_b() -> None:
+    """Zero weights with random biases: the bias column shows the biases and the title counts
+    rows of [W | b], so the units that differ only in bias are counted as different."""
+    res = train_comparison(PRESETS["random_bias"].config().replace(epochs=5))
+    fig = charts.weight_heatmaps(res, 0, snapshot=0)
+    bias = fig.data[1]
+    np.testing.assert_array_equal(np.asarray(bias.z).ravel(), res.history.biases[0][0, 0])
+    assert fig.layout.xaxis.ticktext[-1] == "b"
+    first_title = fig.layout.annotations[0].text
+    assert "all 0" not in first_title and "all rows differ" in first_title
+
+
+def test_weight_heatmaps_keep_tall_and_wide_layers_readable() -> None:
+    """A 100x2 layer and a 1x100 output layer get at most a 3:1 aspect, not hairlines, and
+    two input columns are labelled 1 and 2."""
+    cfg = PRESETS["float32"].config().replace(epochs=2)
+    res = train_comparison(cfg)
+    fig = charts.weight_heatmaps(res, 0)
+    for sx in ("", "2"):
+        x, y = fig.layout[f"xaxis{sx}"], fig.layout[f"yaxis{sx}"]
+        cols = x.range[1] - x.range[0]
+        rows = abs(y.range[0] - y.range[1])
+        aspect = rows * y.scaleratio / cols
+        assert 1 / 3 - 1e-9 <= aspect <= 3 + 1e-9
+    assert list(fig.layout.xaxis.ticktext) == ["1", "2", "b"]
+
+
+def test_multiclass_boundary_names_the_class_regions() -> None:
+    """Blobs with 4 classes: the subtitle speaks of predicted classes, not P(class 1), and
+    the caption does not claim one straight boundary."""
+    cfg = Config.from_dict({**PRESETS["lesson"].config().to_dict(), "dataset": "blobs",
+                            "n_classes": 4, "epochs": 5, "loss": "auto"})
+    res = train_comparison(cfg)
+    fig = charts.decision_boundary(res, 0)
+    subtitle = fig.layout.title.subtitle.text
+    assert "predicted class" in subtitle and "P(class 1)" not in subtitle
+    assert "P = 0.5" not in subtitle
+    assert len(fig.data[0].x) >= charts.MULTICLASS_RESOLUTION
+    assert "one straight boundary" not in charts.caption_boundary(res, 0)
+
+
+def test_notes_sit_below_the_plot_area(lesson: sim.Result) -> None:
+    """The symmetry gap's note is under the x axis (outside the plot), with room kept for
+    it in the bottom margin."""
+    fig = charts.symmetry_gap(lesson, 0)
+    note = next(a for a in fig.layout.annotations if a.name == "note")
+    assert note.yref == "paper" and note.y == 0 and note.yanchor == "top" and note.yshift < 0
+    assert fig.layout.margin.b >= -note.yshift + 12
