@@ -63,13 +63,28 @@ def dead_units(H: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    H : ndarray of shape (n_samples, n_units)
+    H : ndarray of shape (..., n_samples, n_units)
 
     Returns
     -------
-    ndarray of bool, shape (n_units,)
+    ndarray of bool, shape (..., n_units)
     """
-    return ~np.any(H != 0, axis=0)
+    return ~np.any(H != 0, axis=-2)
+
+
+def _projection_window(P: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed projection direction and the window within which equal units project.
+
+    Rows equal within ``rtol * max|P|`` (max-norm) have projections within
+    ``tol * ||v||_1`` on any vector ``v``; sorted by projection, only neighbours inside that
+    window (plus rounding slack) can be equal. ``P`` may carry leading (run) axes: the
+    window then has their shape.
+    """
+    v = np.cos(np.arange(1, P.shape[-1] + 1) * 1.7)  # fixed, deterministic direction
+    scale = np.abs(P).max(axis=(-2, -1))
+    window = (rtol * scale * np.abs(v).sum() * (1 + 1e-9)
+              + 8 * np.finfo(float).eps * scale * P.shape[-1])
+    return v, window
 
 
 def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
@@ -83,12 +98,8 @@ def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
     n = P.shape[0]
     if n <= 1:
         return n
-    scale = float(np.abs(P).max())
-    tol = rtol * scale
-    # Rows within `tol` (max-norm) have projections within tol * ||v||_1 on any vector v, so
-    # after sorting by projection only neighbours inside that window can be equal.
-    v = np.cos(np.arange(1, P.shape[1] + 1) * 1.7)  # fixed, deterministic direction
-    window = tol * np.abs(v).sum() * (1 + 1e-9) + 8 * np.finfo(float).eps * scale * P.shape[1]
+    tol = rtol * float(np.abs(P).max())
+    v, window = _projection_window(P, rtol)
     if np.diff(np.sort(P @ v)).min() > window:
         return n  # the usual case after a random initialization: all distinct
     U = np.unique(P, axis=0)  # exact duplicates first: the common symmetric case is cheap
@@ -147,21 +158,18 @@ def singular_values(H: np.ndarray) -> np.ndarray:
     return s
 
 
-def rank_and_effective_rank(s: np.ndarray, rtol: float = RANK_RTOL) -> tuple[int, float]:
-    """Numerical rank and effective rank from singular values ``s`` (any order)."""
-    smax = float(s.max()) if s.size else 0.0
-    if smax == 0.0 or not np.isfinite(smax):
-        return 0, 0.0
-    kept = s[s > rtol * smax]
-    p = kept / kept.sum()
-    return int(kept.size), float(np.exp(-np.sum(p * np.log(p))))
+def symmetry_gap(P: np.ndarray) -> np.ndarray:
+    """Largest absolute difference between two rows of ``P`` (0 for one row).
 
+    Parameters
+    ----------
+    P : ndarray of shape (..., n_units, n_params)
 
-def symmetry_gap(P: np.ndarray) -> float:
-    """Largest absolute difference between two rows of ``P`` (0 for one row)."""
-    if P.shape[0] <= 1:
-        return 0.0
-    return float(np.max(P.max(axis=0) - P.min(axis=0)))
+    Returns
+    -------
+    ndarray of shape (...)
+    """
+    return (P.max(axis=-2) - P.min(axis=-2)).max(axis=-1)
 
 
 def layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, float]:
@@ -178,16 +186,9 @@ def layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, floa
     -------
     dict with keys :data:`METRIC_NAMES`.
     """
-    P = np.concatenate([W, b[:, None]], axis=1).astype(np.float64)
-    dead = dead_units(H)
-    r, er = rank_and_effective_rank(singular_values(H))
-    return {
-        "dead_units": int(dead.sum()),
-        "distinct_neurons": count_distinct(P[~dead]),
-        "rank": r,
-        "effective_rank": er,
-        "symmetry_gap": symmetry_gap(P),
-    }
+    m = stacked_layer_metrics(W[None], b[None], H[None])
+    return {name: (float(m[name][0]) if name in ("effective_rank", "symmetry_gap")
+                   else int(m[name][0])) for name in METRIC_NAMES}
 
 
 def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[str, np.ndarray]:
@@ -205,7 +206,7 @@ def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[s
     """
     R, u = W.shape[:2]
     P = np.concatenate([W, b[:, :, None]], axis=2).astype(np.float64)
-    dead = ~np.any(H != 0, axis=1)  # (R, u)
+    dead = dead_units(H)  # (R, u)
     s = singular_values(H)
     smax = s.max(axis=-1, keepdims=True)
     kept = np.where((s > RANK_RTOL * smax) & (smax > 0), s, 0.0)
@@ -213,15 +214,11 @@ def stacked_layer_metrics(W: np.ndarray, b: np.ndarray, H: np.ndarray) -> dict[s
     p = np.divide(kept, total, out=np.zeros_like(kept), where=total > 0)
     logp = np.log(p, out=np.zeros_like(p), where=p > 0)
     erank = np.where(total[:, 0] > 0, np.exp(-(p * logp).sum(axis=-1)), 0.0)
-    gap = (P.max(axis=1) - P.min(axis=1)).max(axis=-1) if u > 1 else np.zeros(R)
-    # Distinct neurons: a fast test first. Project every unit's parameters on a fixed
-    # direction; if all sorted neighbours are further apart than any two equal-within-
-    # tolerance units can be, every live unit is distinct. Otherwise group exactly.
-    v = np.cos(np.arange(1, P.shape[2] + 1) * 1.7)
+    gap = symmetry_gap(P)
+    # Distinct neurons: a fast test first, vectorised over runs (see count_distinct);
+    # only runs that fail it (dead or possibly equal units) are grouped exactly.
+    v, window = _projection_window(P, DISTINCT_RTOL)
     proj = np.sort(P @ v, axis=-1)
-    scale = np.abs(P).max(axis=(1, 2))
-    window = (DISTINCT_RTOL * scale * np.abs(v).sum() * (1 + 1e-9)
-              + 8 * np.finfo(float).eps * scale * P.shape[2])
     distinct = np.full(R, float(u))
     if u > 1:
         fast = ~dead.any(axis=1) & (np.diff(proj, axis=-1).min(axis=-1) > window)
