@@ -203,17 +203,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
             if args.init_scale is not None and not (from_flags and "scale" in spec):
                 spec["scale"] = args.init_scale
         settings["inits"] = inits
-    for spec in settings.get("inits", []):
-        if isinstance(spec, dict) and "scale" in spec and isinstance(spec["scale"], str):
-            spec["scale"] = _number(spec["scale"], "scale")
+    # Numbers may stay text ("0.5"): Config.from_dict parses and checks them, and its
+    # messages quote the text the user typed.
     return Config.from_dict(settings)
-
-
-def _number(text: str, what: str) -> float | str:
-    try:
-        return float(text)
-    except ValueError:
-        return text  # Config.from_dict reports it with the field name
 
 
 def summary_rows(result) -> list[dict[str, Any]]:

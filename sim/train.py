@@ -218,6 +218,14 @@ class _Chunk:
         self.dtype = np.dtype(cfg.dtype)
         self.loss = LOSSES[cfg.loss_name]
         self.progress = 0.0
+        self.error: BaseException | None = None
+
+    def run_safely(self) -> None:
+        """:meth:`run`, keeping an exception for the calling thread to re-raise."""
+        try:
+            self.run()
+        except BaseException as exc:
+            self.error = exc
 
     def run(self) -> None:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -271,9 +279,10 @@ class _Chunk:
         for e in range(E + 1):
             # ---- evaluate the parameters after e epochs
             Z = eval_tr.forward(Xtr_b, W, b)
-            tr_loss = self.loss.value(Z, Ttr_b) if not reuse_train_forward or e == E else None
-            if tr_loss is None:
+            if reuse_train_forward and e < E:  # this forward pass is also the training step's
                 tr_loss = self.loss.value_and_grad(Z, Ttr_b, eval_tr.dZ[L])
+            else:
+                tr_loss = self.loss.value(Z, Ttr_b)
             bad = ~np.isfinite(tr_loss) & active
             if bad.any():
                 for r in np.flatnonzero(bad):
@@ -437,14 +446,3 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
     return Result(cfg, data, cfg.runs(), [s.label for s in cfg.inits], history,
                   time.perf_counter() - t0)
 
-
-def _run_safely(self: _Chunk) -> None:
-    self.error = None
-    try:
-        self.run()
-    except BaseException as exc:  # re-raised in the calling thread
-        self.error = exc
-
-
-_Chunk.run_safely = _run_safely
-_Chunk.error = None
