@@ -31,6 +31,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim import export as _export_names
+from sim.losses import LOSSES
 from sim.metrics import METRIC_DEFINITIONS, count_distinct
 from sim.network import forward
 from sim.train import Result
@@ -409,6 +410,17 @@ def _snapshot_index(result: Result, snapshot: int) -> int:
 # ------------------------------------------------------------------------------------------
 
 
+def _loss_axes(fig: go.Figure, result: Result, idx: np.ndarray, log_y: bool) -> None:
+    """Epoch x-axis and a loss y-axis ranged over every run (so left and right match)."""
+    h = result.history
+    curves = [h.train_loss] + ([h.test_loss] if result.data.n_test > 0 else [])
+    if log_y:
+        yaxis = _log_axis(loss_axis_title(result, log_y), _log_range(curves))
+    else:
+        yaxis = {"title": loss_axis_title(result, log_y), "range": _lin_range(curves, zero=True)}
+    fig.update_layout(xaxis={"title": "epoch", "range": [0, int(idx[-1])]}, yaxis=yaxis)
+
+
 def loss_curves(result: Result, init_index: int, *, log_y: bool = True, band: str = "minmax"
                 ) -> go.Figure:
     """Train and test loss per epoch of one initialization (mean and band across seeds).
@@ -436,12 +448,7 @@ def loss_curves(result: Result, init_index: int, *, log_y: bool = True, band: st
     if has_test:
         _add_curve(fig, idx, h.test_loss[runs][:, idx], name="test", color=color, band=band,
                    dash="dot")
-    curves = [h.train_loss] + ([h.test_loss] if has_test else [])
-    if log_y:
-        yaxis = _log_axis(loss_axis_title(result, log_y), _log_range(curves))
-    else:
-        yaxis = {"title": loss_axis_title(result, log_y), "range": _lin_range(curves, zero=True)}
-    fig.update_layout(xaxis={"title": "epoch", "range": [0, int(idx[-1])]}, yaxis=yaxis)
+    _loss_axes(fig, result, idx, log_y)
     diverged = h.diverged_at[runs]
     if (diverged >= 0).any():
         _note(fig, f"{int((diverged >= 0).sum())} run(s) diverged (non-finite numbers) "
@@ -464,12 +471,7 @@ def loss_overlay(result: Result, *, log_y: bool = True, band: str = "minmax") ->
             _add_curve(fig, idx, h.test_loss[runs][:, idx], name=f"{label} (test)",
                        color=init_color(i), band=band, dash="dot", width=2,
                        legendgroup=f"init{i}", showlegend=False)
-    curves = [h.train_loss] + ([h.test_loss] if has_test else [])
-    if log_y:
-        yaxis = _log_axis(loss_axis_title(result, log_y), _log_range(curves))
-    else:
-        yaxis = {"title": loss_axis_title(result, log_y), "range": _lin_range(curves, zero=True)}
-    fig.update_layout(xaxis={"title": "epoch", "range": [0, int(idx[-1])]}, yaxis=yaxis)
+    _loss_axes(fig, result, idx, log_y)
     return _style(fig, "Loss of both initializations",
                   subtitle=_join(_train_test_text(result), _n_seeds_text(result)))
 
@@ -859,11 +861,10 @@ def _predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | No
         z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
     loss = result.config.loss_name
     if loss == "bce":
-        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
+        p = LOSSES["bce"].predict(z)
         return np.hstack([1 - p, p])
     if loss == "ce":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return LOSSES["ce"].predict(z)
     if result.data.task == "binary":  # squared error on 0/1 labels: the output is a score
         p = np.clip(z, 0.0, 1.0)
         return np.hstack([1 - p, p])
