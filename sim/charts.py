@@ -167,30 +167,9 @@ def shown_layers(n_layers: int, limit: int = MAX_LAYERS) -> list[int]:
 
 
 def init_label(result: Result, init_index: int) -> str:
-    """Short label of an initialization for titles and legends, e.g. ``normal(std=0.01)``,
-    ``he_normal``, ``zeros, bias normal(std=1)``.
-
-    Parameters that set the scale of the weights (std, a, b, value, ...) are always shown;
-    neutral ones (gain, mean) and choices only when they differ from the scheme's default.
-    """
-    from sim.initializers import BIAS_INITIALIZERS, INITIALIZERS
-
-    spec = result.config.inits[init_index]
-
-    def fmt(scheme: str, params: dict, registry: dict) -> str:
-        shown = []
-        for p in registry[scheme].params:
-            v = params.get(p.name, p.default)
-            if v != p.default or (p.kind == "float" and p.name not in ("gain", "mean")):
-                shown.append(f"{p.name}={v:g}" if isinstance(v, float) else f"{p.name}={v}")
-        return scheme + (f"({', '.join(shown)})" if shown else "")
-
-    text = fmt(spec.scheme, spec.params, INITIALIZERS)
-    if spec.scale != 1.0:
-        text += f" ×{spec.scale:g}"
-    if spec.bias != "zeros":
-        text += ", bias " + fmt(spec.bias, spec.bias_params, BIAS_INITIALIZERS)
-    return text
+    """The label of an initialization (:attr:`sim.config.InitSpec.label`, the one labeller),
+    e.g. ``normal(std=0.01)``, ``he_normal``, ``zeros, bias normal(std=1)``."""
+    return result.config.inits[init_index].label
 
 
 def config_hash(result: Result) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -25,6 +26,7 @@ from sim.initializers import (
     validate_init_params,
 )
 from sim.losses import LOSSES, resolve_loss
+from sim.validate import ConfigError, check_choice, check_float, check_int, quote
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 DTYPES = ("float64", "float32")
@@ -44,65 +46,8 @@ MAX_SECONDS = 60.0
 MAX_BYTES = 2 * 1024**3
 
 
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message says which field and why."""
-
-
 def _fmt(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def check_int(fld: str, value: Any, low: int, high: int) -> int:
-    """Return ``value`` as an int in ``[low, high]`` or raise :class:`ConfigError`."""
-    original = value
-    ok = (_is_number(value) and math.isfinite(value) and float(value) == int(value))
-    if isinstance(value, str):
-        try:
-            value_i = int(value.strip())
-            ok, value = True, value_i
-        except ValueError:
-            ok = False
-    if not ok or not low <= int(value) <= high:
-        raise ConfigError(
-            f"{fld} must be an integer between {low} and {high}. Got {_fmt(original)}.")
-    return int(value)
-
-
-def check_float(fld: str, value: Any, low: float | None = None, high: float | None = None,
-                low_open: bool = False, high_open: bool = False) -> float:
-    """Return ``value`` as a finite float in the given range or raise :class:`ConfigError`."""
-    original = value
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            pass
-    ok = _is_number(value) and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        parts = []
-        if low is not None:
-            parts.append(f"{'>' if low_open else '>='} {low:g}")
-        if high is not None:
-            parts.append(f"{'<' if high_open else '<='} {high:g}")
-        rng = " and ".join(parts)
-        raise ConfigError(
-            f"{fld} must be a number{' ' + rng if rng else ''}. Got {_fmt(original)}.")
-    return float(value)
-
-
-def check_choice(fld: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
-    """Return ``value`` if it is one of ``choices`` or raise :class:`ConfigError`."""
-    if not isinstance(value, str) or value not in choices:
-        raise ConfigError(f"{fld} must be one of {', '.join(choices)}. Got {_fmt(value)}.")
-    return value
+    return quote(value)
 
 
 def parse_hidden(value: Any) -> tuple[int, ...]:
@@ -164,22 +109,34 @@ class InitSpec:
 
     @property
     def label(self) -> str:
-        """Short human label, e.g. ``normal(std=0.1) x0.5, bias normal``."""
-        defaults = {p.name: p.default for p in INITIALIZERS[self.scheme].params}
-        changed = {k: v for k, v in self.params.items() if defaults.get(k) != v}
-        text = self.scheme
-        shown = changed  # parameters at their defaults go without saying
-        if shown:
-            text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in shown.items()) + ")"
+        """The one human label of this initialization, used by chart titles, legends, the
+        CSV, the NPZ and the HTML page: e.g. ``normal(std=0.01) ×0.5, bias normal(std=0.1)``,
+        ``he_normal``, ``xavier_uniform(gain=2)``.
+
+        Parameters that set the scale of the weights (std, a, b, value, ...) are always shown;
+        neutral ones (gain, mean) and choices (mode, nonlinearity) only when they differ from
+        the scheme's default; the scale factor when it is not 1; the bias when it is not zeros.
+        """
+        text = self.scheme + _params_text(_shown_params(INITIALIZERS, self.scheme, self.params))
         if self.scale != 1.0:
             text += f" ×{_short(self.scale)}"
         if self.bias != "zeros":
-            bdefaults = {p.name: p.default for p in BIAS_INITIALIZERS[self.bias].params}
-            bchanged = {k: v for k, v in self.bias_params.items() if bdefaults.get(k) != v}
-            text += f", bias {self.bias}"
-            if bchanged:
-                text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in bchanged.items()) + ")"
+            text += ", bias " + self.bias + _params_text(
+                _shown_params(BIAS_INITIALIZERS, self.bias, self.bias_params))
         return text
+
+    @property
+    def slug(self) -> str:
+        """:attr:`label` for file names: ``normal_std0.01_x0.5_bias_normal_std0.1``, only
+        ``A-Z a-z 0-9 . _ -`` (the same parts as the label, in the same order)."""
+        parts = [self.scheme, *(f"{k}{v}" for k, v in
+                                _shown_params(INITIALIZERS, self.scheme, self.params))]
+        if self.scale != 1.0:
+            parts.append(f"x{_short(self.scale)}")
+        if self.bias != "zeros":
+            parts += ["bias", self.bias, *(f"{k}{v}" for k, v in _shown_params(
+                BIAS_INITIALIZERS, self.bias, self.bias_params))]
+        return slugify("_".join(parts))
 
     def to_dict(self) -> dict:
         return {"scheme": self.scheme, "params": dict(self.params), "scale": self.scale,
@@ -218,6 +175,34 @@ def _mapping(value: Any, where: str) -> Mapping:
 
 def _short(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+#: Parameters shown in a label only when they differ from the default: they do not set the
+#: weights' scale (a gain of 1 and a mean of 0 go without saying).
+_NEUTRAL_PARAMS = ("gain", "mean")
+
+
+def _shown_params(registry: Mapping, scheme: str, params: Mapping) -> list[tuple[str, str]]:
+    """``(name, value text)`` of the parameters a label shows, in the scheme's order."""
+    shown = []
+    for p in registry[scheme].params:
+        v = params.get(p.name, p.default)
+        if v != p.default or (p.kind == "float" and p.name not in _NEUTRAL_PARAMS):
+            shown.append((p.name, _short(v)))
+    return shown
+
+
+def _params_text(shown: list[tuple[str, str]]) -> str:
+    return "(" + ", ".join(f"{k}={v}" for k, v in shown) + ")" if shown else ""
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slugify(text: str) -> str:
+    """``text`` with only ``A-Z a-z 0-9 . _ -``: other runs of characters become ``_``."""
+    text = text.replace("×", "x").replace("²", "2")
+    return _UNSAFE.sub("_", text).strip("._-")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.config import Config, ConfigError, InitSpec
-from sim.initializers import BIAS_INITIALIZERS, INITIALIZERS
 from sim.metrics import METRIC_NAMES
 from sim.train import Result
 
@@ -459,22 +458,8 @@ def _slug(text: str) -> str:
 
 
 def _init_slug(spec: InitSpec) -> str:
-    """``normal_std0.01``, ``xavier_normal_x0.1``, ``zeros_bias_normal_std1``: the scheme and
-    what differs from its defaults."""
-    def changed(registry: Mapping, scheme: str, params: Mapping) -> list[str]:
-        defaults = {p.name: p.default for p in registry[scheme].params}
-        return [f"{k}{_short(v)}" for k, v in params.items() if defaults.get(k) != v]
-
-    parts = [spec.scheme, *changed(INITIALIZERS, spec.scheme, spec.params)]
-    if spec.scale != 1.0:
-        parts.append(f"x{_short(spec.scale)}")
-    if spec.bias != "zeros":
-        parts += ["bias", spec.bias, *changed(BIAS_INITIALIZERS, spec.bias, spec.bias_params)]
-    return _slug("_".join(parts))
-
-
-def _short(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    """The file-name part of one initialization: :attr:`sim.config.InitSpec.slug`."""
+    return spec.slug
 
 
 def _init_part(config: Config) -> str:

@@ -256,12 +256,14 @@ def test_figure_filename_names_chart_inits_and_config():
 
 
 def test_figure_filename_shows_what_differs_between_inits():
-    """Two inits of one scheme are told apart by what differs from the defaults."""
+    """Two inits are told apart in file names by the same parts as their labels (the one
+    labeller, InitSpec.label: a scale-setting parameter such as std is always shown)."""
     cfg = Config.from_dict({"inits": [{"scheme": "xavier_normal", "scale": 0.1},
                                       {"scheme": "normal", "params": {"std": 1.0},
                                        "bias": "normal"}]})
     name = figure_filename("loss", cfg, "svg")
-    assert name.startswith("loss-xavier_normal_x0.1-vs-normal_std1_bias_normal-")
+    assert name.startswith("loss-xavier_normal_x0.1-vs-normal_std1_bias_normal_std0.1-")
+    assert cfg.inits[1].label == "normal(std=1), bias normal(std=0.1)"
 
 
 def test_figure_filename_leaves_out_inits_a_chart_name_already_has():
