@@ -29,8 +29,9 @@ from typing import Any, NoReturn
 import numpy as np
 
 from sim.activations import ACTIVATIONS
-from sim.config import DTYPES, OPTIMIZERS, Config, ConfigError, InitSpec
+from sim.config import Config, ConfigError, InitSpec
 from sim.datasets import DATASETS
+from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
 from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
 from sim.losses import LOSSES
 from sim.presets import PRESETS
@@ -114,24 +115,29 @@ def _build_parser() -> _Parser:
     return p
 
 
+def _flag_help(row: Field) -> str:
+    """A flag's ``--help`` line: the row's help text, its rule and its default."""
+    default = "" if row.kind == "noise" else f" (default {row.to_text(row.default)})"
+    return f"{row.help}{default}".replace("%", "%%")
+
+
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """The experiment's flags: one per row of :data:`sim.fields.FIELDS`, grouped as the
+    sidebar is, plus the initializations' own syntax."""
     g = p.add_argument_group("experiment source (flags override the file, the file the preset)")
     g.add_argument("--preset", choices=list(PRESETS), help="start from a preset")
     g.add_argument("--config", metavar="FILE.json", help="start from a JSON config file")
-    d = p.add_argument_group("data")
-    d.add_argument("--dataset", choices=list(DATASETS), help="dataset (default moons)")
-    d.add_argument("--samples", type=str, metavar="N", help="number of samples (train + test)")
-    d.add_argument("--noise", type=str, metavar="X", help="noise level (dataset default if unset)")
-    d.add_argument("--test-fraction", type=str, metavar="F", help="share held out for testing")
-    d.add_argument("--classes", type=str, metavar="K", help="classes for blobs (2..10)")
-    d.add_argument("--seed", type=str, metavar="S", help="data seed (default 0)")
-    n = p.add_argument_group("network")
-    n.add_argument("--hidden", metavar="8,8",
-                   help="hidden layer sizes, comma-separated; input and output sizes follow "
-                        "from the dataset")
-    n.add_argument("--activation", choices=list(ACTIVATIONS), help="hidden activation")
-    n.add_argument("--loss", choices=["auto", *LOSSES], help="loss (auto: from the dataset)")
-    i = p.add_argument_group("initialization")
+    groups = {key: p.add_argument_group(title.lower()) for key, title in GROUPS.items()}
+    for row in FIELDS.values():
+        choices = list(row.options()) if row.kind in ("choice", "loss") else None
+        groups[row.group].add_argument(
+            row.flag, dest=row.name, choices=choices, metavar=None if choices else row.metavar,
+            help=_flag_help(row))
+        if row.name == INITS_AFTER:
+            _add_init_flags(p.add_argument_group("initialization"))
+
+
+def _add_init_flags(i) -> None:
     i.add_argument("--init", action="append", metavar="SPEC",
                    help="initializer NAME[:key=value,...]; repeat for one run per init "
                         "(default: zeros and xavier_uniform)")
@@ -139,27 +145,6 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
                    help="bias initializer NAME[:key=value,...] for every --init that sets none")
     i.add_argument("--init-scale", type=str, metavar="X",
                    help="multiply every init's weights by X (unless the init sets scale)")
-    i.add_argument("--seeds", type=str, metavar="K", help="runs per init, seeds 0..K-1")
-    t = p.add_argument_group("training")
-    t.add_argument("--optimizer", choices=list(OPTIMIZERS), help="optimizer")
-    t.add_argument("--lr", type=str, metavar="X", help="learning rate")
-    t.add_argument("--momentum", type=str, metavar="X", help="momentum coefficient")
-    t.add_argument("--epochs", type=str, metavar="N", help="epochs")
-    t.add_argument("--batch-size", type=str, metavar="N", help="mini-batch size, 0 = full batch")
-    t.add_argument("--l2", type=str, metavar="X", help="L2 penalty (weight decay)")
-    t.add_argument("--dropout", type=str, metavar="P", help="dropout probability of hidden units")
-    t.add_argument("--dtype", choices=list(DTYPES), help="float precision")
-    t.add_argument("--snapshots", type=str, metavar="N", help="max stored snapshots (2..200)")
-
-
-_FLAG_FIELDS = {
-    "dataset": "dataset", "samples": "n_samples", "noise": "noise",
-    "test_fraction": "test_fraction", "classes": "n_classes", "seed": "data_seed",
-    "hidden": "hidden", "activation": "activation", "loss": "loss", "seeds": "seeds",
-    "optimizer": "optimizer", "lr": "lr", "momentum": "momentum", "epochs": "epochs",
-    "batch_size": "batch_size", "l2": "l2", "dropout": "dropout", "dtype": "dtype",
-    "snapshots": "snapshots",
-}
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -184,10 +169,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
             raise UsageError(f"--config {args.config}: must be a JSON object")
         Config.from_dict(data)  # validate the file on its own first: its errors name it
         settings.update(data)
-    for flag, fld in _FLAG_FIELDS.items():
-        value = getattr(args, flag)
+    for name, row in FIELDS.items():
+        value = getattr(args, name)
         if value is not None:
-            settings[fld] = value
+            settings[name] = row.from_text(value)
     if args.init:
         settings["inits"] = [parse_init(s) for s in args.init]
     if args.bias_init or args.init_scale is not None:

@@ -3,20 +3,37 @@
 Every way into the lab (the dashboard's widgets, the URL, an uploaded JSON file, the command
 line) builds a :class:`Config` through :meth:`Config.from_dict`, which checks every field
 once and raises :class:`ConfigError` (a ``ValueError``) with a message that names the field,
-says what it must be and shows what it got. Code behind this boundary trusts the config.
+says what it must be and shows what it got, and whose ``field`` attribute names it for code.
+Code behind this boundary trusts the config.
+
+The fields, their defaults and their checks are the rows of :data:`sim.fields.FIELDS` (one
+declaration per setting); this module adds the initializations (:class:`InitSpec`), the
+values derived from the fields (``layer_sizes``, ``n_train``...), the checks of settings
+that must fit together, and the cost estimate.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sim.activations import ACTIVATIONS
 from sim.datasets import DATASETS
+from sim.fields import (
+    DTYPES,
+    FIELDS,
+    INITS_AFTER,
+    MAX_EPOCHS,
+    MAX_HIDDEN_LAYERS,
+    MAX_SEEDS,
+    MAX_SNAPSHOTS,
+    MAX_UNITS,
+    parse_hidden,
+)
 from sim.initializers import (
     BIAS_INITIALIZERS,
     INITIALIZERS,
@@ -25,21 +42,17 @@ from sim.initializers import (
     validate_bias_params,
     validate_init_params,
 )
-from sim.losses import LOSSES, resolve_loss
-from sim.validate import ConfigError, check_choice, check_float, check_int, quote
+from sim.losses import LOSSES
+from sim.optimizers import OPTIMIZERS as _OPTIMIZER_REGISTRY
+from sim.validate import ConfigError, check_float, quote
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
-DTYPES = ("float64", "float32")
+#: Names of the optimizers (the registry is :data:`sim.optimizers.OPTIMIZERS`).
+OPTIMIZERS = tuple(_OPTIMIZER_REGISTRY)
 DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "ce"}
 ALLOWED_LOSSES = {"regression": ("mse",), "binary": ("bce", "ce", "mse"), "multiclass": ("ce",)}
 
-MAX_HIDDEN_LAYERS = 64
-MAX_UNITS = 2048
-MAX_EPOCHS = 100_000
 MAX_RUNS = 64
-MAX_SEEDS = 20
 MAX_INITS = 8
-MAX_SNAPSHOTS = 200
 #: Refuse configurations estimated to train longer than this (seconds) ...
 MAX_SECONDS = 60.0
 #: ... or to need more memory than this (bytes).
@@ -48,39 +61,6 @@ MAX_BYTES = 2 * 1024**3
 
 def _fmt(value: Any) -> str:
     return quote(value)
-
-
-def parse_hidden(value: Any) -> tuple[int, ...]:
-    """Hidden layer sizes from a list of ints or a text like ``"8, 8"``.
-
-    At least one hidden layer is required: the lab is about hidden units.
-
-    Raises
-    ------
-    ConfigError
-        Naming the field ``hidden`` and the offending entry.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
-        raise ConfigError(
-            f"hidden must be a list of layer sizes such as [8, 8] or '8, 8'. Got {_fmt(value)}.")
-    if not items:
-        raise ConfigError("hidden must list at least one hidden layer size, such as [8] or "
-                          "'8, 8'. Got an empty list.")
-    if len(items) > MAX_HIDDEN_LAYERS:
-        raise ConfigError(
-            f"hidden must have at most {MAX_HIDDEN_LAYERS} layers. Got {len(items)} layers.")
-    sizes = []
-    for i, item in enumerate(items, start=1):
-        if isinstance(item, str) and item == "":
-            raise ConfigError(f"hidden: layer {i} is empty; write sizes separated by commas, "
-                              f"such as '8, 8'. Got {_fmt(value)}.")
-        sizes.append(check_int(f"hidden layer {i}", item, 1, MAX_UNITS))
-    return tuple(sizes)
 
 
 @dataclass(frozen=True)
@@ -143,33 +123,63 @@ class InitSpec:
                 "bias": self.bias, "bias_params": dict(self.bias_params)}
 
     @classmethod
-    def from_dict(cls, d: Any, where: str = "init") -> InitSpec:
-        """Validated :class:`InitSpec` from a dict (or a bare scheme name)."""
+    def from_dict(cls, d: Any, where: str = "init", path: str = "inits[0]") -> InitSpec:
+        """Validated :class:`InitSpec` from a dict (or a bare scheme name).
+
+        ``where`` starts the messages (``init 1``, or ``left`` for a link); ``path`` is the
+        :attr:`ConfigError.field` prefix (``inits[0]``): a bad parameter raises with
+        ``field="inits[0].params.std"``, a bad scale with ``"inits[0].scale"``.
+        """
         if isinstance(d, str):
             d = {"scheme": d}
         if not isinstance(d, Mapping):
-            raise ConfigError(f"{where} must be an object with a 'scheme'. Got {_fmt(d)}.")
+            raise ConfigError(f"{where} must be an object with a 'scheme'. Got {_fmt(d)}.",
+                              path)
         unknown = set(d) - {"scheme", "params", "scale", "bias", "bias_params"}
         if unknown:
             raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}. Valid keys: "
-                              "scheme, params, scale, bias, bias_params.")
-        try:
-            scheme = resolve_initializer(d.get("scheme", "zeros"))
-            params = validate_init_params(scheme, _mapping(d.get("params", {}), where))
-            bias = resolve_bias_initializer(d.get("bias", "zeros"))
-            bias_params = validate_bias_params(bias, _mapping(d.get("bias_params", {}), where))
-        except ConfigError:
-            raise
-        except ValueError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        scale = check_float(f"{where} scale", d.get("scale", 1.0), 0.0, 1e6)
+                              "scheme, params, scale, bias, bias_params.", path)
+        scheme = _checked(where, f"{path}.scheme", resolve_initializer,
+                          d.get("scheme", "zeros"))
+        params = _checked_params(where, f"{path}.params", validate_init_params, scheme,
+                                 _mapping(d.get("params", {}), where, f"{path}.params"))
+        bias = _checked(where, f"{path}.bias", resolve_bias_initializer, d.get("bias", "zeros"))
+        bias_params = _checked_params(where, f"{path}.bias_params", validate_bias_params, bias,
+                                      _mapping(d.get("bias_params", {}), where,
+                                               f"{path}.bias_params"))
+        scale = check_float(f"{where} scale", d.get("scale", 1.0), 0.0, 1e6,
+                            field=f"{path}.scale")
         return cls(scheme, params, scale, bias, bias_params)
 
 
-def _mapping(value: Any, where: str) -> Mapping:
+def _checked(where: str, path: str, fn, value: Any) -> Any:
+    """``fn(value)``, its ValueError as a ConfigError prefixed by ``where`` at ``path``."""
+    try:
+        return fn(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}", path) from None
+
+
+def _checked_params(where: str, path: str, validate, scheme: str, params: Mapping) -> dict:
+    """The scheme's parameters validated; a problem of one parameter names it in ``field``
+    (``inits[0].params.std``), a problem of several together (``a`` >= ``b``) the mapping."""
+    try:
+        return validate(scheme, params)
+    except ValueError as exc:
+        culprit = path
+        for key, value in params.items():
+            try:
+                validate(scheme, {key: value})
+            except ValueError:
+                culprit = f"{path}.{key}"
+                break
+        raise ConfigError(f"{where}: {exc}", culprit) from None
+
+
+def _mapping(value: Any, where: str, path: str) -> Mapping:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: parameters must be an object of name: value. "
-                          f"Got {_fmt(value)}.")
+                          f"Got {_fmt(value)}.", path)
     return value
 
 
@@ -205,52 +215,17 @@ def slugify(text: str) -> str:
     return _UNSAFE.sub("_", text).strip("._-")
 
 
-@dataclass(frozen=True)
-class Config:
-    """Everything that defines a comparison. Build it with :meth:`from_dict` to validate.
+_DEFAULT_INITS = (InitSpec("zeros"), InitSpec("xavier_uniform", {"gain": 1.0}))
 
-    Attributes
-    ----------
-    dataset, n_samples, noise, test_fraction, data_seed, n_classes
-        The data (see :func:`sim.datasets.make_dataset`); ``noise`` None means the dataset's
-        default; ``n_classes`` is used by ``blobs`` only.
-    hidden : tuple of int
-        Hidden layer sizes; input and output sizes follow from the dataset and the loss.
-    activation : str
-        Hidden activation, a name of :data:`sim.activations.ACTIVATIONS`.
-    loss : str
-        ``"auto"`` (the dataset's natural loss) or a name of :data:`sim.losses.LOSSES`.
-    inits : tuple of InitSpec
-        The initializations compared (zeros vs xavier_uniform by default).
-    seeds : int
-        Runs per initialization, with seeds ``0 .. seeds-1``.
-    optimizer, lr, momentum, epochs, batch_size, l2, dropout
-        Training settings; ``batch_size`` 0 means full batch.
-    dtype : {"float64", "float32"}
-    snapshots : int
-        Maximum number of epochs whose weights and effective-neuron metrics are stored.
-    """
+#: Python types of the fields, by kind (for the dataclass's annotations).
+_ANNOTATIONS = {"int": "int", "float": "float", "choice": "str", "loss": "str",
+                "noise": "float | None", "hidden": "tuple[int, ...]"}
 
-    dataset: str = "moons"
-    n_samples: int = 256
-    noise: float | None = None
-    test_fraction: float = 0.25
-    data_seed: int = 0
-    n_classes: int = 3
-    hidden: tuple[int, ...] = (8, 8)
-    activation: str = "tanh"
-    loss: str = "auto"
-    inits: tuple[InitSpec, ...] = (InitSpec("zeros"), InitSpec("xavier_uniform", {"gain": 1.0}))
-    seeds: int = 1
-    optimizer: str = "sgd"
-    lr: float = 0.5
-    momentum: float = 0.9
-    epochs: int = 500
-    batch_size: int = 0
-    l2: float = 0.0
-    dropout: float = 0.0
-    dtype: str = "float64"
-    snapshots: int = 151
+
+class _ConfigBase:
+    """What :class:`Config` computes from its fields, and its (de)serialisation."""
+
+    __slots__ = ()
 
     # ----------------------------------------------------------------- derived values
     @property
@@ -315,59 +290,41 @@ class Config:
         return Config.from_dict(d)
 
     @classmethod
-    def from_dict(cls, data: Any) -> Config:
+    def from_dict(cls, data: Any, *, init_names: Sequence[str] | None = None) -> Config:
         """Validate every field and return the config.
 
-        Missing fields take their defaults; unknown fields are refused.
+        Missing fields take their defaults; unknown fields are refused. Each field is
+        checked by its row of :data:`sim.fields.FIELDS`.
+
+        Parameters
+        ----------
+        data : mapping
+            Field name -> value (numbers may be text, as in URLs and flags).
+        init_names : sequence of str, optional
+            How messages name the initializations (``left``, ``right`` for a link);
+            default ``init 1``, ``init 2``...
 
         Raises
         ------
         ConfigError
-            With a message naming the field, what it must be and what it got.
+            With a message naming the field, what it must be and what it got, and
+            ``field`` set to it (``"lr"``, ``"inits[1].params.std"``), or None for
+            settings that do not fit together.
         """
         if not isinstance(data, Mapping):
             raise ConfigError(
                 f"The configuration must be a JSON object. Got {type(data).__name__}.")
-        valid = [f for f in cls.__dataclass_fields__]
+        valid = list(cls.__dataclass_fields__)
         unknown = [k for k in data if k not in valid]
         if unknown:
-            raise ConfigError(f"Unknown configuration key {unknown[0]!r}. "
-                              f"Valid keys: {', '.join(valid)}.")
-        d = {**asdict(cls()), **data}
-        d.pop("inits")
+            raise ConfigError(f"Unknown configuration key {quote(unknown[0])}. "
+                              f"Valid keys: {', '.join(valid)}.", str(unknown[0])[:80])
         out: dict[str, Any] = {}
-        out["dataset"] = check_choice("dataset", d["dataset"], tuple(DATASETS))
-        out["n_samples"] = check_int("n_samples", d["n_samples"], 4, 100_000)
-        out["noise"] = (None if d["noise"] is None
-                        else check_float("noise", d["noise"], 0.0, 10.0))
-        out["test_fraction"] = check_float("test_fraction", d["test_fraction"], 0.0, 0.9)
-        out["data_seed"] = check_int("data_seed", d["data_seed"], 0, 2**32 - 1)
-        out["n_classes"] = check_int("n_classes", d["n_classes"], 2, 10)
-        out["hidden"] = parse_hidden(d["hidden"])
-        out["activation"] = check_choice("activation", d["activation"], tuple(ACTIVATIONS))
-        if d["loss"] == "auto":
-            out["loss"] = "auto"
-        else:
-            try:
-                out["loss"] = resolve_loss(d["loss"])
-            except ValueError as exc:
-                raise ConfigError(f"loss: {exc}") from None
-        inits = data.get("inits", [s.to_dict() for s in cls().inits])
-        if not isinstance(inits, (list, tuple)) or not 1 <= len(inits) <= MAX_INITS:
-            raise ConfigError(f"inits must be a list of 1 to {MAX_INITS} initializations. "
-                              f"Got {_fmt(inits)}.")
-        out["inits"] = tuple(InitSpec.from_dict(s, where=f"init {i + 1}")
-                             for i, s in enumerate(inits))
-        out["seeds"] = check_int("seeds", d["seeds"], 1, MAX_SEEDS)
-        out["optimizer"] = check_choice("optimizer", d["optimizer"], OPTIMIZERS)
-        out["lr"] = check_float("lr (learning rate)", d["lr"], 0.0, 100.0, low_open=True)
-        out["momentum"] = check_float("momentum", d["momentum"], 0.0, 1.0, high_open=True)
-        out["epochs"] = check_int("epochs", d["epochs"], 1, MAX_EPOCHS)
-        out["batch_size"] = check_int("batch_size", d["batch_size"], 0, 100_000)
-        out["l2"] = check_float("l2", d["l2"], 0.0, 10.0)
-        out["dropout"] = check_float("dropout", d["dropout"], 0.0, 0.9)
-        out["dtype"] = check_choice("dtype", d["dtype"], DTYPES)
-        out["snapshots"] = check_int("snapshots", d["snapshots"], 2, MAX_SNAPSHOTS)
+        for name, row in FIELDS.items():
+            out[name] = row.check(data[name]) if name in data else row.default
+            if name == INITS_AFTER:
+                out["inits"] = _check_inits(data.get("inits", [s.to_dict() for s in
+                                                               _DEFAULT_INITS]), init_names)
         cfg = cls(**out)
         cfg._check_consistency()
         return cfg
@@ -398,6 +355,54 @@ class Config:
                 f"This configuration would take about {seconds:.0f} s to train "
                 f"(limit {MAX_SECONDS:.0f} s): use fewer epochs, samples, runs or smaller "
                 "layers.")
+
+
+def _check_inits(inits: Any, names: Sequence[str] | None) -> tuple[InitSpec, ...]:
+    if not isinstance(inits, (list, tuple)) or not 1 <= len(inits) <= MAX_INITS:
+        raise ConfigError(f"inits must be a list of 1 to {MAX_INITS} initializations. "
+                          f"Got {_fmt(inits)}.", "inits")
+    return tuple(InitSpec.from_dict(s, where=names[i] if names else f"init {i + 1}",
+                                    path=f"inits[{i}]") for i, s in enumerate(inits))
+
+
+def _config_fields() -> list[tuple[str, str, Any]]:
+    """The dataclass fields of :class:`Config`: one per row of the table, plus ``inits``."""
+    out = []
+    for name, row in FIELDS.items():
+        out.append((name, _ANNOTATIONS[row.kind], dataclasses.field(default=row.default)))
+        if name == INITS_AFTER:
+            out.append(("inits", "tuple[InitSpec, ...]",
+                        dataclasses.field(default=_DEFAULT_INITS)))
+    return out
+
+
+Config = dataclasses.make_dataclass(
+    "Config", _config_fields(), bases=(_ConfigBase,), frozen=True,
+    namespace={"__module__": __name__, "__doc__": """Everything that defines a comparison.
+
+    Build it with :meth:`from_dict` to validate. One attribute per row of
+    :data:`sim.fields.FIELDS` (see each row's ``label`` and ``help``), in that order, with
+    ``inits`` after ``loss``:
+
+    dataset, n_samples, noise, test_fraction, data_seed, n_classes
+        The data (see :func:`sim.datasets.make_dataset`); ``noise`` None means the dataset's
+        default; ``n_classes`` is used by multi-class datasets only.
+    hidden : tuple of int
+        Hidden layer sizes; input and output sizes follow from the dataset and the loss.
+    activation : str
+        Hidden activation, a name of :data:`sim.activations.ACTIVATIONS`.
+    loss : str
+        ``"auto"`` (the dataset's natural loss) or a name of :data:`sim.losses.LOSSES`.
+    inits : tuple of InitSpec
+        The initializations compared (zeros vs xavier_uniform by default).
+    seeds : int
+        Runs per initialization, with seeds ``0 .. seeds-1``.
+    optimizer, lr, momentum, epochs, batch_size, l2, dropout
+        Training settings; ``batch_size`` 0 means full batch.
+    dtype : {"float64", "float32"}
+    snapshots : int
+        Maximum number of epochs whose weights and effective-neuron metrics are stored.
+    """})
 
 
 # Cost model calibrated with bench/bench_engine.py on a 2-core machine (float64, one BLAS
@@ -454,12 +459,21 @@ def snapshot_count(cfg: Config) -> int:
 
 
 __all__ = [
+    "ALLOWED_LOSSES",
     "Config",
     "ConfigError",
+    "DTYPES",
     "InitSpec",
     "LOSSES",
+    "MAX_EPOCHS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_INITS",
+    "MAX_RUNS",
+    "MAX_SEEDS",
+    "MAX_SNAPSHOTS",
+    "MAX_UNITS",
+    "OPTIMIZERS",
     "estimate_cost",
     "parse_hidden",
-    "replace",
     "snapshot_count",
 ]

@@ -13,35 +13,10 @@ URL parameters
     &right.gain=1&right.scale=1&right.bias=zeros&seeds=1&opt=sgd&lr=0.5&momentum=0.9
     &epochs=500&batch=0&l2=0&dropout=0&dtype=float64&snapshots=151
 
-=================  ====================  ==================================================
-parameter          config field          value
-=================  ====================  ==================================================
-``dataset``        ``dataset``           a dataset name, e.g. ``circles``
-``samples``        ``n_samples``         integer
-``noise``          ``noise``             number, or ``default`` (the dataset's own)
-``test``           ``test_fraction``     number in [0, 0.9]
-``data_seed``      ``data_seed``         integer
-``classes``        ``n_classes``         integer (``blobs`` only)
-``hidden``         ``hidden``            layer sizes ``8,8``
-``act``            ``activation``        an activation name, e.g. ``tanh``
-``loss``           ``loss``              ``auto`` or a loss name
-``seeds``          ``seeds``             runs per initialization
-``opt``            ``optimizer``         ``sgd``, ``momentum`` or ``adam``
-``lr``             ``lr``                learning rate
-``momentum``       ``momentum``          number in [0, 1)
-``epochs``         ``epochs``            integer
-``batch``          ``batch_size``        integer, 0 = full batch
-``l2``             ``l2``                weight decay
-``dropout``        ``dropout``           number in [0, 0.9]
-``dtype``          ``dtype``             ``float64`` or ``float32``
-``snapshots``      ``snapshots``         integer
-``P``              ``inits[i].scheme``   weight scheme, e.g. ``xavier_uniform``
-``P.NAME``         ``inits[i].params``   a parameter of the scheme, e.g. ``left.gain=1``
-``P.scale``        ``inits[i].scale``    multiplies the initial weights
-``P.bias``         ``inits[i].bias``     bias scheme, e.g. ``normal``
-``P.bias.NAME``    ``inits[i].bias_      a parameter of the bias scheme, e.g.
-                   params``              ``left.bias.std=1``
-=================  ====================  ==================================================
+Each setting's parameter name, its value text and its check come from its row of
+:data:`sim.fields.FIELDS` (``python -m sim.fields`` prints the table the README shows). The
+initializations are written as ``P``, ``P.NAME`` (a scheme parameter, ``left.gain=1``),
+``P.scale``, ``P.bias`` and ``P.bias.NAME`` (``left.bias.std=1``).
 
 ``P`` names the initialization: ``left`` and ``right`` are the dashboard's two panels (the
 config's first and second), then ``init3`` ... ``init8`` for more (the command line allows
@@ -58,43 +33,20 @@ without ``.0``), so config -> params -> config is exact, bit for bit.
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, BinaryIO
 
 from sim.config import MAX_INITS, Config, ConfigError, InitSpec
+from sim.fields import FIELDS, INITS_AFTER, NOISE_DEFAULT, URL_FIELDS, format_number, url_name
 
 #: URL parameter -> config field, in the order :func:`config_to_params` writes them (the
-#: initializations come after ``loss``).
-SIMPLE_PARAMS: dict[str, str] = {
-    "dataset": "dataset",
-    "samples": "n_samples",
-    "noise": "noise",
-    "test": "test_fraction",
-    "data_seed": "data_seed",
-    "classes": "n_classes",
-    "hidden": "hidden",
-    "act": "activation",
-    "loss": "loss",
-    "seeds": "seeds",
-    "opt": "optimizer",
-    "lr": "lr",
-    "momentum": "momentum",
-    "epochs": "epochs",
-    "batch": "batch_size",
-    "l2": "l2",
-    "dropout": "dropout",
-    "dtype": "dtype",
-    "snapshots": "snapshots",
-}
+#: initializations come after ``loss``); made from :data:`sim.fields.FIELDS`.
+SIMPLE_PARAMS: dict[str, str] = dict(URL_FIELDS)
 
 #: Names of the initializations in the URL: the dashboard's two panels, then numbered.
 INIT_PREFIXES: tuple[str, ...] = ("left", "right",
                                   *(f"init{i}" for i in range(3, MAX_INITS + 1)))
-
-#: ``noise=default``: the dataset's own noise level (``noise: null`` in JSON).
-NOISE_DEFAULT = "default"
 
 #: Uploaded config files larger than this are refused unread (a config is about 1 KB).
 MAX_UPLOAD_BYTES = 1_000_000
@@ -103,19 +55,6 @@ MAX_UPLOAD_BYTES = 1_000_000
 # --------------------------------------------------------------------------------------------
 # Config -> URL parameters
 # --------------------------------------------------------------------------------------------
-
-
-def format_number(x: float | int) -> str:
-    """Shortest text that reads back as exactly ``x``: ``1``, ``0.1``, ``1e-05``, ``1e20``.
-
-    Integral floats lose their ``.0`` (``float("1") == 1.0``); no ``+`` appears, because a
-    ``+`` in a query string may be read back as a space.
-    """
-    if isinstance(x, int):
-        return str(x)
-    if x.is_integer() and abs(x) < 1e15 and math.copysign(1.0, x) > 0:
-        return str(int(x))
-    return repr(x).replace("e+", "e")
 
 
 def _value(v: Any) -> str:
@@ -146,17 +85,11 @@ def config_to_params(cfg: Config) -> dict[str, str]:
     ('8,8', 'zeros', 'xavier_uniform', '1', '0.5')
     """
     out: dict[str, str] = {}
-    for param, fld in SIMPLE_PARAMS.items():
-        if param == "seeds":  # initializations between the model and the training settings
+    for name, row in FIELDS.items():
+        out[row.url] = row.to_text(getattr(cfg, name))
+        if name == INITS_AFTER:
             for prefix, spec in zip(INIT_PREFIXES, cfg.inits, strict=False):
                 out.update(_init_params(prefix, spec))
-        v = getattr(cfg, fld)
-        if fld == "noise" and v is None:
-            out[param] = NOISE_DEFAULT
-        elif fld == "hidden":
-            out[param] = ",".join(map(str, v))
-        else:
-            out[param] = _value(v)
     return out
 
 
@@ -166,7 +99,7 @@ def config_to_params(cfg: Config) -> dict[str, str]:
 
 
 def _valid_params_text() -> str:
-    return (f"Valid parameters: {', '.join(SIMPLE_PARAMS)}, and per initialization "
+    return (f"Valid parameters: {', '.join(URL_FIELDS)}, and per initialization "
             f"({', '.join(INIT_PREFIXES[:3])} ... {INIT_PREFIXES[-1]}) P, P.<parameter>, "
             "P.scale, P.bias, P.bias.<parameter>.")
 
@@ -177,64 +110,50 @@ def _single(key: str, value: Any) -> str:
         if len(value) != 1:
             shown = ", ".join(repr(v) for v in value)
             raise ConfigError(f"URL parameter {key!r} must be given once. "
-                              f"Got it {len(value)} times ({shown}).")
+                              f"Got it {len(value)} times ({shown}).", URL_FIELDS.get(key, key))
         value = value[0]
     if not isinstance(value, str):
-        raise ConfigError(f"URL parameter {key!r} must be text. Got {type(value).__name__}.")
+        raise ConfigError(f"URL parameter {key!r} must be text. Got {type(value).__name__}.",
+                          URL_FIELDS.get(key, key))
     return value
 
 
-def _error(fn: Callable[[], Any]) -> str | None:
-    """The ConfigError message ``fn`` raises, or None."""
-    try:
-        fn()
-    except ConfigError as exc:
-        return str(exc)
-    return None
-
-
-def _blame(exc: ConfigError, suspects: Mapping[str, Callable[[], Any]]) -> ConfigError:
-    """Name the parameter behind ``exc``: the one that, checked alone, fails the same way.
-
-    Checking the whole config first and blaming afterwards keeps combinations right: a batch
-    size that only the given sample count makes valid is never checked against the default.
-    If no single parameter explains the message (e.g. batch larger than the training set),
-    it is a problem of the combination and stays as it is.
-    """
-    for key, check in suspects.items():
-        if _error(check) == str(exc):
-            return ConfigError(f"URL parameter {key!r}: {exc}")
-    return exc
+def param_of_field(field: str | None) -> str | None:
+    """The URL parameter behind a :attr:`ConfigError.field`: ``samples`` for ``n_samples``,
+    ``left.std`` for ``inits[0].params.std``, ``right.bias.std`` for
+    ``inits[1].bias_params.std``; None for a problem of the whole configuration."""
+    if not field:
+        return None
+    m = re.fullmatch(r"inits\[(\d+)\](?:\.(scheme|params|scale|bias|bias_params)"
+                     r"(?:\.(.+))?)?", field)
+    if m is None:
+        return url_name(field)
+    index, part, name = int(m.group(1)), m.group(2), m.group(3)
+    if index >= len(INIT_PREFIXES):
+        return None
+    prefix = INIT_PREFIXES[index]
+    if part in (None, "scheme"):
+        return prefix
+    if part == "params":
+        return f"{prefix}.{name}" if name else prefix
+    if part == "bias_params":
+        return f"{prefix}.bias.{name}" if name else f"{prefix}.bias"
+    return f"{prefix}.{part}"
 
 
 def _init_from_params(prefix: str, given: dict[str, str]) -> dict[str, Any]:
-    """One initialization's dict for :meth:`InitSpec.from_dict`, validated (by it)."""
-    scheme = given[prefix]
-    spec: dict[str, Any] = {"scheme": scheme, "params": {}, "bias_params": {}}
-    alone: dict[str, Callable[[], Any]] = {prefix: lambda: InitSpec.from_dict(
-        {"scheme": scheme}, where=prefix)}
+    """One initialization's dict for :meth:`InitSpec.from_dict` (validated there)."""
+    spec: dict[str, Any] = {"scheme": given[prefix], "params": {}, "bias_params": {}}
     for key, value in given.items():
         rest = key[len(prefix) + 1:]
         if key == prefix:
             continue
-        if rest == "scale":
-            spec["scale"] = value
-            one = {"scheme": scheme, "scale": value}
-        elif rest == "bias":
-            spec["bias"] = value
-            one = {"scheme": scheme, "bias": value}
+        if rest in ("scale", "bias"):
+            spec[rest] = value
         elif rest.startswith("bias."):
             spec["bias_params"][rest[5:]] = value
-            one = {"scheme": scheme, "bias": given.get(f"{prefix}.bias", "zeros"),
-                   "bias_params": {rest[5:]: value}}
         else:
             spec["params"][rest] = value
-            one = {"scheme": scheme, "params": {rest: value}}
-        alone[key] = lambda one=one: InitSpec.from_dict(one, where=prefix)
-    try:
-        InitSpec.from_dict(spec, where=prefix)
-    except ConfigError as exc:
-        raise _blame(exc, alone) from None
     return spec
 
 
@@ -272,20 +191,15 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
             raise ConfigError(f"URL parameter names must be text. Got {key!r}.")
         value = _single(key, raw)
         prefix = key.split(".", 1)[0]
-        if key in SIMPLE_PARAMS:
+        if key in URL_FIELDS:
             simple[key] = value
         elif prefix in INIT_PREFIXES and (key == prefix or key[len(prefix) + 1:]):
             inits.setdefault(prefix, {})[key] = value
         else:
-            raise ConfigError(f"Unknown URL parameter {key!r}. {_valid_params_text()}")
+            raise ConfigError(f"Unknown URL parameter {key!r}. {_valid_params_text()}", key)
 
-    data: dict[str, Any] = {}
-    for key, value in simple.items():
-        fld = SIMPLE_PARAMS[key]
-        if fld == "noise" and value.strip() == NOISE_DEFAULT:
-            data[fld] = None
-        else:
-            data[fld] = value
+    data: dict[str, Any] = {URL_FIELDS[key]: FIELDS[URL_FIELDS[key]].from_text(value)
+                            for key, value in simple.items()}
 
     if inits:
         count = len(inits)
@@ -294,25 +208,23 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
             if prefix not in inits:
                 later = next(p for p in INIT_PREFIXES[count:] if p in inits)
                 raise ConfigError(f"URL parameter {sorted(inits[later])[0]!r} needs "
-                                  f"{prefix!r} too: {order}.")
+                                  f"{prefix!r} too: {order}.", "inits")
             if prefix not in inits[prefix]:
                 raise ConfigError(f"URL parameter {sorted(inits[prefix])[0]!r} needs "
-                                  f"{prefix!r} (the weight scheme) too.")
+                                  f"{prefix!r} (the weight scheme) too.", "inits")
         data["inits"] = [_init_from_params(p, inits[p]) for p in INIT_PREFIXES[:count]]
 
     try:
-        return Config.from_dict(data)
+        return Config.from_dict(data, init_names=INIT_PREFIXES)
     except ConfigError as exc:
-        suspects = {key: (lambda fld=SIMPLE_PARAMS[key]: Config.from_dict({fld: data[fld]}))
-                    for key in simple}
-        blamed = _blame(exc, suspects)
-        if blamed is not exc:
-            raise blamed from None
+        param = param_of_field(exc.field)
+        if param is not None:
+            raise ConfigError(f"URL parameter {param!r}: {exc}", exc.field) from None
         # Settings that do not fit together: the message names config fields; say which
         # URL parameters those are where the names differ.
         text = str(exc)
-        aliases = [f"{fld} is {param!r}" for param, fld in SIMPLE_PARAMS.items()
-                   if param != fld and re.search(rf"\b{fld}\b", text)]
+        aliases = [f"{fld} is {p!r}" for p, fld in URL_FIELDS.items()
+                   if p != fld and re.search(rf"\b{fld}\b", text)]
         hint = f" (in the URL, {', '.join(aliases)})" if aliases else ""
         raise ConfigError(f"The URL parameters do not fit together: {text}{hint}") from None
 

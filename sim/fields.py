@@ -1,0 +1,444 @@
+"""The table of experiment settings: every setting declared once, every interface derived.
+
+Each row of :data:`FIELDS` is one setting of :class:`sim.config.Config`: its name, kind,
+bounds, default, label and help text, its URL parameter, its command-line flag, its sidebar
+widget and when that widget is shown. From this one table come
+
+* the :class:`~sim.config.Config` dataclass's fields and defaults, and its validation (one
+  message style, :mod:`sim.validate`; ``ConfigError.field`` names the row);
+* the URL codec (:mod:`sim.share`: ``?samples=256&act=tanh``);
+* the command line's flags (:mod:`sim.cli`: ``--samples 256 --activation tanh``);
+* the dashboard's sidebar widgets (:mod:`sim.app.sidebar`);
+* the README's table of URL parameters (:func:`url_table_markdown`, checked by a test).
+
+Adding a setting is one row here plus its use in the engine (the way TensorFlow Playground's
+``State.PROPS`` drives its URL, or scikit-learn's ``_parameter_constraints`` its messages).
+The initializations (``inits``) are a list of :class:`~sim.config.InitSpec` with their own
+syntax; they sit between ``loss`` and ``seeds`` in the config and the URL
+(:data:`INITS_AFTER`).
+
+The rows' order is the config's order: it fixes the JSON key order, hence the config hash
+in file names, and the order of URL parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.activations import ACTIVATIONS
+from sim.datasets import DATASETS
+from sim.losses import LOSSES, resolve_loss
+from sim.optimizers import OPTIMIZERS
+from sim.validate import ConfigError, check_choice, check_float, check_int, quote
+
+MAX_HIDDEN_LAYERS = 64
+MAX_UNITS = 2048
+MAX_EPOCHS = 100_000
+MAX_SEEDS = 20
+MAX_SNAPSHOTS = 200
+MAX_SAMPLES = 100_000
+
+DTYPES = ("float64", "float32")
+
+#: ``noise`` given as this text (URL, flag) means the dataset's own noise (``null`` in JSON).
+NOISE_DEFAULT = "default"
+
+#: The sidebar's sections and the command line's argument groups, in order.
+GROUPS = {"network": "Network", "data": "Data", "training": "Training"}
+
+
+def format_number(x: float | int) -> str:
+    """Shortest text that reads back as exactly ``x``: ``1``, ``0.1``, ``1e-05``, ``1e20``.
+
+    Integral floats lose their ``.0`` (``float("1") == 1.0``); no ``+`` appears, because a
+    ``+`` in a query string may be read back as a space.
+    """
+    if isinstance(x, int):
+        return str(x)
+    if x.is_integer() and abs(x) < 1e15 and math.copysign(1.0, x) > 0:
+        return str(int(x))
+    return repr(x).replace("e+", "e")
+
+
+def parse_hidden(value: Any) -> tuple[int, ...]:
+    """Hidden layer sizes from a list of ints or a text like ``"8, 8"``.
+
+    At least one hidden layer is required: the lab is about hidden units.
+
+    Raises
+    ------
+    ConfigError
+        Naming the field ``hidden`` and the offending entry.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(
+            f"hidden must be a list of layer sizes such as [8, 8] or '8, 8'. "
+            f"Got {quote(value)}.", "hidden")
+    if not items:
+        raise ConfigError("hidden must list at least one hidden layer size, such as [8] or "
+                          "'8, 8'. Got an empty list.", "hidden")
+    if len(items) > MAX_HIDDEN_LAYERS:
+        raise ConfigError(
+            f"hidden must have at most {MAX_HIDDEN_LAYERS} layers. Got {len(items)} layers.",
+            "hidden")
+    sizes = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, str) and item == "":
+            raise ConfigError(f"hidden: layer {i} is empty; write sizes separated by commas, "
+                              f"such as '8, 8'. Got {quote(value)}.", "hidden")
+        sizes.append(check_int(f"hidden layer {i}", item, 1, MAX_UNITS, field="hidden"))
+    return tuple(sizes)
+
+
+def layers_text(sizes) -> str:
+    """``2 → 8 → 8 → 1``, with runs of equal sizes shortened: ``2 → 32 ×30 → 1``."""
+    parts: list[str] = []
+    sizes = [str(x) for x in sizes]
+    i = 0
+    while i < len(sizes):
+        j = i
+        while j + 1 < len(sizes) and sizes[j + 1] == sizes[i]:
+            j += 1
+        count = j - i + 1
+        parts.append(f"{sizes[i]} ×{count}" if count > 2 else " → ".join([sizes[i]] * count))
+        i = j + 1
+    return " → ".join(parts)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One experiment setting (a row of :data:`FIELDS`).
+
+    Attributes
+    ----------
+    name : str
+        The config field (``Config.<name>``, the JSON key, the widget's key).
+    kind : {"int", "float", "choice", "hidden", "noise", "loss"}
+        How values are checked and written: numbers within bounds, a name from
+        ``choices``, layer sizes, a noise level or ``None`` (the dataset's own), ``auto``
+        or a loss name.
+    default : object
+        The value when the setting is left out.
+    label : str
+        What people read: the widget's label, the URL table's description.
+    help : str
+        One or two sentences for the widget's tooltip and the flag's ``--help``.
+    group : str
+        A key of :data:`GROUPS`: the sidebar section and the ``--help`` group.
+    url : str
+        The URL query parameter (``samples`` for ``n_samples``).
+    flag : str
+        The command-line flag (``--samples``).
+    low, high : number or None
+        Bounds (inclusive unless ``low_open``/``high_open``).
+    choices : callable or None
+        Returns the allowed names (read from a registry when asked, so a new registry
+        entry reaches every menu, flag and URL check).
+    option_label : callable or None
+        The menu text of a choice (``"Two moons"`` for ``moons``).
+    message_name : str or None
+        The setting as messages name it (``lr (learning rate)``); default ``name``.
+    widget : {"number", "slider", "select", "radio", "text", None}
+        The sidebar widget; None: no widget (kept as given, e.g. ``snapshots``).
+    step, fmt : number, str
+        The number widget's step and format.
+    widget_low, widget_high : number or None
+        The widget's own ends where they are narrower than the config's (a slider
+        cannot show a value beyond its end): a link or file asking for more is refused by
+        the dashboard (the command line takes it).
+    shown : callable or None
+        ``shown(settings) -> bool`` from the other settings (a mapping of field names to
+        values): whether the widget applies (``n_classes`` for multi-class data only).
+        A hidden widget keeps its value.
+    resets : tuple of str
+        Fields set back to their defaults when this one changes (a new dataset brings its
+        own noise level).
+    caption : callable or None
+        ``caption(value) -> str | None``: a line shown under the widget.
+    metavar : str
+        The flag's placeholder in ``--help``.
+    note : str
+        A few words the URL table adds to the rule (``0 = full batch``).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    label: str
+    help: str
+    group: str
+    url: str
+    flag: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: Callable[[], tuple[str, ...]] | None = None
+    option_label: Callable[[str], str] | None = None
+    message_name: str | None = None
+    widget: str | None = "number"
+    step: float | None = None
+    fmt: str | None = None
+    widget_low: float | None = None
+    widget_high: float | None = None
+    shown: Callable[[Mapping[str, Any]], bool] | None = None
+    resets: tuple[str, ...] = ()
+    caption: Callable[[Any], str | None] | None = None
+    metavar: str = "X"
+    note: str = ""
+
+    # ------------------------------------------------------------------ checking
+    @property
+    def who(self) -> str:
+        return self.message_name or self.name
+
+    def options(self) -> tuple[str, ...]:
+        """The allowed names of a choice (or ``auto`` and the losses)."""
+        if self.kind == "loss":
+            return ("auto", *LOSSES)
+        return tuple(self.choices()) if self.choices is not None else ()
+
+    def check(self, value: Any) -> Any:
+        """``value`` converted and checked, or :class:`ConfigError` with ``field=name``.
+
+        Text is accepted for every kind (URL parameters and flags arrive as text).
+        """
+        if self.kind == "int":
+            return check_int(self.who, value, int(self.low), None if self.high is None
+                             else int(self.high), field=self.name)
+        if self.kind == "float":
+            return check_float(self.who, value, self.low, self.high, self.low_open,
+                               self.high_open, field=self.name)
+        if self.kind == "noise":
+            if value is None:
+                return None
+            return check_float(self.who, value, self.low, self.high, field=self.name)
+        if self.kind == "choice":
+            return check_choice(self.who, value, self.options(), field=self.name)
+        if self.kind == "hidden":
+            return parse_hidden(value)
+        if self.kind == "loss":
+            if value == "auto":
+                return "auto"
+            try:
+                return resolve_loss(value)
+            except ValueError as exc:
+                raise ConfigError(f"loss: {exc}", self.name) from None
+        raise AssertionError(f"unknown field kind {self.kind!r}")
+
+    # ------------------------------------------------------------------ text (URL, flags)
+    def to_text(self, value: Any) -> str:
+        """The value as URL text: ``8,8``, ``default``, ``0.5``, ``tanh``."""
+        if self.kind == "hidden":
+            return ",".join(str(int(v)) for v in value)
+        if self.kind == "noise" and value is None:
+            return NOISE_DEFAULT
+        return value if isinstance(value, str) else format_number(value)
+
+    def from_text(self, text: str) -> Any:
+        """URL or flag text as a value for :meth:`check` (numbers stay text: the checks
+        parse them and their messages quote what the user typed)."""
+        if self.kind == "noise" and text.strip() == NOISE_DEFAULT:
+            return None
+        return text
+
+    def applies(self, settings: Mapping[str, Any]) -> bool:
+        """Whether the widget is shown for these settings."""
+        try:
+            return self.shown is None or bool(self.shown(settings))
+        except (KeyError, TypeError, ValueError):
+            return True
+
+    # ------------------------------------------------------------------ documentation
+    def rule(self) -> str:
+        """What the value must be, for the URL table: ``integer 4-100000``."""
+        if self.kind == "int":
+            return f"integer {_g(self.low)}-{_g(self.high)}" if self.high is not None \
+                else f"integer >= {_g(self.low)}"
+        if self.kind in ("float", "noise"):
+            lo = "(" if self.low_open else "["
+            hi = ")" if self.high_open else "]"
+            text = f"number in {lo}{_g(self.low)}, {_g(self.high)}{hi}"
+            return text + (f", or `{NOISE_DEFAULT}` (the dataset's own)"
+                           if self.kind == "noise" else "")
+        if self.kind == "hidden":
+            return f"layer sizes such as `8,8` (1-{MAX_HIDDEN_LAYERS} layers of 1-{MAX_UNITS})"
+        return ", ".join(f"`{o}`" for o in self.options())
+
+    def rule_text(self) -> str:
+        """:meth:`rule` and the row's note."""
+        return self.rule() + (f"; {self.note}" if self.note else "")
+
+
+def _g(x: float | None) -> str:
+    return "" if x is None else format_number(x) if isinstance(x, int) else f"{x:g}"
+
+
+def _is_multiclass(settings: Mapping[str, Any]) -> bool:
+    spec = DATASETS.get(settings["dataset"])
+    return spec is not None and spec.task == "multiclass"
+
+
+def _uses(option: str) -> Callable[[Mapping[str, Any]], bool]:
+    """``shown`` for a setting that only some optimizers read."""
+    def shown(settings: Mapping[str, Any]) -> bool:
+        opt = OPTIMIZERS.get(settings["optimizer"])
+        return opt is not None and option in opt.uses
+    return shown
+
+
+def _hidden_caption(value: Any) -> str | None:
+    try:
+        return f"Layers: input → {layers_text(parse_hidden(value))} → output"
+    except ConfigError:
+        return None
+
+
+def _dataset_caption(value: Any) -> str | None:
+    spec = DATASETS.get(value)
+    return spec.summary if spec is not None else None
+
+
+def _loss_label(name: str) -> str:
+    return "automatic (from the dataset)" if name == "auto" else LOSSES[name].label
+
+
+#: Every experiment setting but the initializations, in the config's order.
+FIELDS: dict[str, Field] = {f.name: f for f in [
+    Field("dataset", "choice", "moons", "Dataset",
+          "The training data. Circles, XOR, moons and spirals cannot be separated by one "
+          "neuron.", "data", "dataset", "--dataset", choices=lambda: tuple(DATASETS),
+          option_label=lambda n: DATASETS[n].label, widget="select", resets=("noise",),
+          caption=_dataset_caption, metavar="NAME"),
+    Field("n_samples", "int", 256, "Samples",
+          "Number of points, training and test together.", "data", "samples", "--samples",
+          low=4, high=MAX_SAMPLES, step=64, metavar="N"),
+    Field("noise", "noise", None, "Noise",
+          "How far points scatter from the clean shape (standard deviation); the dataset's "
+          "own level if unset.", "data", "noise", "--noise", low=0.0, high=10.0,
+          widget="slider", step=0.01, widget_high=2.0),
+    Field("test_fraction", "float", 0.25, "Test fraction",
+          "Share of the points held out to measure the test loss.", "data", "test",
+          "--test-fraction", low=0.0, high=0.9, widget="slider", step=0.05, metavar="F"),
+    Field("data_seed", "int", 0, "Data seed",
+          "Seed of the random generator that draws the data.", "data", "data_seed", "--seed",
+          low=0, high=2**32 - 1, step=1, metavar="S"),
+    Field("n_classes", "int", 3, "Classes",
+          "Number of classes (blobs) for multi-class datasets.", "data", "classes",
+          "--classes", low=2, high=10, step=1, shown=_is_multiclass, metavar="K",
+          note="multi-class datasets (blobs) only"),
+    Field("hidden", "hidden", (8, 8), "Hidden layer sizes",
+          "Units per hidden layer, separated by commas: '8' is one hidden layer of 8 units, "
+          "'8, 8' two layers; input and output sizes follow from the dataset.", "network",
+          "hidden", "--hidden", widget="text", caption=_hidden_caption, metavar="8,8"),
+    Field("activation", "choice", "tanh", "Activation",
+          "The hidden units' nonlinearity. With all-zero weights, sigmoid units stay "
+          "identical; tanh, ReLU and the others output 0 and never learn.", "network", "act",
+          "--activation", choices=lambda: tuple(ACTIVATIONS), widget="select", metavar="NAME"),
+    Field("loss", "loss", "auto", "Loss",
+          "'automatic' uses binary cross-entropy for two classes, cross-entropy for more, "
+          "squared error for regression.", "network", "loss", "--loss",
+          option_label=_loss_label, widget="select", metavar="NAME"),
+    Field("seeds", "int", 1, "Seeds per initialization",
+          "Runs per initialization with different random draws (seeds 0..K-1); curves show "
+          "the mean and a band from the lowest to the highest run.", "training", "seeds",
+          "--seeds", low=1, high=MAX_SEEDS, step=1, metavar="K"),
+    Field("optimizer", "choice", "sgd", "Optimizer",
+          "Plain SGD shows the symmetry most clearly; Adam adapts the step size per weight "
+          "but cannot break the symmetry either.", "training", "opt", "--optimizer",
+          choices=lambda: tuple(OPTIMIZERS), option_label=lambda n: OPTIMIZERS[n].label,
+          widget="select", metavar="NAME"),
+    Field("lr", "float", 0.5, "Learning rate",
+          "Step size of each update. Must be greater than 0.", "training", "lr", "--lr",
+          low=0.0, high=100.0, low_open=True, message_name="lr (learning rate)", step=0.01,
+          fmt="%g", widget_low=0.0),
+    Field("momentum", "float", 0.9, "Momentum",
+          "Fraction of the previous update carried into the next.", "training", "momentum",
+          "--momentum", low=0.0, high=1.0, high_open=True, step=0.05, fmt="%g",
+          widget_high=0.999, shown=_uses("momentum"), note="read by the momentum optimizer"),
+    Field("epochs", "int", 500, "Epochs", "Passes over the training data.", "training",
+          "epochs", "--epochs", low=1, high=MAX_EPOCHS, step=100, metavar="N"),
+    Field("batch_size", "int", 0, "Batch size",
+          "Samples per update; 0 means the whole training set (full batch: one update per "
+          "epoch).", "training", "batch", "--batch-size", low=0, high=MAX_SAMPLES, step=16,
+          metavar="N", note="0 = full batch"),
+    Field("l2", "float", 0.0, "L2 penalty",
+          "Weight decay: adds l2/2 × the sum of squared weights to the loss.", "training",
+          "l2", "--l2", low=0.0, high=10.0, step=1e-4, fmt="%g"),
+    Field("dropout", "float", 0.0, "Dropout",
+          "Share of hidden units switched off at random at each step. It breaks the "
+          "symmetry of sigmoid units, not of tanh/ReLU ones.", "training", "dropout",
+          "--dropout", low=0.0, high=0.9, widget="slider", step=0.05, metavar="P"),
+    Field("dtype", "choice", "float64", "Precision",
+          "float64 keeps identical units exactly identical; float32 rounding can slowly "
+          "break the symmetry (see the symmetry gap chart).", "training", "dtype", "--dtype",
+          choices=lambda: DTYPES, widget="radio", metavar="NAME"),
+    Field("snapshots", "int", 151, "Snapshots",
+          "Most epochs whose weights and effective-neuron metrics are stored.", "training",
+          "snapshots", "--snapshots", low=2, high=MAX_SNAPSHOTS, widget=None, metavar="N"),
+]}
+
+#: The initializations come right after this field, in the config, its JSON and the URL.
+INITS_AFTER = "loss"
+
+#: URL parameter -> config field, in the URL's order.
+URL_FIELDS: dict[str, str] = {f.url: f.name for f in FIELDS.values()}
+
+
+def url_name(field: str | None) -> str | None:
+    """The URL parameter of a config field (``n_samples`` -> ``samples``), or None."""
+    f = FIELDS.get(field) if field else None
+    return f.url if f is not None else None
+
+
+def url_table_markdown() -> str:
+    """The README's table of URL parameters (one row per setting, then the
+    initializations and the view), made from :data:`FIELDS`."""
+    rows = ["| parameter | setting | value | command line |", "|---|---|---|---|"]
+    for f in FIELDS.values():
+        rows.append(f"| `{f.url}` | {f.label} (`{f.name}`) | {f.rule_text()} | `{f.flag}` |")
+        if f.name == INITS_AFTER:
+            rows += [
+                "| `left`, `right`, then `init3` ... `init8` | the initializations' weight "
+                "schemes | a scheme name, e.g. `xavier_uniform` | `--init` (repeated) |",
+                "| `left.NAME`, e.g. `left.gain=1`, `right.mode=fan_out` | a scheme parameter "
+                "| per scheme | `--init NAME:key=value` |",
+                "| `left.scale`, `left.bias`, `left.bias.NAME` | scale factor, bias scheme and "
+                "its parameters | number; a bias scheme; per scheme | `--init-scale`, "
+                "`--bias-init` |",
+            ]
+    return "\n".join(rows)
+
+
+__all__ = [
+    "DTYPES",
+    "FIELDS",
+    "Field",
+    "GROUPS",
+    "INITS_AFTER",
+    "MAX_EPOCHS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_SAMPLES",
+    "MAX_SEEDS",
+    "MAX_SNAPSHOTS",
+    "MAX_UNITS",
+    "NOISE_DEFAULT",
+    "URL_FIELDS",
+    "format_number",
+    "layers_text",
+    "parse_hidden",
+    "url_name",
+    "url_table_markdown",
+]
+
+
+if __name__ == "__main__":  # python -m sim.fields: the README's URL table
+    print(url_table_markdown())
