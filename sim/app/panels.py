@@ -1,0 +1,131 @@
+"""Pieces every tab uses: a chart with its export name, charts side by side, the side
+headers and the metrics row."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from sim import METRIC_DEFINITIONS, Result, charts
+from sim.app.state import SIDE_TITLES, SIDES
+
+
+def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
+    """``st.plotly_chart`` with the camera button exporting a 2x PNG named like every other
+    export of that chart (:func:`sim.charts.export_filename`)."""
+    if fig is None:
+        return
+    st.plotly_chart(fig, theme=None, config={
+        "toImageButtonOptions": {"format": "png", "scale": 2,
+                                 "filename": charts.export_filename(result, name, init_index)},
+        "displaylogo": False})
+
+
+
+def side_header(result: Result, i: int) -> str:
+    color = charts.init_color(i)
+    side = SIDE_TITLES[SIDES[i]] if i < len(SIDES) else f"Init {i + 1}"
+    return (f"<div style='font-size:1.2rem;font-weight:600;border-left:6px solid {color};"
+            f"padding-left:0.5rem;margin:0.2rem 0 0.4rem 0'>{side}: "
+            f"<span style='color:{color}'>{charts.init_label(result, i)}</span></div>")
+
+
+
+def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
+    if arr is None:
+        return math.nan
+    v = arr[result.run_indices(i), -1]
+    return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+
+
+
+def fmt_loss(x: float) -> str:
+    """A loss short enough for a metric tile: 3 significant digits, scientific when tiny."""
+    if not math.isfinite(x):
+        return "–"
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.3g}"
+    return f"{x:.2e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+
+def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
+    """Distinct neurons at the end, summarised to fit a metric tile: "8/8" for one layer,
+    "1/8 · 1/8" for two, "min 17/32 (30 layers)" beyond; the full list (for the tooltip);
+    and the share of distinct units over all layers (for the difference between sides)."""
+    widths = result.config.hidden
+    v = result.history.metrics["distinct_neurons"][result.run_indices(i), -1, :]
+    if not np.isfinite(v).any():
+        return "–", "", math.nan
+    counts = np.round(np.nanmean(v, axis=0)).astype(int)
+    pairs = [f"{c}/{w}" for c, w in zip(counts, widths, strict=True)]
+    full = " · ".join(pairs)
+    if len(widths) <= 2:
+        text = full
+    else:
+        fractions = counts / np.array(widths)
+        low = int(np.argmin(fractions))
+        text = f"min {pairs[low]} ({len(widths)} layers)"
+    return text, full, float(np.sum(counts) / np.sum(widths))
+
+
+
+def metrics_row(result: Result) -> None:
+    """Final losses, accuracy and distinct neurons per side; the right side shows the
+    difference to the left (no arrow when there is none)."""
+    h = result.history
+    cols = st.columns(2, gap="large")
+    base = None
+    for i, col in enumerate(cols):
+        train_loss = _final(result, i, h.train_loss)
+        test_loss = _final(result, i, h.test_loss) if result.data.n_test else math.nan
+        acc_arr = h.test_accuracy if result.data.n_test else h.train_accuracy
+        acc = _final(result, i, acc_arr)
+        neurons, full, share = _neurons_text(result, i)
+        values = (train_loss, test_loss, acc, share)
+        with col:
+            st.markdown(side_header(result, i), unsafe_allow_html=True)
+            m = st.columns(4)
+            labels = ("Final train loss", "Final test loss",
+                      "Test accuracy" if result.data.n_test else "Train accuracy",
+                      "Distinct neurons")
+            shown = (fmt_loss(train_loss), fmt_loss(test_loss),
+                     f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
+            helps = ("Loss on the training set after the last epoch (mean over seeds).",
+                     "Loss on the held-out test set after the last epoch.",
+                     "Share of points classified correctly after the last epoch.",
+                     "Distinct neurons / width, per hidden layer"
+                     + (f" ({full})" if full != neurons else "") + ": "
+                     + METRIC_DEFINITIONS["distinct_neurons"]
+                     + " The difference is in the share of distinct units over all layers.")
+            for k in range(4):
+                delta, color = None, "off"
+                if base is not None and math.isfinite(values[k]) and math.isfinite(base[k]):
+                    d = values[k] - base[k]
+                    delta = (f"{d:+.1%}" if k == 2 else f"{d * 100:+.0f} pts"
+                             if k == 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d)
+                             ) + " vs left"
+                    if (k == 3 and round(d * 100) == 0) or d == 0:
+                        delta = None  # an arrow for "+0" would claim a difference
+                    else:
+                        color = "inverse" if k < 2 else "normal"
+                m[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
+                            delta_color=color)
+        base = values
+
+
+
+def paired(result: Result, name: str, build, caption=None) -> None:
+    """One row: the chart of each initialization side by side, a caption under each."""
+    cols = st.columns(2, gap="large")
+    for i, col in enumerate(cols[:len(result.config.inits)]):
+        with col:
+            fig = build(i)
+            if fig is None:
+                st.info("This chart needs a dataset with 2 inputs (or a 1-D regression).")
+                continue
+            show_chart(fig, result, name, i)
+            if caption is not None:
+                st.caption(caption(i))

@@ -1,0 +1,260 @@
+"""The page's state: session-state values <-> :class:`~sim.config.Config`, presets, the view.
+
+Widget state lives in ``st.session_state`` under each widget's key, which is the config
+field's name (a row of :data:`sim.fields.FIELDS`); the initializations' widgets are keyed
+by side (:func:`param_key`). :func:`widget_values` turns a config into those values (a
+preset, a link, an upload) and :func:`config_dict` reads them back; both are driven by the
+table, so a new setting needs no code here. Functions that take ``state`` work on any
+mutable mapping (tests pass a dict).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
+from sim.fields import FIELDS, Field
+from sim.presets import DEFAULT_PRESET
+
+SIDES = ("left", "right")
+SIDE_TITLES = {"left": "Left", "right": "Right"}
+CUSTOM = "custom"  # the preset menu's entry once a control differs from the preset
+TABS = ("Compare", "Why?", "More charts", "Export & share")
+METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
+METRIC_TITLES = {"distinct_neurons": "distinct neurons", "rank": "rank",
+                 "effective_rank": "effective rank", "dead_units": "dead units"}
+
+#: View-only URL parameters (not part of the configuration): parameter -> allowed values.
+#: ``shown_epoch`` (the epoch of the weights and decision boundary) is checked separately.
+TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts",
+              "export": "Export & share"}
+LOSS_AXES = ("log", "linear")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
+
+
+def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
+    """Session-state key of one initializer parameter widget (one per scheme and side)."""
+    return f"{side}_{'bias_' if bias else ''}{scheme}_{name}"
+
+
+def widget_value(row: Field, value: Any, dataset: str) -> Any:
+    """The widget's value for a config value (a float for number widgets of float fields,
+    ``"8, 8"`` for the hidden sizes, the dataset's own noise for ``None``)."""
+    if row.kind == "hidden":
+        return ", ".join(str(h) for h in value)
+    if row.kind == "noise":
+        return float(DATASETS[dataset].default_noise if value is None else value)
+    if row.kind == "float":
+        return float(value)
+    return value
+
+
+def widget_values(cfg: Config) -> dict:
+    """Every session-state value that reproduces ``cfg`` (keyed like the widgets).
+
+    One value per row of :data:`sim.fields.FIELDS` (fields without a widget, such as
+    ``snapshots``, are kept as given), plus ``noise_null`` (whether the config asked for the
+    dataset's own noise level, ``noise: null``), so that a restored config gives back
+    exactly the same config, hash and file names.
+    """
+    values: dict[str, Any] = {name: widget_value(row, getattr(cfg, name), cfg.dataset)
+                              for name, row in FIELDS.items()}
+    values["noise_null"] = cfg.noise is None
+    for side, init in zip(SIDES, cfg.inits, strict=False):
+        values[f"{side}_scheme"] = init.scheme
+        values[f"{side}_scale"] = float(init.scale)
+        values[f"{side}_bias"] = init.bias
+        for p in INITIALIZERS[init.scheme].params:
+            values[param_key(side, init.scheme, p.name)] = init.params.get(p.name, p.default)
+        for p in BIAS_INITIALIZERS[init.bias].params:
+            values[param_key(side, init.bias, p.name, bias=True)] = init.bias_params.get(
+                p.name, p.default)
+    return values
+
+
+def preset_label(name: str) -> str:
+    """What the preset menu shows for ``name`` (a preset or :data:`CUSTOM`)."""
+    return "Custom settings" if name == CUSTOM else PRESETS[name].label
+
+
+def apply_preset() -> None:
+    """Callback of the preset menu: set every control to the preset's values."""
+    name = st.session_state["preset"]
+    if name == CUSTOM:
+        return
+    st.session_state.update(widget_values(PRESETS[name].config()))
+    st.session_state["origin"] = None
+    st.session_state["preset_from"] = name
+
+
+def sync_preset_menu(state: MutableMapping) -> None:
+    """Before the widgets exist: show "Custom settings" in the preset menu once the controls
+    no longer equal the preset's values, so that picking the preset again is a change (and
+    re-applies it: a selectbox's ``on_change`` does not fire for the value it already
+    shows); show the preset again when the controls come back to it."""
+    name = state.get("preset")
+    if name != CUSTOM:
+        state["preset_from"] = name
+    base = state.get("preset_from")
+    try:
+        cfg = validated_config()
+    except (ConfigError, KeyError, TypeError, ValueError):
+        cfg = None
+    if base in PRESETS and cfg == PRESETS[base].config():
+        state["preset"] = base
+    elif name != CUSTOM:
+        state["preset"] = CUSTOM
+
+
+def reset_dependents(name: str, state: MutableMapping | None = None) -> None:
+    """A control changed: set the fields its row ``resets`` back to their defaults (a new
+    dataset starts with its own noise level)."""
+    ss = st.session_state if state is None else state
+    for dep in FIELDS[name].resets:
+        row = FIELDS[dep]
+        ss[dep] = widget_value(row, row.default, ss.get("dataset", FIELDS["dataset"].default))
+        if row.kind == "noise":
+            ss["noise_null"] = True
+
+
+def restore(cfg: Config, state: MutableMapping, origin: str) -> None:
+    """Set every control to ``cfg`` (a config :func:`fit_dashboard` accepted).
+
+    The preset menu shows the preset ``cfg`` equals, if any; otherwise ``origin`` (such as
+    "a shared link") says where the settings came from.
+    """
+    state.update(widget_values(cfg))
+    preset = next((name for name, p in PRESETS.items() if p.config() == cfg), None)
+    if preset is not None:
+        state["preset"] = preset
+    state["origin"] = None if preset is not None else origin
+
+
+def ensure_state() -> None:
+    """First run of a session: the default preset's values, then the page address's."""
+    ss = st.session_state
+    if "preset" in ss:
+        return
+    ss["preset"] = DEFAULT_PRESET
+    ss.update(widget_values(PRESETS[DEFAULT_PRESET].config()))
+    ss["log_y"] = True
+    ss["metric"] = METRIC_CHOICES[0]
+    ss["origin"] = None
+    ss["upload_round"] = 0
+    if len(st.query_params):
+        from sim.app.links import restore_from_url
+
+        restore_from_url({k: st.query_params.get_all(k) for k in st.query_params}, ss)
+
+
+def config_dict(state: Mapping | None = None) -> dict:
+    """The configuration as the widgets describe it (not validated yet).
+
+    Every field is read from its widget's key; a widget that is hidden (``n_classes`` for a
+    two-class dataset) keeps its value (``persist_state``), and a field without a widget
+    keeps the value it was given, so a restored config round trips exactly.
+    """
+    ss = st.session_state if state is None else state
+    d = {name: ss.get(name, row.default) for name, row in FIELDS.items()}
+    # The dataset's default noise is stored as None, so an untouched preset gives the
+    # preset's very config (and its cache entry); a restored config that named the default
+    # value explicitly keeps it (noise_null False).
+    spec = DATASETS.get(d["dataset"]) if isinstance(d["dataset"], str) else None
+    default_noise = spec.default_noise if spec is not None else None
+    if d["noise"] == default_noise and ss.get("noise_null", True):
+        d["noise"] = None
+    inits = []
+    for side in SIDES:
+        scheme, bias = ss[f"{side}_scheme"], ss[f"{side}_bias"]
+        inits.append({
+            "scheme": scheme,
+            "params": {p.name: ss.get(param_key(side, scheme, p.name), p.default)
+                       for p in INITIALIZERS[scheme].params},
+            "scale": ss[f"{side}_scale"],
+            "bias": bias,
+            "bias_params": {p.name: ss.get(param_key(side, bias, p.name, True), p.default)
+                            for p in BIAS_INITIALIZERS[bias].params},
+        })
+    d["inits"] = inits
+    return d
+
+
+def validated_config() -> Config:
+    """The widgets' configuration, validated; raises :class:`ConfigError`."""
+    return Config.from_dict(config_dict())
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally by ``st.markdown``/``st.error``: a URL parameter or a file
+    name can hold markdown (links, images) or ``$...$`` (LaTeX); nothing of it is rendered."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+
+def show_notice(slot: str, config_key: str) -> None:
+    """Show the notice stored in ``slot`` while the configuration is the one it was shown
+    with first; it disappears once the user changes a setting."""
+    ss = st.session_state
+    notice = ss.get(slot)
+    if not notice:
+        return
+    kind, text, shown_with = notice
+    if shown_with is None:
+        ss[slot] = (kind, text, config_key)
+    elif shown_with != config_key:
+        del ss[slot]
+        return
+    getattr(st, kind)(text)
+
+
+
+@dataclass(frozen=True)
+class View:
+    """The chart options on screen; exported charts are drawn with the same ones."""
+
+    log_y: bool
+    metric: str
+    snapshot: int  # index into result.history.snapshot_epochs
+
+    def describe(self, result: Result) -> str:
+        epoch = int(result.history.snapshot_epochs[self.snapshot])
+        return (f"{'logarithmic' if self.log_y else 'linear'} loss axis; weights and decision "
+                f"boundary at epoch {epoch}; effective neurons counted as "
+                f"{METRIC_TITLES[self.metric]}")
+
+
+
+def shown_snapshot(result: Result) -> int:
+    """Index of the snapshot on screen: the Epoch slider's value; a link's ``shown_epoch``
+    (not yet applied) gives the nearest stored one; otherwise the last."""
+    ss = st.session_state
+    epochs = [int(e) for e in result.history.snapshot_epochs]
+    requested = ss.get("epoch_request")
+    if requested is not None:
+        return min(range(len(epochs)), key=lambda k: abs(epochs[k] - requested))
+    value = ss.get("snapshot_epoch")
+    return epochs.index(value) if value in epochs else len(epochs) - 1
+
+
+
+def current_view(result: Result) -> View:
+    """The chart options on screen; settles the Epoch slider's value on a stored epoch."""
+    ss = st.session_state
+    k = shown_snapshot(result)
+    epoch = int(result.history.snapshot_epochs[k])
+    ss.pop("epoch_request", None)
+    if ss.get("snapshot_epoch") != epoch:
+        ss["snapshot_epoch"] = epoch
+    metric = ss.get("metric", METRIC_CHOICES[0])
+    return View(bool(ss.get("log_y", True)), metric if metric in METRIC_CHOICES
+                else METRIC_CHOICES[0], k)
+

@@ -1,0 +1,453 @@
+"""The "Why?" derivation, written with the numbers of one run: a Result in, blocks of text out.
+
+:func:`derivation` follows the classic argument (forward pass, equal hidden values, equal
+gradients, equal updates, by induction for ever; why tanh/ReLU with zeros is worse; why
+random values break the symmetry) and chooses every sentence from what the run did: whether
+a side starts with identical units, whether its hidden outputs are 0 (an activation with
+f(0) = 0 and zero biases), whether the units stayed identical at every stored snapshot, and
+what broke the symmetry when it broke. The dashboard shows the blocks in order
+(:class:`Block`: a kind of Streamlit element and its text); nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.activations import ACTIVATIONS, Activation
+from sim.fields import layers_text
+from sim.network import forward, loss_and_gradients
+from sim.optimizers import OPTIMIZERS
+from sim.train import Result
+
+#: Rows equal to another row are drawn in this colour in the matrices.
+EQUAL_ROW_COLOR = "#D55E00"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the explanation.
+
+    Attributes
+    ----------
+    kind : {"subheader", "markdown", "latex", "info", "caption"}
+        How it is shown (the Streamlit element of the same name); markdown may hold
+        ``$...$`` maths.
+    text : str
+    """
+
+    kind: str
+    text: str
+
+
+def num(v: float) -> str:
+    """A number for LaTeX: 4 significant digits, powers of ten written out below 1e-3 and
+    from 1e4 on."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if not math.isfinite(v):
+        return r"\text{" + str(v) + "}"
+    if 1e-3 <= abs(v) < 1e4:  # .4g writes 12345 as 1.234e+04: from 1e4 on, powers of ten
+        return f"{v:.4g}"
+    mantissa, exponent = f"{v:.3e}".split("e")
+    return rf"{float(mantissa):.4g}\cdot 10^{{{int(exponent)}}}"
+
+
+def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 6,
+                 color: str = EQUAL_ROW_COLOR) -> str:
+    """A ``bmatrix`` of ``M``; rows equal to another row are coloured (truncated with
+    dots beyond ``max_rows`` x ``max_cols``)."""
+    M = np.atleast_2d(np.asarray(M, dtype=np.float64))
+    _, inverse, counts = np.unique(M, axis=0, return_inverse=True, return_counts=True)
+    repeated = counts[inverse.ravel()] > 1
+    rows = []
+    r_show = list(range(min(M.shape[0], max_rows)))
+    c_show = list(range(min(M.shape[1], max_cols)))
+    for r in r_show:
+        cells = [num(M[r, c]) for c in c_show]
+        if M.shape[1] > max_cols:
+            cells.append(r"\cdots")
+        if repeated[r]:
+            cells = [rf"\textcolor{{{color}}}{{{c}}}" for c in cells]
+        rows.append(" & ".join(cells))
+    if M.shape[0] > max_rows:
+        rows.append(" & ".join([r"\vdots"] * (len(c_show) + (M.shape[1] > max_cols))))
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def distinct_rows(W: np.ndarray) -> int:
+    """Number of distinct rows of a matrix (exactly equal rows count once)."""
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] == 0:
+        return 0
+    return int(np.unique(W, axis=0).shape[0])
+
+
+# --------------------------------------------------------------------------------------------
+# What the run did
+# --------------------------------------------------------------------------------------------
+
+
+def symmetric_init(result: Result) -> int | None:
+    """Index of the first initialization whose first hidden layer starts with equal rows
+    (weights and biases), or None."""
+    h = result.history
+    for i in range(len(result.config.inits)):
+        run = result.run_indices(i)[0]
+        P = np.concatenate([h.weights[0][run, 0], h.biases[0][run, 0][:, None]], axis=1)
+        if P.shape[0] > 1 and np.unique(P, axis=0).shape[0] == 1:
+            return i
+    return None
+
+
+def symmetry_held(result: Result, i: int) -> bool:
+    """Whether every run of initialization ``i`` kept identical units in every hidden layer
+    at every stored snapshot (symmetry gap exactly 0, at most one distinct neuron)."""
+    m = result.history.metrics
+    runs = result.run_indices(i)
+    gap, distinct = m["symmetry_gap"][runs], m["distinct_neurons"][runs]
+    return bool(np.all(gap == 0) and np.all(distinct <= 1))
+
+
+def zero_weight_init(result: Result) -> int | None:
+    """Index of the first initialization whose first hidden layer starts with all-zero
+    weights (whatever its biases), or None."""
+    h = result.history
+    for i in range(len(result.config.inits)):
+        if not np.any(h.weights[0][result.run_indices(i)[0], 0]):
+            return i
+    return None
+
+
+def dead_init(result: Result) -> int | None:
+    """Index of the first initialization whose every hidden unit is dead at the end."""
+    dead = result.history.metrics["dead_units"]
+    width = np.array(result.config.hidden)
+    for i in range(len(result.config.inits)):
+        r = result.run_indices(i)[0]
+        if np.all(dead[r, -1, :] == width):
+            return i
+    return None
+
+
+def break_reasons(result: Result, i: int) -> list[str]:
+    """Why the identical units of initialization ``i`` became different in this run."""
+    cfg, h = result.config, result.history
+    run = result.run_indices(i)[0]
+    reasons = []
+    if cfg.dropout:
+        reasons.append(f"dropout ({cfg.dropout:g}) switches off a different random set of "
+                       "units at each step, so the units get different gradients")
+    b = h.biases[0][run, 0]
+    if b.size > 1 and np.unique(b).size > 1:
+        reasons.append("the biases differ, so the units compute different values from the "
+                       "start")
+    if cfg.dtype == "float32":
+        reasons.append("float32 rounding makes tiny differences between the units that "
+                       "training then amplifies")
+    return reasons or ["the units' updates were not all equal"]
+
+
+def f_at_zero(act: Activation) -> float:
+    """f(0) of an activation."""
+    f0 = getattr(act, "f0", None)
+    if f0 is not None:
+        return float(f0)
+    return float(act.forward(np.zeros(1), np.empty(1))[0])
+
+
+def _hidden_at(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    W, b = result.parameters_at(run, k)
+    return forward([w.astype(np.float64) for w in W], [bb.astype(np.float64) for bb in b], X,
+                   result.config.activation)
+
+
+# --------------------------------------------------------------------------------------------
+# The derivation
+# --------------------------------------------------------------------------------------------
+
+
+def derivation(result: Result) -> list[Block]:
+    """The classic derivation with the numbers of ``result``, as blocks in reading order."""
+    out: list[Block] = [Block("subheader", "Why identical weights stay identical")]
+    cfg = result.config
+    if len(cfg.hidden) == 0:
+        out.append(Block("info", "This network has no hidden layer: there is no symmetry to "
+                                 "break."))
+        return out
+    i = symmetric_init(result)
+    zw = zero_weight_init(result)
+    if i is not None:
+        i_show = i
+    elif zw is not None:
+        i_show = zw
+        out.append(Block("info", f"The **{result.labels[zw]}** side starts with zero weights "
+                         "but different biases: each unit computes $z_j = b_j$, a different "
+                         "value, so the units differ from the first step and the symmetry "
+                         "breaks. The derivation below shows where the argument fails."))
+    else:
+        i_show = 0
+        out.append(Block("info", "Neither initialization of this run starts with identical "
+                         "units, so the numbers below show how the argument fails: the rows "
+                         "of the first layer differ from the start. Pick *zeros* or "
+                         "*constant* on one side to see it hold."))
+    held = i is not None and symmetry_held(result, i)
+    out += _forward_pass(result, i_show)
+    out += _backward_pass(result, i_show)
+    out += _update(result, i, i_show, zw, held)
+    out += _worse_with_zero_output(result, zw, held)
+    out += _random_breaks(result, i_show)
+    return out
+
+
+def _forward_pass(result: Result, i_show: int) -> list[Block]:
+    cfg = result.config
+    act = ACTIVATIONS[cfg.activation]
+    run = result.run_indices(i_show)[0]
+    W0, b0 = result.parameters_at(run, 0)
+    X = result.data.X_train
+    x = X[0]
+    n_hidden = cfg.hidden[0]
+    out = [Block("markdown",
+                 f"Take the **{result.labels[i_show]}** network of this run "
+                 f"({layers_text(cfg.layer_sizes)} units, {cfg.activation} hidden units) and "
+                 f"its first training point $x = ({', '.join(num(v) for v in x)})$."),
+           Block("markdown", "**1. Forward pass.** Every hidden unit $j$ computes "
+                 "$z_j = w_j \\cdot x + b_j$ and outputs $h_j = f(z_j)$ with "
+                 f"$f(z) = {act.formula}$. With the initial first-layer weights")]
+    z = W0[0].astype(np.float64) @ x + b0[0]
+    hval = _hidden_at(result, run, 0, X[:1])[0][0] if len(W0) > 1 else z
+    out.append(Block("latex", r"W^{(1)} = " + latex_matrix(W0[0]) + r",\quad b^{(1)} = "
+                     + latex_matrix(b0[0][:, None])))
+    out.append(Block("latex", r"z^{(1)} = W^{(1)}x + b^{(1)} = "
+                     + latex_matrix(z[None, :], max_cols=6) + r"^{\!\top}"))
+    out.append(Block("latex", r"h^{(1)} = f(z^{(1)}) = " + latex_matrix(hval[None, :], max_cols=6)
+                     + r"^{\!\top}"))
+    equal_h = np.unique(hval).size == 1
+    zero_h = equal_h and not np.any(hval)
+    all_units = "Both" if n_hidden == 2 else f"All {n_hidden}"
+    if zero_h:
+        out.append(Block("markdown", f"{all_units} hidden values are **0**: $f(0) = 0$ for "
+                         f"{cfg.activation}, so the first layer sends nothing to the next one."))
+    elif equal_h:
+        out.append(Block("markdown", f"{all_units} hidden values are **equal**: the units "
+                         "cannot be told apart, and the next layer sees the same number "
+                         f"{n_hidden} times."))
+    else:
+        out.append(Block("markdown", "The hidden values differ: each unit already sees the "
+                                     "input its own way."))
+    return out
+
+
+def _first_layer_gradients(result: Result, run: int) -> list[tuple[int, np.ndarray]]:
+    """``(epoch, dL/dW1)`` on the whole training set at snapshots 0 and 1 (while finite)."""
+    cfg, h = result.config, result.history
+    X, y = result.data.X_train, result.data.y_train
+    grads = []
+    for k in (0, 1):
+        if k >= h.snapshot_epochs.size:
+            break
+        Wk, bk = result.parameters_at(run, k)
+        if not all(np.isfinite(w).all() for w in Wk):
+            break
+        _, gW, _ = loss_and_gradients([w.astype(np.float64) for w in Wk],
+                                      [b.astype(np.float64) for b in bk], X, y,
+                                      cfg.activation, cfg.loss_name, cfg.l2)
+        grads.append((int(h.snapshot_epochs[k]), gW[0]))
+    return grads
+
+
+def _zero_hidden(result: Result, run: int) -> bool:
+    hval = _hidden_at(result, run, 0, result.data.X_train[:1])[0][0]
+    return bool(np.unique(hval).size == 1 and not np.any(hval))
+
+
+def _never_reaches(result: Result, i: int) -> bool:
+    G1 = result.history.grad_norm[result.run_indices(i), :, 0]
+    return bool(np.all(G1[np.isfinite(G1)] == 0))
+
+
+def _backward_pass(result: Result, i_show: int) -> list[Block]:
+    cfg = result.config
+    run = result.run_indices(i_show)[0]
+    grads = _first_layer_gradients(result, run)
+    rows_equal = bool(grads) and distinct_rows(grads[0][1]) == 1
+    claim = ("Equal $z_j$ and equal outgoing weights $W^{(2)}_{kj}$ make every $\\delta_j$ "
+             "equal, so every row of the gradient is the same.")
+    if grads and not rows_equal:
+        claim = ("Only equal $z_j$ and equal outgoing weights $W^{(2)}_{kj}$ would make every "
+                 "$\\delta_j$ equal; here they differ, so the rows of the gradient differ "
+                 "too.")
+    out = [Block("markdown", "**2. Backward pass.** Back-propagation gives unit $j$ the error "
+                 r"signal $\delta_j = f'(z_j)\sum_k W^{(2)}_{kj}\,\delta^{(2)}_k$ and the "
+                 r"gradient $\partial L / \partial W^{(1)}_{ji} = \delta_j\, x_i$. " + claim
+                 + " The gradient on the whole training set, at the parameters after epochs 0 "
+                 "and 1 of this run:")]
+    out.append(Block("latex", r",\qquad ".join(
+        rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = " + latex_matrix(g)
+        for e, g in grads)))
+    if grads and not np.any(grads[0][1]):
+        if _zero_hidden(result, run) and _never_reaches(result, i_show):
+            out.append(Block("markdown", "This gradient is exactly **0**, and it stays exactly "
+                             f"0 at every step of the {cfg.epochs} epochs: the hidden outputs "
+                             r"are 0, so the outgoing weights get the gradient "
+                             r"$\delta^{(2)} h^{(1)\top} = 0$ and stay 0, so no error ever "
+                             "reaches the first layer."))
+        else:
+            text = ("At epoch 0 this gradient is exactly **0**: the outgoing weights "
+                    "$W^{(2)}$ are 0, so no error reaches the first layer yet. The output "
+                    "layer moves first.")
+            if len(grads) > 1 and np.any(grads[1][1]):
+                same = distinct_rows(grads[1][1]) == 1
+                text += (" After that the first layer's gradient rows are non-zero "
+                         + ("and still equal." if same else "and no longer equal."))
+            out.append(Block("markdown", text))
+    return out
+
+
+def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bool
+            ) -> list[Block]:
+    cfg, h = result.config, result.history
+    run = result.run_indices(i_show)[0]
+    upd = (r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
+           f"(here $\\eta = {num(cfg.lr)}$, {OPTIMIZERS[cfg.optimizer].label}): equal "
+           "rows minus equal rows are equal rows.")
+    n_snap = int(h.snapshot_epochs.size)
+    if held and _zero_hidden(result, run) and _never_reaches(result, i_show):
+        upd += (" Here the gradient is 0 at every step, so $W^{(1)}$ never moves from 0: the "
+                "units are **dead**, and only the output bias learns.")
+    elif held:
+        upd += (" The same argument holds at the next step, and the next: by induction the "
+                "units stay identical. In this run they did: the symmetry gap is exactly 0 "
+                f"at all {n_snap} stored snapshots and every hidden layer has 1 distinct "
+                "neuron, so the layer computes what a single neuron would.")
+    elif i is not None:
+        upd += (" The argument needs every step to treat the units alike. In this run the "
+                "symmetry does **not** hold: " + "; ".join(break_reasons(result, i)) + ".")
+    elif zw is not None:
+        upd += (" Here the rows start different (" + "; ".join(break_reasons(result, zw))
+                + "), so the updates differ and the symmetry does **not** hold.")
+    else:
+        upd += (" Here no side starts with equal rows, so the argument does not apply: "
+                "the units differ from the start.")
+    out = [Block("markdown", upd)]
+    if h.snapshot_epochs.size > 2:
+        W1, _ = result.parameters_at(run, 1)
+        W2, _ = result.parameters_at(run, 2)
+        delta = W2[0].astype(np.float64) - W1[0].astype(np.float64)
+        out.append(Block("latex", rf"\Delta W^{{(1)}}\ (\text{{epoch }}"
+                         rf"{int(h.snapshot_epochs[1])} \to {int(h.snapshot_epochs[2])}) = "
+                         + latex_matrix(delta)))
+    out.append(Block("markdown", "The first-layer weights of this run (rows that equal another "
+                                 "row are coloured):"))
+    ks = sorted({0, 1, 2, h.snapshot_epochs.size - 1} & set(range(h.snapshot_epochs.size)))
+    parts = []
+    for k in ks:
+        Wk, _ = result.parameters_at(run, k)
+        parts.append(rf"\text{{epoch }}{int(h.snapshot_epochs[k])}:\ "
+                     + latex_matrix(Wk[0], max_rows=8, max_cols=4))
+    out.append(Block("latex", r"\quad ".join(parts)))
+    if cfg.batch_size or cfg.dropout:
+        out.append(Block("caption", "An epoch here holds several steps"
+                         + (" (mini-batches)" if cfg.batch_size else "")
+                         + ("; dropout draws random masks that give the units different "
+                            "gradients" if cfg.dropout else "") + "."))
+    return out
+
+
+def _worse_with_zero_output(result: Result, zw: int | None, held: bool) -> list[Block]:
+    cfg, h = result.config, result.history
+    act = ACTIVATIONS[cfg.activation]
+    out = [Block("markdown", "**4. Why tanh and ReLU with zeros are worse.**"),
+           Block("markdown",
+                 "For tanh, ReLU and the other activations with $f(0) = 0$, a layer with zero "
+                 r"weights and zero biases outputs $h^{(1)} = 0$. Then $\partial L/\partial "
+                 r"W^{(2)} = \delta^{(2)} h^{(1)\top} = 0$ and "
+                 r"$\delta^{(1)} = f'(z)\odot W^{(2)\top}\delta^{(2)} = 0$ because $W^{(2)} = "
+                 "0$: no weight receives any gradient, ever. Only the output bias learns, and "
+                 "the network ends at the best constant prediction. The units are not just "
+                 "identical, they are dead.")]
+    dead_i = dead_init(result)
+    f0 = f_at_zero(act)
+    if dead_i is not None:
+        r = result.run_indices(dead_i)[0]
+        G = h.grad_norm[r]
+        b_out0, b_out1 = h.biases[-1][r, 0], h.biases[-1][r, -1]
+        out.append(Block("markdown",
+                         f"In this run (**{result.labels[dead_i]}**, {cfg.activation}): the "
+                         f"largest gradient norm of any hidden layer over all {cfg.epochs} "
+                         f"epochs is ${num(float(np.nanmax(G[:, :-1])))}$, while the output "
+                         f"bias went from ${', '.join(num(v) for v in b_out0)}$ to "
+                         f"${', '.join(num(v) for v in b_out1)}$."))
+    elif zw is not None and act.zero_output:
+        out.append(Block("caption", f"In this run the **{result.labels[zw]}** side has zero "
+                         "weights but non-zero biases, so its hidden outputs $f(b_j)$ are not "
+                         "0 and its units are not dead; set its bias init to zeros to see dead "
+                         "units."))
+    elif act.zero_output:
+        out.append(Block("caption", f"{cfg.activation} has f(0) = 0: choose zeros on one side "
+                                    "to see dead units in this run."))
+    elif zw is not None:
+        out.append(Block("caption", f"{cfg.activation} has f(0) = {f0:g} ≠ 0, so zero-weight "
+                         f"{cfg.activation} units are alive"
+                         + (" (and stayed identical in this run)" if held else "")
+                         + f"; switch the activation to one with f(0) = 0 ({_zero_names()}) "
+                           "to see dead units."))
+    else:
+        out.append(Block("caption", f"{cfg.activation} has f(0) = {f0:g} ≠ 0, so zero-weight "
+                         f"{cfg.activation} units would be alive; choose zeros on one side and "
+                         f"switch the activation to one with f(0) = 0 ({_zero_names()}) to see "
+                         "dead units."))
+    return out
+
+
+def _zero_names() -> str:
+    names = [n for n, a in ACTIVATIONS.items() if a.zero_output]
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
+def _random_breaks(result: Result, i_show: int) -> list[Block]:
+    cfg, h = result.config, result.history
+    out = [Block("markdown", "**5. Why random values break the symmetry.**")]
+    j = next((k for k in range(len(cfg.inits)) if k != i_show), None)
+    if j is not None:
+        rj = result.run_indices(j)[0]
+        Wj0 = h.weights[0][rj, 0]
+        d = distinct_rows(Wj0)
+        if d > 1:
+            out.append(Block("markdown",
+                             f"With **{result.labels[j]}** the rows of $W^{{(1)}}$ start "
+                             f"different ({d} distinct rows of {Wj0.shape[0]}), so the units "
+                             r"compute different $z_j$, get different $\delta_j$ and different "
+                             "updates: each unit can specialise on its own feature of the "
+                             "data. Its first layer at epoch 0:"))
+        else:
+            out.append(Block("markdown",
+                             f"With **{result.labels[j]}** the rows of $W^{{(1)}}$ also start "
+                             "equal, so the same argument applies to it; random values (such "
+                             "as Xavier or He) would give every unit its own row. Its first "
+                             "layer at epoch 0:"))
+        out.append(Block("latex", r"W^{(1)} = " + latex_matrix(Wj0)))
+    out.append(Block("markdown",
+                     "The scale matters too: too small and the signal fades layer after layer "
+                     "(gradients vanish), too large and units saturate. Xavier/Glorot (2010) "
+                     "and He (2015) choose the spread from the layer's fan-in and fan-out to "
+                     "keep it steady; try the deep presets."))
+    return out
+
+
+__all__ = [
+    "Block",
+    "break_reasons",
+    "dead_init",
+    "derivation",
+    "distinct_rows",
+    "latex_matrix",
+    "num",
+    "symmetric_init",
+    "symmetry_held",
+    "zero_weight_init",
+]
