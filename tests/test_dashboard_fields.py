@@ -1,0 +1,82 @@
+"""The sidebar is drawn from the table of fields and the registries (Streamlit AppTest).
+
+A throwaway entry added to a registry, or any row of :data:`sim.fields.FIELDS`, must reach
+the page with no other declaration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.activations import ACTIVATIONS
+from sim.cli import _build_parser, config_from_args
+from sim.fields import FIELDS
+from sim.initializers import INITIALIZERS
+from sim.share import params_to_config
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+def _page(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    if state:
+        at.run()
+    assert not at.exception
+    return at
+
+
+def _widget(at: AppTest, key: str):
+    for kind in ("selectbox", "number_input", "slider", "radio", "text_input"):
+        try:
+            return getattr(at, kind)(key=key)
+        except KeyError:
+            continue
+    return None
+
+
+def test_every_field_with_a_widget_has_one_in_the_sidebar():
+    """Each row that names a widget is in the sidebar (those shown only for some settings
+    appear once the settings ask for them), with the row's label and help."""
+    at = _page(dataset="blobs", optimizer="momentum")
+    for name, row in FIELDS.items():
+        widget = _widget(at, name)
+        if row.widget is None:
+            assert widget is None, name
+            continue
+        assert widget is not None, name
+        assert widget.label == row.label
+        assert widget.help.startswith(row.help)
+
+
+def test_conditional_widgets_follow_the_registries():
+    """Classes only for a multi-class dataset, momentum only for an optimizer that reads it."""
+    at = _page()
+    assert _widget(at, "n_classes") is None and _widget(at, "momentum") is None
+
+
+def test_a_new_activation_reaches_the_sidebar(monkeypatch):
+    """A throwaway activation in the registry is offered by the menu and trains."""
+    monkeypatch.setitem(ACTIVATIONS, "tanh_copy", ACTIVATIONS["tanh"])
+    at = _page()
+    assert "tanh_copy" in at.selectbox(key="activation").options
+    at.selectbox(key="activation").select("tanh_copy").run()
+    assert not at.exception and not at.error
+    assert at.session_state["last_result"].config.activation == "tanh_copy"
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_new_initializer_reaches_the_menus_the_flags_and_the_url(monkeypatch, side):
+    """A throwaway weight scheme is in both sides' menus, the CLI's --init and the URL."""
+    monkeypatch.setitem(INITIALIZERS, "normal_copy", INITIALIZERS["normal"])
+    at = _page()
+    labels = at.selectbox(key=f"{side}_scheme").options
+    assert INITIALIZERS["normal_copy"].label in labels
+    args = _build_parser().parse_args(["run", "--init", "normal_copy:std=0.5"])
+    assert config_from_args(args).inits[0].scheme == "normal_copy"
+    assert params_to_config({"left": "normal_copy"}).inits[0].scheme == "normal_copy"
