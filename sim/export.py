@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import html
 import importlib.metadata
 import io
@@ -48,8 +47,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.config import Config, ConfigError, InitSpec
+from sim.config import Config, ConfigError, slugify
 from sim.metrics import METRIC_NAMES
+from sim.naming import chart_files, config_hash, figure_filename, page_title, zip_filename
 from sim.train import Result
 
 if TYPE_CHECKING:  # plotly and kaleido are imported when a chart is exported, not before
@@ -432,96 +432,6 @@ def figure_bytes(fig: go.Figure, fmt: str, scale: float = 2, width: int | None =
 
 
 # ============================================================================================
-# Names: config hash and file names
-# ============================================================================================
-
-
-def config_hash(config: Config) -> str:
-    """Short stable hash of a configuration (8 hex digits of the SHA-1 of its compact JSON).
-
-    Equal configurations (however they were written: aliases, omitted defaults) have equal
-    hashes, in every process and on every machine.
-    """
-    return hashlib.sha1(config.to_json(indent=None).encode()).hexdigest()[:8]
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-#: File names stay well below the 255-byte limit of common file systems.
-MAX_CHART_PART = 80
-MAX_INIT_PART = 80
-
-
-def _slug(text: str) -> str:
-    """``text`` with only ``A-Z a-z 0-9 . _ -``: other runs of characters become ``_``."""
-    text = text.replace("×", "x").replace("²", "2")
-    return _UNSAFE.sub("_", text).strip("._-")
-
-
-def _init_slug(spec: InitSpec) -> str:
-    """The file-name part of one initialization: :attr:`sim.config.InitSpec.slug`."""
-    return spec.slug
-
-
-def _init_part(config: Config) -> str:
-    part = "-vs-".join(_init_slug(spec) for spec in config.inits)
-    if len(part) > MAX_INIT_PART:  # the hash still tells configurations apart
-        part = part[:MAX_INIT_PART].rstrip("._-")
-    return part
-
-
-def _names_an_init(chart_slug: str, config: Config) -> bool:
-    return any(re.search(rf"(?<![A-Za-z0-9]){re.escape(spec.scheme)}(?![A-Za-z0-9])",
-                         chart_slug) for spec in config.inits)
-
-
-def figure_filename(chart_name: str, config: Config, fmt: str,
-                    init_label: str | None = None) -> str:
-    """A meaningful, safe file name: chart, initializations, config hash and extension.
-
-    Parameters
-    ----------
-    chart_name : str
-        The chart's name (a key of :func:`sim.charts.all_figures`).
-    config : Config
-    fmt : str
-        The extension, e.g. ``"png"``.
-    init_label : str, optional
-        The initialization(s) the chart shows. By default all of the config's, joined by
-        ``-vs-``, unless ``chart_name`` already names one (a per-initialization chart);
-        ``""`` leaves the part out.
-
-    Returns
-    -------
-    str
-        Only ``A-Z a-z 0-9 . _ -``, e.g. ``loss_overlay-zeros-vs-xavier_uniform_gain_1-
-        1c2d3e4f.png`` (without the line break).
-    """
-    chart = _slug(chart_name)[:MAX_CHART_PART].rstrip("._-") or "chart"
-    if init_label is None:
-        inits = "" if _names_an_init(chart, config) else _init_part(config)
-    else:
-        inits = _slug(init_label)[:MAX_INIT_PART]
-    ext = _slug(fmt.lower()) or "bin"
-    return "-".join(p for p in (chart, inits, config_hash(config)) if p) + "." + ext
-
-
-def _chart_files(figures: Mapping[str, go.Figure], config: Config, fmt: str
-                 ) -> list[tuple[str, go.Figure]]:
-    """``(file name, figure)`` per chart; names made unique if two charts slug alike."""
-    out, seen = [], set()
-    for name, fig in figures.items():
-        fname = figure_filename(name, config, fmt)
-        stem, ext = fname.rsplit(".", 1)
-        k = 2
-        while fname in seen:
-            fname = f"{stem}-{k}.{ext}"
-            k += 1
-        seen.add(fname)
-        out.append((fname, fig))
-    return out
-
-
-# ============================================================================================
 # Interactive HTML
 # ============================================================================================
 
@@ -564,7 +474,7 @@ def figures_html(figures: Mapping[str, go.Figure], title: str, config_json: str)
     toc, sections = [], []
     for k, (name, fig) in enumerate(figures.items(), start=1):
         stem = (figure_filename(name, config, "png").rsplit(".", 1)[0] if config is not None
-                else _slug(name) or f"chart{k}")
+                else slugify(name) or f"chart{k}")
         div = pio.to_html(
             fig, full_html=False, include_plotlyjs=False, div_id=f"chart-{k}",
             default_width="100%", default_height="500px",
@@ -614,11 +524,6 @@ def _figure_heading(fig: go.Figure, name: str) -> str:
     first = re.split(r"<br\s*/?>", text, maxsplit=1)[0]
     plain = re.sub(r"<[^>]+>", "", first).strip()
     return plain or name
-
-
-def _page_title(result: Result) -> str:
-    cfg = result.config
-    return f"Init Lab: {' vs '.join(result.labels)} on {cfg.dataset}"
 
 
 # ============================================================================================
@@ -675,7 +580,7 @@ def _readme(result: Result, files: list[tuple[str, str]], skipped: str | None,
         "Init Lab export",
         "===============",
         "",
-        textwrap.fill(f"{_page_title(result)}: hidden layers {list(cfg.hidden)}, "
+        textwrap.fill(f"{page_title(cfg)}: hidden layers {list(cfg.hidden)}, "
                       f"{cfg.activation}, {cfg.optimizer} lr {cfg.lr!r}, {cfg.epochs} epochs, "
                       f"{cfg.seeds} seed(s).", 92),
         f"Made on {made}; config hash {config_hash(cfg)}; training took "
@@ -744,13 +649,13 @@ def _zip_bytes(result: Result, figures: Mapping[str, go.Figure], fmts: list[str]
     if "npz" in fmts:
         files.append(("weights.npz", weights_npz(result), _FILE_NOTES["weights.npz"]))
     if "html" in fmts:
-        files.append(("charts.html", figures_html(figures, _page_title(result), cfg.to_json()),
+        files.append(("charts.html", figures_html(figures, page_title(cfg), cfg.to_json()),
                       _FILE_NOTES["charts.html"]))
     static = [f for f in fmts if f in STATIC_FORMATS]
     skipped: str | None = None
     try:
         for fmt in static:
-            for fname, fig in _chart_files(figures, cfg, fmt):
+            for fname, fig in chart_files(figures, cfg, fmt):
                 image = rendered.get(fname) or figure_bytes(fig, fmt, scale=scale)
                 files.append((f"charts/{fname}", image, _static_note(fmt, scale)))
     except ExportUnavailable as exc:
@@ -766,11 +671,6 @@ def _zip_bytes(result: Result, figures: Mapping[str, go.Figure], fmts: list[str]
             zf.writestr(name, content,
                         compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED)
     return buf.getvalue()
-
-
-def zip_filename(config: Config) -> str:
-    """Name of the ZIP of a configuration, e.g. ``init-lab-1c2d3e4f.zip``."""
-    return f"init-lab-{config_hash(config)}.zip"
 
 
 def export_files(result: Result, figures: Mapping[str, go.Figure], out_dir: str | Path,
@@ -819,12 +719,12 @@ def export_files(result: Result, figures: Mapping[str, go.Figure], out_dir: str 
     if "npz" in fmts:
         write("weights.npz", weights_npz(result))
     if "html" in fmts:
-        write("charts.html", figures_html(figures, _page_title(result), cfg.to_json()))
+        write("charts.html", figures_html(figures, page_title(cfg), cfg.to_json()))
     rendered: dict[str, bytes] = {}  # the ZIP reuses these instead of rendering again
     unavailable: ExportUnavailable | None = None
     try:
         for fmt in (f for f in fmts if f in STATIC_FORMATS):
-            for fname, fig in _chart_files(figures, cfg, fmt):
+            for fname, fig in chart_files(figures, cfg, fmt):
                 rendered[fname] = figure_bytes(fig, fmt, scale=scale)
                 write(fname, rendered[fname])
     except ExportUnavailable as exc:
