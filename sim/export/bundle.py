@@ -16,7 +16,7 @@ import io
 import re
 import textwrap
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,6 +162,23 @@ def _formats(formats: str | Iterable[str], valid: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _files(result: Result, figures: Mapping[str, go.Figure], fmts: list[str]
+           ) -> Iterator[tuple[str, bytes | str]]:
+    """``(file name, content)`` of the data and page files among ``fmts``, each built when
+    asked for, always in the order json, csv, npz, html: the ZIP and the folder hold the
+    same files under the same names."""
+    cfg = result.config
+    makers: dict[str, tuple[str, Callable[[], bytes | str]]] = {
+        "json": ("config.json", lambda: cfg.to_json() + "\n"),
+        "csv": ("metrics.csv", lambda: metrics_csv(result)),
+        "npz": ("weights.npz", lambda: weights_npz(result)),
+        "html": ("charts.html", lambda: figures_html(figures, page_title(cfg), cfg.to_json())),
+    }
+    for fmt, (name, make) in makers.items():
+        if fmt in fmts:
+            yield name, make()
+
+
 _FILE_NOTES = {
     "README.txt": "this file",
     "config.json": "the configuration that made everything here. Upload it in the dashboard "
@@ -259,16 +276,8 @@ def _zip_bytes(result: Result, figures: Mapping[str, go.Figure], fmts: list[str]
                scale: float, rendered: Mapping[str, bytes]) -> bytes:
     """:func:`export_zip`, reusing images already ``rendered`` (file name -> bytes)."""
     cfg = result.config
-    files: list[tuple[str, bytes | str, str]] = []  # (name, content, README note)
-    if "json" in fmts:
-        files.append(("config.json", cfg.to_json() + "\n", _FILE_NOTES["config.json"]))
-    if "csv" in fmts:
-        files.append(("metrics.csv", metrics_csv(result), _FILE_NOTES["metrics.csv"]))
-    if "npz" in fmts:
-        files.append(("weights.npz", weights_npz(result), _FILE_NOTES["weights.npz"]))
-    if "html" in fmts:
-        files.append(("charts.html", figures_html(figures, page_title(cfg), cfg.to_json()),
-                      _FILE_NOTES["charts.html"]))
+    files: list[tuple[str, bytes | str, str]] = [  # (name, content, README note)
+        (name, content, _FILE_NOTES[name]) for name, content in _files(result, figures, fmts)]
     static = [f for f in fmts if f in STATIC_FORMATS]
     skipped: str | None = None
     try:
@@ -329,14 +338,8 @@ def export_files(result: Result, figures: Mapping[str, go.Figure], out_dir: str 
             path.write_bytes(content)
         written.append(path)
 
-    if "json" in fmts:
-        write("config.json", cfg.to_json() + "\n")
-    if "csv" in fmts:
-        write("metrics.csv", metrics_csv(result))
-    if "npz" in fmts:
-        write("weights.npz", weights_npz(result))
-    if "html" in fmts:
-        write("charts.html", figures_html(figures, page_title(cfg), cfg.to_json()))
+    for name, content in _files(result, figures, fmts):
+        write(name, content)
     rendered: dict[str, bytes] = {}  # the ZIP reuses these instead of rendering again
     unavailable: ExportUnavailable | None = None
     try:
