@@ -357,7 +357,6 @@ def export_files(result: Result, figures: Mapping[str, go.Figure], out_dir: str 
     return written
 
 
-
 __all__ = [
     "EXPORT_FORMATS",
     "ZIP_FORMATS",
