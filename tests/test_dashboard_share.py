@@ -338,7 +338,9 @@ def test_everything_zip_lists_every_file_without_images_when_unavailable(
     """Without Chromium the ZIP still holds config, metrics, weights, HTML and a README that
     says why the images are missing (the images are tested in test_export and the
     browser test)."""
-    monkeypatch.setattr(export, "static_export_available",
+    # Patched where figure_bytes looks it up (sim.export.render); the package's name is the
+    # one the dashboard's tab asks, which this test does not open.
+    monkeypatch.setattr(export.render, "static_export_available",
                         lambda refresh=False: (False, export.NO_CHROMIUM))
     result = default_page.session_state["last_result"]
     view = dashboard.View(log_y=True, metric="distinct_neurons", snapshot=-1)

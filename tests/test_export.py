@@ -1,4 +1,5 @@
-"""Export: PNG/SVG/PDF via kaleido, the offline HTML page, file names, CSV, ZIP and folder.
+"""Export: PNG/SVG/PDF via kaleido, the offline HTML page, CSV, ZIP and folder (file names:
+test_naming).
 
 The charts here are two small figures built in this file (the chart functions have their own
 tests), drawn from a 20-epoch run so the file stays fast. Tests that render images need
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import importlib.metadata
 import io
 import json
@@ -33,7 +33,6 @@ from sim import export
 from sim.config import Config
 from sim.export import (
     ExportUnavailable,
-    config_hash,
     export_files,
     export_zip,
     figure_bytes,
@@ -245,55 +244,6 @@ def test_html_camera_buttons_save_meaningful_png_names(result, figures):
     assert f'"filename": "{stem}"' in page.replace('":"', '": "')
 
 
-# ------------------------------------------------------------------------- names
-
-
-def test_figure_filename_names_chart_inits_and_config():
-    """Chart, initializations and config hash, e.g. loss_overlay-zeros-vs-xavier_uniform-..."""
-    cfg = Config()
-    assert figure_filename("loss_overlay", cfg, "png") == (
-        f"loss_overlay-zeros-vs-xavier_uniform-{config_hash(cfg)}.png")
-
-
-def test_figure_filename_shows_what_differs_between_inits():
-    """Two inits are told apart in file names by the same parts as their labels (the one
-    labeller, InitSpec.label: a scale-setting parameter such as std is always shown)."""
-    cfg = Config.from_dict({"inits": [{"scheme": "xavier_normal", "scale": 0.1},
-                                      {"scheme": "normal", "params": {"std": 1.0},
-                                       "bias": "normal"}]})
-    name = figure_filename("loss", cfg, "svg")
-    assert name.startswith("loss-xavier_normal_x0.1-vs-normal_std1_bias_normal_std0.1-")
-    assert cfg.inits[1].label == "normal(std=1), bias normal(std=0.1)"
-
-
-def test_figure_filename_leaves_out_inits_a_chart_name_already_has():
-    """A per-initialization chart's name already names its init: it is not repeated."""
-    cfg = Config()
-    assert figure_filename("loss_init1-zeros", cfg, "pdf") == (
-        f"loss_init1-zeros-{config_hash(cfg)}.pdf")
-    assert figure_filename("boundary", cfg, "png", init_label="He ×2") == (
-        f"boundary-He_x2-{config_hash(cfg)}.png")
-
-
-@pytest.mark.parametrize("chart", ["../../etc/passwd", "a b:c*?<>|\"'", "Gewichte ü/ä", "",
-                                   "...", "x" * 300])
-def test_figure_filename_has_only_safe_characters(chart):
-    """Whatever the chart name, the file name has only A-Z a-z 0-9 . _ - and no path."""
-    name = figure_filename(chart, Config(), "png")
-    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.png", name), name
-    assert ".." not in name.replace("...", "") and len(name) < 255
-
-
-def test_config_hash_is_short_stable_and_tells_configs_apart():
-    """Same config, same hash (aliases and omitted defaults included); another lr, another."""
-    a = Config.from_dict({"inits": [{"scheme": "zeros"}, {"scheme": "glorot_uniform"}]})
-    assert config_hash(a) == config_hash(Config())
-    assert config_hash(Config.from_dict({"lr": 0.25})) != config_hash(Config())
-    # stable across processes and machines: a plain SHA-1 of the compact JSON
-    expected = hashlib.sha1(Config().to_json(indent=None).encode()).hexdigest()[:8]
-    assert config_hash(Config()) == expected and re.fullmatch(r"[0-9a-f]{8}", expected)
-
-
 # ------------------------------------------------------------------------- CSV
 
 
@@ -335,6 +285,15 @@ def test_zip_readme_says_what_each_file_is_and_has_the_config(result, figures):
     config_text = readme.split("Configuration (config.json)")[1].split("\n", 2)[2]
     assert Config.from_json(config_text) == result.config
     assert result.config.to_json() in readme
+
+
+def test_zip_page_and_readme_carry_the_one_page_title(result, figures):
+    """charts.html and README.txt are titled by sim.naming.page_title, as the dashboard's page."""
+    z = _zip(export_zip(result, figures, ("html",)))
+    title = export.page_title(result.config)
+    assert title == f"Init Lab: {' vs '.join(result.labels)} on {result.config.dataset}"
+    assert f"<title>{title}</title>" in z.read("charts.html").decode()
+    assert z.read("README.txt").decode().split("\n")[3].startswith(f"{title}: hidden layers")
 
 
 def test_zip_config_and_weights_load_back(result, figures):

@@ -92,7 +92,7 @@ def export_makers(result: Result, figures: Mapping[str, object], view: View,
     cfg = result.config
     store = zip_store() if cache else _ZipStore(1)
     view_key = (cfg.to_json(indent=None), view.log_y, view.metric, view.snapshot)
-    title = f"Init Lab: {' vs '.join(result.labels)} on {cfg.dataset}"
+    title = export.page_title(cfg)
     makers: dict[str, Callable[[], bytes | str]] = {}
     for fmt in export.STATIC_FORMATS:
         for key, fig in figures.items():
