@@ -31,8 +31,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim import export as _export_names
+from sim.explain.captions import caption_boundary, caption_loss, caption_neurons, caption_weights
+from sim.explain.reading import distinct_rows, shown_layers, snapshot_index, unit_params
 from sim.losses import LOSSES
-from sim.metrics import METRIC_DEFINITIONS, count_distinct
+from sim.metrics import METRIC_DEFINITIONS
 from sim.network import forward
 from sim.train import Result
 
@@ -94,8 +96,6 @@ HEIGHT = 380
 TITLE_CHARS = 54
 #: At most this many points per curve (long trainings are thinned evenly, last epoch kept).
 MAX_POINTS = 2000
-#: At most this many layers in one chart (first, last and evenly spaced ones between).
-MAX_LAYERS = 5
 MULTICLASS_RESOLUTION = 200  # grid points per axis of a multi-class decision map
 
 LOSS_NAMES = {"mse": "squared error ½(ŷ−y)²", "bce": "binary cross-entropy",
@@ -157,13 +157,6 @@ def _column_domains(widths: list[float], spacing: float, right: float = 1.0,
         out.append([round(x, 6), min(round(x + sh, 6), 1.0)])
         x += sh + spacing
     return out
-
-
-def shown_layers(n_layers: int, limit: int = MAX_LAYERS) -> list[int]:
-    """Indices (0-based) of the layers a chart shows: all, or first, last and evenly between."""
-    if n_layers <= limit:
-        return list(range(n_layers))
-    return sorted({int(round(x)) for x in np.linspace(0, n_layers - 1, limit)})
 
 
 def init_label(result: Result, init_index: int) -> str:
@@ -379,11 +372,6 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _snapshot_index(result: Result, snapshot: int) -> int:
-    S = result.history.snapshot_epochs.size
-    return snapshot % S if snapshot < 0 else min(snapshot, S - 1)
-
-
 # ------------------------------------------------------------------------------------------
 # Loss and accuracy
 # ------------------------------------------------------------------------------------------
@@ -488,21 +476,10 @@ def accuracy_curves(result: Result, *, band: str = "minmax") -> go.Figure | None
 # ------------------------------------------------------------------------------------------
 
 
-def distinct_rows(W: np.ndarray) -> int:
-    """Number of different rows (units) of a weight matrix, equal within the engine's
-    tolerance (see :func:`sim.metrics.count_distinct`)."""
-    W = np.asarray(W, dtype=np.float64)
-    if not np.isfinite(W).all():
-        return W.shape[0]
-    if not np.any(W):
-        return 1
-    return count_distinct(W)
-
-
 def weight_range(result: Result, snapshot: int = -1, layers: list[int] | None = None) -> float:
     """Largest |weight| or |bias| over every run at one snapshot: the shared colour range of
     the heatmaps (the same for every initialization)."""
-    k = _snapshot_index(result, snapshot)
+    k = snapshot_index(result, snapshot)
     layers = shown_layers(len(result.history.weights)) if layers is None else layers
     m = 0.0
     for l in layers:
@@ -516,14 +493,6 @@ def weight_range(result: Result, snapshot: int = -1, layers: list[int] | None = 
 
 MAX_ASPECT = 3.0  # a heatmap is at most this many times taller than wide, or wider than tall
 BIAS_GAP = 0.5  # cells between a layer's weights and its bias column
-
-
-def _unit_params(result: Result, layer: int, run: int, k: int) -> np.ndarray:
-    """``[W | b]`` of one layer at one snapshot, shape (units, inputs + 1): one row per
-    unit, everything that makes it compute what it computes."""
-    h = result.history
-    return np.concatenate([h.weights[layer][run, k], h.biases[layer][run, k][:, None]],
-                          axis=1).astype(np.float64)
 
 
 def _ticks(n: int, most: int) -> list[int]:
@@ -561,14 +530,14 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
         Deep networks show the first, last and evenly spaced layers between.
     """
     h = result.history
-    k = _snapshot_index(result, snapshot)
+    k = snapshot_index(result, snapshot)
     run = _runs(result, init_index)[min(seed, result.config.seeds - 1)]
     L = len(h.weights)
     layers = shown_layers(L, max_layers)
     zmax = weight_range(result, k, layers) if zmax is None else zmax
     titles, ratios, aspects = [], [], []
     for l in layers:
-        P = _unit_params(result, l, run, k)
+        P = unit_params(result, l, run, k)
         units, inputs = P.shape[0], P.shape[1] - 1
         d = distinct_rows(P)
         kind = "output layer" if l == L - 1 else f"layer {l + 1}"
@@ -591,7 +560,7 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     domains = _column_domains(widths, spacing=0.1 if len(layers) > 1 else 0.0, min_share=0.22)
     traces, layout = [], {}
     for c, l in enumerate(layers, start=1):
-        P = _unit_params(result, l, run, k)
+        P = unit_params(result, l, run, k)
         units, inputs = P.shape[0], P.shape[1] - 1
         sx = "" if c == 1 else str(c)
         common = {"xaxis": f"x{sx}", "yaxis": f"y{sx}", "zmin": -zmax, "zmax": zmax,
@@ -857,7 +826,7 @@ def decision_boundary(result: Result, init_index: int, *, snapshot: int = -1, se
     data = result.data
     n_features = data.X_train.shape[1]
     h = result.history
-    k = _snapshot_index(result, snapshot)
+    k = snapshot_index(result, snapshot)
     epoch = int(h.snapshot_epochs[k])
     run = _runs(result, init_index)[min(seed, result.config.seeds - 1)]
     label = init_label(result, init_index)
@@ -931,151 +900,6 @@ def _fit_curve(result: Result, run: int, k: int, epoch: int, label: str,
                                  line={"color": init_color(init_index), "width": 3}))
     fig.update_layout(xaxis={"title": "input x"}, yaxis={"title": "target y / output ŷ"})
     return _style(fig, _init_title(result, f"Fit after {epoch} epochs", init_index))
-
-
-# ------------------------------------------------------------------------------------------
-# Captions: one sentence per panel, from the numbers
-# ------------------------------------------------------------------------------------------
-
-
-def _final_metric(result: Result, init_index: int, name: str) -> np.ndarray:
-    """Mean over seeds of a metric at the last snapshot, per hidden layer."""
-    v = result.history.metrics[name][_runs(result, init_index), -1, :]
-    with np.errstate(all="ignore"):
-        return np.nanmean(v, axis=0) if np.isfinite(v).any() else np.full(v.shape[1], np.nan)
-
-
-def caption_neurons(result: Result, init_index: int) -> str:
-    """One sentence on the hidden units at the end of training, e.g. "all 8 hidden units are
-    identical: the layer acts as one neuron"."""
-    hidden = result.config.hidden
-    if not hidden:
-        return "This network has no hidden layer: there are no hidden units to compare."
-    runs = _runs(result, init_index)
-    if (result.history.diverged_at[runs] >= 0).all():
-        return "Training diverged (non-finite numbers): no final network to describe."
-    dead = np.round(_final_metric(result, init_index, "dead_units")).astype(int)
-    distinct = np.round(_final_metric(result, init_index, "distinct_neurons")).astype(int)
-    rank = np.round(_final_metric(result, init_index, "rank")).astype(int)
-    width = np.array(hidden)
-    n = len(hidden)
-    layer_word = "the layer" if n == 1 else "each layer"
-    units = f"{width[0]} hidden units" if n == 1 else "units of every hidden layer"
-    every = "Both" if n == 1 and width[0] == 2 else "All"  # not "All 2 hidden units"
-    units_phrase = "hidden units" if every == "Both" else units
-    if (dead == width).all():
-        who = "the " + units if n > 1 else units_phrase
-        return (f"{every} {who} are dead (output exactly 0): no "
-                "gradient reaches the hidden weights, only the output bias learns.")
-    if (distinct == 1).all() and (width > 1).any() and (dead == 0).all():
-        return (f"{every} {units_phrase} are identical: {layer_word} acts as one neuron, whatever "
-                "its width.")
-    if (distinct == width).all():
-        if (rank < width).any():
-            l = int(np.argmax(rank < width))
-            return (f"{every} {units_phrase} differ, but layer {l + 1}'s outputs span only "
-                    f"{rank[l]} of {width[l]} directions (rank).")
-        return f"{every} {units_phrase} are different neurons: the symmetry is broken."
-    parts = []
-    for l in shown_layers(n):
-        text = f"layer {l + 1}: {distinct[l]} distinct of {width[l]}"
-        if dead[l]:
-            text += f", {dead[l]} dead"
-        parts.append(text)
-    return "Distinct neurons at the end (" + "; ".join(parts) + ")."
-
-
-def caption_loss(result: Result, init_index: int) -> str:
-    """One sentence on the loss (and accuracy) at the end of training."""
-    h = result.history
-    runs = _runs(result, init_index)
-    with np.errstate(all="ignore"):
-        start = float(np.nanmean(h.train_loss[runs, 0]))
-        end = float(np.nanmean(h.train_loss[runs, -1])) if np.isfinite(
-            h.train_loss[runs, -1]).any() else math.nan
-    E = result.config.epochs
-    if not math.isfinite(end):
-        d = result.history.diverged_at[runs]
-        at = f" at epoch {int(d[d >= 0].min())}" if (d >= 0).any() else ""
-        return (f"Training diverged{at}: the numbers became non-finite (try a smaller "
-                "learning rate).")
-    change = (start - end) / start if start > 0 else 0.0
-    text = f"Train loss went from {start:.3g} to {end:.3g} in {E} epochs"
-    if change < -0.01:
-        text += " (it rose: the steps are too large, try a smaller learning rate)"
-    elif change < 0.01:
-        text += " (it barely moved)"
-    else:
-        text += f" ({change:.0%} lower)"
-    if h.test_accuracy is not None and result.data.n_test > 0:
-        acc = float(np.nanmean(h.test_accuracy[runs, -1]))
-        chance = 1 / max(result.data.n_classes, 2)
-        text += f"; test accuracy {acc:.0%}"
-        if acc <= chance + 0.05:
-            text += ", no better than guessing"
-    elif h.train_accuracy is not None:
-        text += f"; train accuracy {float(np.nanmean(h.train_accuracy[runs, -1])):.0%}"
-    return text + "."
-
-
-def caption_weights(result: Result, init_index: int, snapshot: int = -1, seed: int = 0) -> str:
-    """One sentence on the weight matrices shown at a snapshot."""
-    h = result.history
-    k = _snapshot_index(result, snapshot)
-    run = _runs(result, init_index)[min(seed, result.config.seeds - 1)]
-    epoch = int(h.snapshot_epochs[k])
-    L = len(h.weights)
-    if L == 1:
-        return f"After {epoch} epochs: no hidden layer, one weight row per output."
-    Ws = [h.weights[l][run, k] for l in range(L - 1)]  # hidden layers
-    if not all(np.isfinite(W).all() for W in Ws):
-        return f"After {epoch} epochs the run has diverged: no weights to show."
-    if not any(np.any(h.weights[l][run, k]) for l in range(L)):
-        return f"After {epoch} epochs every weight is still exactly 0."
-    if all(not np.any(W) for W in Ws):
-        return (f"After {epoch} epochs every hidden weight is still exactly 0 "
-                "(only the output layer changed).")
-    # A row is [weights | bias]: units that differ only in their bias are different units.
-    d = [distinct_rows(_unit_params(result, l, run, k)) for l in range(L - 1)]
-    units = [W.shape[0] for W in Ws]
-    if all(x == 1 for x in d) and max(units) > 1:
-        which = f"all {units[0]} rows of layer 1 are" if len(Ws) == 1 else \
-            "in every hidden layer all rows are"
-        return (f"After {epoch} epochs {which} equal: every unit has the same incoming "
-                "weights and bias.")
-    if all(x == u for x, u in zip(d, units, strict=True)):
-        return (f"After {epoch} epochs every row differs: each unit has its own weights "
-                "or bias.")
-    return (f"After {epoch} epochs " + ", ".join(
-        f"layer {l + 1} has {x} different rows of {u}" for l, (x, u) in
-        enumerate(zip(d, units, strict=True)) if l in shown_layers(len(Ws))) + ".")
-
-
-def caption_boundary(result: Result, init_index: int) -> str:
-    """One sentence on the decision boundary (2-D classification) or the fit."""
-    h = result.history
-    runs = _runs(result, init_index)
-    if (h.diverged_at[runs] >= 0).all():
-        return "The run diverged: there is no prediction to show."
-    if h.train_accuracy is None:
-        loss = float(np.nanmean(h.train_loss[runs, -1]))
-        return f"The network's output against the data; final train loss {loss:.3g}."
-    acc = float(np.nanmean(h.train_accuracy[runs, -1]))
-    distinct = _final_metric(result, init_index, "distinct_neurons")
-    dead = _final_metric(result, init_index, "dead_units")
-    hidden = np.array(result.config.hidden)
-    if hidden.size and (dead == hidden).all():
-        return (f"A constant prediction: every hidden unit is dead, so the network answers "
-                f"the same everywhere (train accuracy {acc:.0%}).")
-    binary = max(result.data.n_classes, 2) == 2
-    if hidden.size == 1 and distinct[0] == 1:
-        if binary:
-            return (f"One neuron draws one straight boundary at most (train accuracy "
-                    f"{acc:.0%}).")
-        return ("One effective neuron sees the data through a single direction w·x, so the "
-                f"class regions are bands between parallel lines (train accuracy {acc:.0%}).")
-    drawn = "the boundary" if binary else "the class regions"
-    return f"Train accuracy {acc:.0%} with {drawn} the hidden units draw together."
 
 
 # ------------------------------------------------------------------------------------------
