@@ -24,7 +24,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
@@ -49,6 +48,7 @@ from sim import (
     loss_and_gradients,
     train_comparison,
 )
+from sim.charts import METRIC_TITLES, View
 from sim.config import DTYPES, MAX_SEEDS, OPTIMIZERS, parse_hidden
 from sim.initializers import Param
 from sim.presets import DEFAULT_PRESET
@@ -69,8 +69,6 @@ CUSTOM = "custom"  # the preset menu's entry once a control differs from the pre
 TABS = ("Compare", "Why?", "More charts", "Export & share")
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
-METRIC_TITLES = {"distinct_neurons": "distinct neurons", "rank": "rank",
-                 "effective_rank": "effective rank", "dead_units": "dead units"}
 
 #: The dashboard's own limits where its controls are narrower than :class:`Config` (a slider
 #: cannot show a value beyond its end): a link or file asking for more is refused.
@@ -1205,21 +1203,6 @@ def _dead_init(result: Result) -> int | None:
 # ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class View:
-    """The chart options on screen; exported charts are drawn with the same ones."""
-
-    log_y: bool
-    metric: str
-    snapshot: int  # index into result.history.snapshot_epochs
-
-    def describe(self, result: Result) -> str:
-        epoch = int(result.history.snapshot_epochs[self.snapshot])
-        return (f"{'logarithmic' if self.log_y else 'linear'} loss axis; weights and decision "
-                f"boundary at epoch {epoch}; effective neurons counted as "
-                f"{METRIC_TITLES[self.metric]}")
-
-
 def shown_snapshot(result: Result) -> int:
     """Index of the snapshot on screen: the Epoch slider's value; a link's ``shown_epoch``
     (not yet applied) gives the nearest stored one; otherwise the last."""
@@ -1291,9 +1274,8 @@ def chart_choices(result: Result, figures: Mapping[str, object]) -> dict[str, st
 
 def export_figures(result: Result, view: View) -> dict[str, object]:
     """Every chart of the result drawn as on screen: the Compare and More charts tabs' chart
-    functions with the view's options (:func:`sim.charts.all_figures`)."""
-    return charts.all_figures(result, log_y=view.log_y, metric=view.metric,
-                              snapshot=view.snapshot)
+    functions with the view's options (:func:`sim.charts.figures`)."""
+    return charts.figures(result, view)
 
 
 def export_makers(result: Result, figures: Mapping[str, object], view: View,

@@ -2,8 +2,9 @@
 
 Every function here takes a result (plus options) and returns a ``plotly.graph_objects.Figure``;
 nothing imports Streamlit, so the dashboard, the command line and the export all draw the same
-charts. :data:`CHARTS` lists them by the name used in file names, and :func:`all_figures`
-builds every chart of a result at once.
+charts. :data:`CHARTS` lists them by the name used in file names, with the dashboard tab and
+section each belongs to and its caption; :func:`all_figures` builds every chart of a result at
+once, :func:`figures` and :func:`draw` build them with the options on screen (a :class:`View`).
 
 The package has one module per concern, and every name is re-exported here:
 
@@ -12,7 +13,8 @@ The package has one module per concern, and every name is re-exported here:
 * :mod:`sim.charts.curves`: loss, loss overlay, accuracy and gradient-norm curves;
 * :mod:`sim.charts.weights`: weight heatmaps and their shared colour range;
 * :mod:`sim.charts.neurons`: effective neurons, symmetry gap, activation distributions;
-* :mod:`sim.charts.boundary`: decision boundary (or the fit of a 1-D regression).
+* :mod:`sim.charts.boundary`: decision boundary (or the fit of a 1-D regression);
+* :mod:`sim.charts.view`: :class:`View`, the options on screen (plain data).
 
 The captions (``caption_*``) live in the pure package :mod:`sim.explain` (no plotly) and are
 re-exported here.
@@ -56,6 +58,7 @@ from sim.charts.neurons import (
     symmetry_gap,
 )
 from sim.charts.style import INIT_COLORS, ZERO_FLOOR, init_color, layer_shades
+from sim.charts.view import METRIC_TITLES, View
 from sim.charts.weights import weight_heatmaps, weight_range
 from sim.explain.captions import (
     caption_boundary,
@@ -70,11 +73,14 @@ from sim.train import Result
 
 __all__ = [
     "CHARTS",
+    "CHART_TABS",
     "ChartSpec",
     "INIT_COLORS",
     "MAX_LAYERS",
     "METRIC_LABELS",
+    "METRIC_TITLES",
     "MULTICLASS_RESOLUTION",
+    "View",
     "ZERO_FLOOR",
     "accuracy_curves",
     "activation_distribution",
@@ -89,8 +95,10 @@ __all__ = [
     "config_hash",
     "decision_boundary",
     "distinct_rows",
+    "draw",
     "effective_neurons",
     "export_filename",
+    "figures",
     "gradient_norms",
     "init_color",
     "init_label",
@@ -99,11 +107,17 @@ __all__ = [
     "loss_axis_title",
     "loss_curves",
     "loss_overlay",
+    "sections",
     "shown_layers",
     "symmetry_gap",
     "weight_heatmaps",
     "weight_range",
 ]
+
+#: The dashboard tabs that show charts (:attr:`ChartSpec.tab`), as in the page's ``tab`` URL
+#: parameter.
+CHART_TABS = ("compare", "more")
+
 
 @dataclass(frozen=True)
 class ChartSpec:
@@ -123,6 +137,15 @@ class ChartSpec:
         regression, a decision boundary for 3-D data).
     options : tuple of str
         Keyword options of :func:`all_figures` the chart takes.
+    tab : {"compare", "more"}
+        The dashboard tab that shows the chart (:data:`CHART_TABS`).
+    section : str
+        The heading of the page section the chart is drawn under; charts with the same
+        heading share a section (:func:`sections`). Empty: a section of its own, headed by
+        ``title``.
+    caption : callable, optional
+        ``caption(result, i, view) -> str``, the sentence under the chart of initialization
+        ``i`` drawn with ``view`` (a :class:`View`); None for a chart without a caption.
     """
 
     name: str
@@ -130,22 +153,96 @@ class ChartSpec:
     per_init: bool
     build: Callable[..., go.Figure | None]
     options: tuple[str, ...] = ()
+    tab: str = "more"
+    section: str = ""
+    caption: Callable[[Result, int, View], str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.tab not in CHART_TABS:
+            raise ValueError(f"Unknown tab {self.tab!r} for chart {self.name!r}. Valid names: "
+                             f"{', '.join(CHART_TABS)}.")
+
+    @property
+    def heading(self) -> str:
+        """The section heading the chart is drawn under."""
+        return self.section or self.title
 
 
 CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
     ChartSpec("loss_overlay", "Loss of all initializations", False, loss_overlay,
-              ("log_y", "band")),
+              ("log_y", "band"), tab="compare", section="1 · Loss"),
     ChartSpec("accuracy", "Accuracy of all initializations", False, accuracy_curves,
-              ("band",)),
-    ChartSpec("loss", "Loss curves", True, loss_curves, ("log_y", "band")),
-    ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps, ("snapshot", "seed")),
-    ChartSpec("neurons", "Effective neurons", True, effective_neurons, ("metric", "band")),
-    ChartSpec("boundary", "Decision boundary", True, decision_boundary, ("snapshot", "seed")),
-    ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",)),
+              ("band",), tab="compare", section="1 · Loss"),
+    ChartSpec("loss", "Loss curves", True, loss_curves, ("log_y", "band"), tab="compare",
+              section="1 · Loss", caption=lambda r, i, view: caption_loss(r, i)),
+    ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps, ("snapshot", "seed"),
+              tab="compare", section="2 · Weights",
+              caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
+    ChartSpec("neurons", "Effective neurons", True, effective_neurons, ("metric", "band"),
+              tab="compare", section="3 · Effective neurons",
+              caption=lambda r, i, view: caption_neurons(r, i)),
+    ChartSpec("boundary", "Decision boundary", True, decision_boundary, ("snapshot", "seed"),
+              tab="compare", section="4 · What the network predicts",
+              caption=lambda r, i, view: caption_boundary(r, i)),
+    ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
+              tab="more", section="Gradient norm per layer",
+              caption=lambda r, i, view: caption_grad_norm(r, i)),
     ChartSpec("activations", "Activation distribution", True, activation_distribution,
-              ("seed",)),
-    ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",)),
+              ("seed",), tab="more", section="Activations per hidden layer"),
+    ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",), tab="more",
+              section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i)),
 ]}
+
+
+def sections(tab: str) -> list[tuple[str, list[ChartSpec]]]:
+    """The charts of one dashboard tab in page order, as ``(heading, charts)`` pairs.
+
+    Sections come in the order of their first chart in :data:`CHARTS`. Within a section the
+    per-initialization charts (each a row with one chart per initialization) come before the
+    whole-comparison charts (side by side in one row), each group in registration order.
+    """
+    if tab not in CHART_TABS:
+        raise ValueError(f"Unknown tab {tab!r}. Valid names: {', '.join(CHART_TABS)}.")
+    grouped: dict[str, list[ChartSpec]] = {}
+    for spec in CHARTS.values():
+        if spec.tab == tab:
+            grouped.setdefault(spec.heading, []).append(spec)
+    return [(heading, sorted(specs, key=lambda s: not s.per_init))
+            for heading, specs in grouped.items()]
+
+
+def _build(spec: ChartSpec, result: Result, init_index: int | None,
+           options: dict[str, object]) -> go.Figure | None:
+    """``spec.build`` with the options it takes among ``options`` (the others keep the chart
+    function's defaults, which are :func:`all_figures`' defaults)."""
+    kw = {k: options[k] for k in spec.options if k in options}
+    if spec.per_init:
+        return spec.build(result, init_index, **kw)
+    return spec.build(result, **kw)
+
+
+def _figures(result: Result, options: dict[str, object]) -> dict[str, go.Figure]:
+    out: dict[str, go.Figure] = {}
+    for spec in CHARTS.values():
+        for i in range(len(result.config.inits)) if spec.per_init else [None]:
+            fig = _build(spec, result, i, options)
+            if fig is not None:
+                out[chart_key(result, spec.name, i)] = fig
+    return out
+
+
+def draw(spec: ChartSpec | str, result: Result, init_index: int | None, view: View
+         ) -> go.Figure | None:
+    """One chart drawn with the options on screen, e.g. ``draw("loss", result, 0, view)``;
+    ``init_index`` is None for a whole-comparison chart. None when the chart does not apply."""
+    spec = CHARTS[spec] if isinstance(spec, str) else spec
+    return _build(spec, result, init_index, view.options())
+
+
+def figures(result: Result, view: View) -> dict[str, go.Figure]:
+    """Every chart of a result drawn with the options on screen: :func:`all_figures` with
+    the view's options (same keys, same order)."""
+    return _figures(result, view.options())
 
 
 def all_figures(result: Result, *, log_y: bool = True, band: str = "minmax",
@@ -156,18 +253,5 @@ def all_figures(result: Result, *, log_y: bool = True, band: str = "minmax",
     Charts that do not apply to the result (accuracy of a regression, a decision boundary
     of 3-D data) are left out.
     """
-    opts = {"log_y": log_y, "band": band, "metric": metric, "snapshot": snapshot,
-            "seed": seed}
-    out: dict[str, go.Figure] = {}
-    for spec in CHARTS.values():
-        kw = {k: opts[k] for k in spec.options}
-        if spec.per_init:
-            for i in range(len(result.config.inits)):
-                fig = spec.build(result, i, **kw)
-                if fig is not None:
-                    out[chart_key(result, spec.name, i)] = fig
-        else:
-            fig = spec.build(result, **kw)
-            if fig is not None:
-                out[spec.name] = fig
-    return out
+    return _figures(result, {"log_y": log_y, "band": band, "metric": metric,
+                             "snapshot": snapshot, "seed": seed})
