@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sim import PRESETS, Config
+from sim import PRESETS, Config, train_comparison
+from sim.charts import all_figures
 from sim.export import config_hash, figure_filename
 from sim.presets import DEFAULT_PRESET
 from sim.share import params_to_config
@@ -280,8 +281,10 @@ def test_export_zip_download_holds_every_file(app_page, tmp_path, capsys) -> Non
         assert z.read("charts/" + figure_filename("loss_init1-zeros", DEFAULT, "png"))[:8] \
             == b"\x89PNG\r\n\x1a\n"
     assert {"README.txt", "config.json", "metrics.csv", "weights.npz", "charts.html"} <= names
+    n_charts = len(all_figures(train_comparison(DEFAULT)))  # the registry's charts
     for fmt in ("png", "svg"):
-        assert len([n for n in names if n.startswith("charts/") and n.endswith(fmt)]) == 16
+        assert len([n for n in names if n.startswith("charts/") and n.endswith(fmt)]) == \
+            n_charts
 
 
 def test_shared_link_restores_the_controls(server, chromium, capsys) -> None:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -540,6 +541,47 @@ def test_all_figures_builds_every_applicable_chart(lesson: sim.Result) -> None:
         f"{c}_{charts.init_slug(lesson, i)}" for c in
         ("loss", "weights", "neurons", "boundary", "grad_norm", "activations", "symmetry_gap")
         for i in range(2)}
+
+
+@pytest.mark.parametrize("per_init", [True, False], ids=["per-init", "whole-comparison"])
+def test_a_registered_chart_is_drawn_and_offered_for_export(
+        lesson: sim.Result, monkeypatch, per_init: bool) -> None:
+    """One ChartSpec entry is all a new chart needs: all_figures draws it (after the
+    existing charts, keyed like them) and the Export tab's menu offers it."""
+    def build(result, *init_index, band="minmax"):
+        return go.Figure(layout={"title": {"text": f"Extra ({band})"}})
+
+    spec = charts.ChartSpec("extra", "Extra chart", per_init, build, ("band",))
+    monkeypatch.setitem(charts.CHARTS, "extra", spec)
+    keys = [charts.chart_key(lesson, "extra", i) for i in (range(2) if per_init else [None])]
+    figs = charts.all_figures(lesson, band="std")
+    assert list(figs)[-len(keys):] == keys
+    assert all(figs[k].layout.title.text == "Extra (std)" for k in keys)
+    choices = dashboard.chart_choices(lesson, figs)
+    assert [k for k in choices if k.startswith("extra")] == keys
+    assert all(choices[k].startswith("Extra chart") for k in keys)
+    assert ("Extra chart", [spec]) in charts.sections("more")
+
+
+@pytest.mark.parametrize("tab", charts.CHART_TABS)
+def test_registry_sections_are_the_page_sections(app: AppTest, tab: str) -> None:
+    """charts.sections(tab) lists the headings the tab shows, in page order."""
+    app.session_state["tab"] = dashboard.TAB_PARAMS[tab]
+    app.run()
+    assert [s.value for s in app.subheader] == [h for h, _ in charts.sections(tab)]
+
+
+@pytest.mark.parametrize("tab", charts.CHART_TABS)
+def test_registry_captions_are_the_captions_on_the_page(app: AppTest, tab: str) -> None:
+    """Each chart's registered caption, for each side, is the caption shown under it."""
+    app.session_state["tab"] = dashboard.TAB_PARAMS[tab]
+    app.run()
+    result = app.session_state["last_result"]
+    view = charts.View(log_y=True, metric="distinct_neurons", snapshot=-1)  # the default view
+    shown = [c.value for c in app.caption]
+    expected = [spec.caption(result, i, view) for _, specs in charts.sections(tab)
+                for spec in specs if spec.caption for i in range(2)]
+    assert expected and all(text in shown for text in expected), (expected, shown)
 
 
 def test_chart_file_names_are_the_export_names(lesson: sim.Result) -> None:

@@ -39,9 +39,6 @@ CUSTOM = Config.from_dict({
     "batch_size": 16, "l2": 0.001, "dropout": 0.1, "dtype": "float32", "snapshots": 21,
 })
 
-EXPORT_LABELS = ("This chart (PNG)", "All 16 charts (PNG, ZIP)", "All charts (interactive HTML)",
-                 "Metrics (CSV)", "Weight snapshots (NPZ)", "Everything (ZIP)", "Config (JSON)")
-
 
 # ------------------------------------------------------------------------------------------
 # Helpers
@@ -96,6 +93,14 @@ def widget_values(at: AppTest) -> dict:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
+
+
+def export_labels(at: AppTest) -> tuple[str, ...]:
+    """The Export tab's download buttons, in page order; the charts ZIP counts the charts
+    of the page's result (:func:`sim.charts.all_figures`, which the registry drives)."""
+    n = len(charts.all_figures(at.session_state["last_result"]))
+    return ("This chart (PNG)", f"All {n} charts (PNG, ZIP)", "All charts (interactive HTML)",
+            "Metrics (CSV)", "Weight snapshots (NPZ)", "Everything (ZIP)", "Config (JSON)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -271,7 +276,7 @@ def test_export_tab_offers_every_download(export_page: AppTest) -> None:
     """The tab shows the chart, data and ZIP downloads, the config upload, and no error."""
     assert not export_page.error
     labels = [b.label for b in export_page.get("download_button")]
-    assert labels == list(EXPORT_LABELS)
+    assert labels == list(export_labels(export_page))
     assert export_page.file_uploader[0].label == "Restore a config JSON"
 
 
@@ -362,8 +367,9 @@ def test_export_tab_without_chromium_says_what_to_install(monkeypatch) -> None:
     assert not at.exception
     assert any(export.INSTALL_CHROMIUM in w.value for w in at.warning)
     disabled = {b.label: b.disabled for b in at.get("download_button")}
-    assert disabled["This chart (PNG)"] and disabled["All 16 charts (PNG, ZIP)"]
-    assert not any(disabled[k] for k in EXPORT_LABELS[2:])
+    labels = export_labels(at)
+    assert disabled["This chart (PNG)"] and disabled[labels[1]]
+    assert not any(disabled[k] for k in labels[2:])
 
 
 # ------------------------------------------------------------------------------------------
