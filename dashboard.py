@@ -16,13 +16,20 @@ import streamlit as st
 
 from sim import PRESETS, ConfigError
 from sim.app.compare import compare_tab
-from sim.app.export_tab import View, export_figures, export_makers, export_tab  # noqa: F401
+from sim.app.export_tab import (  # noqa: F401  (tests call the export helpers)
+    View,
+    chart_choices,
+    export_figures,
+    export_makers,
+    export_tab,
+)
 from sim.app.links import page_params, restore_from_upload, sync_url  # noqa: F401
 from sim.app.more import more_tab
 from sim.app.panels import fmt_loss  # noqa: F401  (tests check the metric tiles with it)
 from sim.app.sidebar import sidebar
 from sim.app.state import (  # noqa: F401  (tests build state with widget_values)
     CUSTOM,
+    TAB_PARAMS,
     TABS,
     VIEW_PARAMS,
     current_view,

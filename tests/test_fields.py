@@ -117,7 +117,7 @@ def test_a_new_activation_reaches_the_menus_the_flags_and_the_url(monkeypatch):
 
 def test_import_sim_loads_neither_plotly_nor_streamlit():
     """The engine stays free of the presentation libraries."""
-    code = ("import sys, sim, sim.fields, sim.share, sim.cli; "
+    code = ("import sys, sim, sim.fields, sim.share, sim.cli, sim.explain.why; "
             "print(sorted(m for m in ('plotly', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.strip()

@@ -74,8 +74,7 @@ def chart_choices(result: Result, figures: Mapping[str, object]) -> dict[str, st
 def export_figures(result: Result, view: View) -> dict[str, object]:
     """Every chart of the result drawn as on screen: the Compare and More charts tabs' chart
     functions with the view's options (:func:`sim.charts.all_figures`)."""
-    return charts.all_figures(result, log_y=view.log_y, metric=view.metric,
-                              snapshot=view.snapshot)
+    return charts.figures(result, view)
 
 
 

@@ -1,15 +1,16 @@
-"""Pieces every tab uses: a chart with its export name, charts side by side, the side
-headers and the metrics row."""
+"""Pieces the tabs share: a chart with its export name, charts side by side, the view
+controls, every section of a tab from the chart registry, the side headers, the metrics row."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
 from sim import METRIC_DEFINITIONS, Result, charts
-from sim.app.state import SIDE_TITLES, SIDES
+from sim.app.state import METRIC_CHOICES, METRIC_TITLES, SIDE_TITLES, SIDES, View, current_view
 
 
 def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
@@ -117,15 +118,85 @@ def metrics_row(result: Result) -> None:
 
 
 
-def paired(result: Result, name: str, build, caption=None) -> None:
-    """One row: the chart of each initialization side by side, a caption under each."""
+def paired(result: Result, spec: charts.ChartSpec, view: View) -> None:
+    """One row: the chart of each initialization side by side, its caption under each."""
     cols = st.columns(2, gap="large")
     for i, col in enumerate(cols[:len(result.config.inits)]):
         with col:
-            fig = build(i)
+            fig = charts.draw(spec, result, i, view)
             if fig is None:
-                st.info("This chart needs a dataset with 2 inputs (or a 1-D regression).")
+                st.info(spec.absent)
                 continue
-            show_chart(fig, result, name, i)
-            if caption is not None:
-                st.caption(caption(i))
+            show_chart(fig, result, spec.name, i)
+            if spec.caption is not None:
+                st.caption(spec.caption(result, i, view))
+
+
+def side_by_side(result: Result, specs: list[charts.ChartSpec], view: View) -> None:
+    """Whole-comparison charts in one row (two to a row)."""
+    for start in range(0, len(specs), 2):
+        cols = st.columns(2, gap="large")
+        for spec, col in zip(specs[start:start + 2], cols, strict=False):
+            with col:
+                fig = charts.draw(spec, result, None, view)
+                if fig is None:
+                    st.info(spec.absent)
+                else:
+                    show_chart(fig, result, spec.name)
+
+
+# ------------------------------------------------------------------------------------------
+# View controls: each sets one option of the View the charts are drawn with
+# ------------------------------------------------------------------------------------------
+
+
+def log_axis_control(result: Result) -> None:
+    st.toggle("Logarithmic loss axis", key="log_y", persist_state="page",
+              help="A log scale shows small losses and slow progress better.")
+
+
+def epoch_control(result: Result) -> None:
+    st.select_slider(
+        "Epoch shown (weights and decision boundary)",
+        options=[int(e) for e in result.history.snapshot_epochs], key="snapshot_epoch",
+        persist_state="page",
+        help="Move through the stored snapshots of the training. Both sides show the same "
+             "epoch with the same colour range.")
+
+
+def metric_control(result: Result) -> None:
+    metric = st.radio("Count", METRIC_CHOICES, key="metric", horizontal=True,
+                      persist_state="page", format_func=lambda m: METRIC_TITLES[m],
+                      help="How to count the neurons that really work; the definition of the "
+                           "chosen count is shown below.")
+    st.caption(f"**{METRIC_TITLES[metric]}**: {METRIC_DEFINITIONS[metric]}")
+
+
+#: The control of each View option, drawn above the first section whose charts take it
+#: (:attr:`sim.charts.ChartSpec.options`).
+VIEW_CONTROLS: dict[str, Callable[[Result], None]] = {
+    "log_y": log_axis_control,
+    "snapshot": epoch_control,
+    "metric": metric_control,
+}
+
+
+def chart_sections(result: Result, tab: str) -> None:
+    """Every section of a tab from the chart registry (:func:`sim.charts.sections`): its
+    heading, introductions, the controls its charts need, then the per-initialization
+    charts side by side and the whole-comparison charts in a row."""
+    drawn: set[str] = set()
+    for heading, specs in charts.sections(tab):
+        st.subheader(heading)
+        for spec in specs:
+            if spec.intro is not None:
+                st.caption(spec.intro(result))
+        for option in dict.fromkeys(o for spec in specs for o in spec.options):
+            if option in VIEW_CONTROLS and option not in drawn:
+                VIEW_CONTROLS[option](result)
+                drawn.add(option)
+        view = current_view(result)
+        for spec in specs:
+            if spec.per_init:
+                paired(result, spec, view)
+        side_by_side(result, [s for s in specs if not s.per_init], view)

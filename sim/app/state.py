@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
+from sim.charts import METRIC_TITLES, View
 from sim.fields import FIELDS, Field
 from sim.presets import DEFAULT_PRESET
 
@@ -25,9 +25,7 @@ SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
 CUSTOM = "custom"  # the preset menu's entry once a control differs from the preset
 TABS = ("Compare", "Why?", "More charts", "Export & share")
-METRIC_CHOICES = ("distinct_neurons", "rank", "effective_rank", "dead_units")
-METRIC_TITLES = {"distinct_neurons": "distinct neurons", "rank": "rank",
-                 "effective_rank": "effective rank", "dead_units": "dead units"}
+METRIC_CHOICES = tuple(METRIC_TITLES)
 
 #: View-only URL parameters (not part of the configuration): parameter -> allowed values.
 #: ``shown_epoch`` (the epoch of the weights and decision boundary) is checked separately.
@@ -214,22 +212,6 @@ def show_notice(slot: str, config_key: str) -> None:
         del ss[slot]
         return
     getattr(st, kind)(text)
-
-
-
-@dataclass(frozen=True)
-class View:
-    """The chart options on screen; exported charts are drawn with the same ones."""
-
-    log_y: bool
-    metric: str
-    snapshot: int  # index into result.history.snapshot_epochs
-
-    def describe(self, result: Result) -> str:
-        epoch = int(result.history.snapshot_epochs[self.snapshot])
-        return (f"{'logarithmic' if self.log_y else 'linear'} loss axis; weights and decision "
-                f"boundary at epoch {epoch}; effective neurons counted as "
-                f"{METRIC_TITLES[self.metric]}")
 
 
 

@@ -67,6 +67,9 @@ from sim.explain.captions import (
     caption_neurons,
     caption_symmetry_gap,
     caption_weights,
+    intro_activations,
+    intro_grad_norm,
+    intro_symmetry_gap,
 )
 from sim.explain.reading import MAX_LAYERS, distinct_rows, shown_layers
 from sim.train import Result
@@ -146,6 +149,10 @@ class ChartSpec:
     caption : callable, optional
         ``caption(result, i, view) -> str``, the sentence under the chart of initialization
         ``i`` drawn with ``view`` (a :class:`View`); None for a chart without a caption.
+    intro : callable, optional
+        ``intro(result) -> str``, a sentence under the section heading, before the charts.
+    absent : str
+        What the page says where the chart does not apply (its builder returned None).
     """
 
     name: str
@@ -156,6 +163,8 @@ class ChartSpec:
     tab: str = "more"
     section: str = ""
     caption: Callable[[Result, int, View], str] | None = None
+    intro: Callable[[Result], str] | None = None
+    absent: str = "This chart does not apply to this configuration."
 
     def __post_init__(self) -> None:
         if self.tab not in CHART_TABS:
@@ -172,7 +181,8 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
     ChartSpec("loss_overlay", "Loss of all initializations", False, loss_overlay,
               ("log_y", "band"), tab="compare", section="1 · Loss"),
     ChartSpec("accuracy", "Accuracy of all initializations", False, accuracy_curves,
-              ("band",), tab="compare", section="1 · Loss"),
+              ("band",), tab="compare", section="1 · Loss",
+              absent="Accuracy applies to classification datasets; this one is a regression."),
     ChartSpec("loss", "Loss curves", True, loss_curves, ("log_y", "band"), tab="compare",
               section="1 · Loss", caption=lambda r, i, view: caption_loss(r, i)),
     ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps, ("snapshot", "seed"),
@@ -183,14 +193,17 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_neurons(r, i)),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary, ("snapshot", "seed"),
               tab="compare", section="4 · What the network predicts",
-              caption=lambda r, i, view: caption_boundary(r, i)),
+              caption=lambda r, i, view: caption_boundary(r, i),
+              absent="This chart needs a dataset with 2 inputs (or a 1-D regression)."),
     ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
               tab="more", section="Gradient norm per layer",
-              caption=lambda r, i, view: caption_grad_norm(r, i)),
+              caption=lambda r, i, view: caption_grad_norm(r, i), intro=intro_grad_norm),
     ChartSpec("activations", "Activation distribution", True, activation_distribution,
-              ("seed",), tab="more", section="Activations per hidden layer"),
+              ("seed",), tab="more", section="Activations per hidden layer",
+              intro=intro_activations),
     ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",), tab="more",
-              section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i)),
+              section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i),
+              intro=intro_symmetry_gap),
 ]}
 
 

@@ -1,8 +1,10 @@
 """Explanations of a trained comparison, as data: text computed from a Result.
 
 Pure modules (numpy only: no plotly, no Streamlit). :mod:`sim.explain.captions` holds the
-one-sentence caption of each chart; :mod:`sim.explain.reading` the selections they share
-with the charts (runs of an initialization, snapshot, layers shown, distinct rows).
+one-sentence caption of each chart and the introduction of each page section;
+:mod:`sim.explain.why` the Why? tab's derivation as a list of blocks; :mod:`sim.explain.reading`
+the selections they share with the charts (runs of an initialization, snapshot, layers shown,
+distinct rows).
 """
 
 from sim.explain.captions import (
@@ -12,6 +14,9 @@ from sim.explain.captions import (
     caption_neurons,
     caption_symmetry_gap,
     caption_weights,
+    intro_activations,
+    intro_grad_norm,
+    intro_symmetry_gap,
 )
 
 __all__ = [
@@ -21,4 +26,7 @@ __all__ = [
     "caption_neurons",
     "caption_symmetry_gap",
     "caption_weights",
+    "intro_activations",
+    "intro_grad_norm",
+    "intro_symmetry_gap",
 ]

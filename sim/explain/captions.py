@@ -27,6 +27,9 @@ __all__ = [
     "caption_neurons",
     "caption_symmetry_gap",
     "caption_weights",
+    "intro_activations",
+    "intro_grad_norm",
+    "intro_symmetry_gap",
 ]
 
 
@@ -201,3 +204,29 @@ def caption_symmetry_gap(result: Result, init_index: int) -> str:
         return (f"The gap starts at exactly 0 and grows to {end:.2g}: something (rounding, "
                 "dropout or the biases) broke the symmetry during training.")
     return f"The units differ from the start (gap {start:.2g}) and end {end:.2g} apart."
+
+
+# --------------------------------------------------------------------------------------------
+# Section introductions: what a page section's charts show, before the charts
+# --------------------------------------------------------------------------------------------
+
+
+def intro_grad_norm(result: Result) -> str:
+    """The gradient-norm section's introduction."""
+    return ("How much each layer is pushed at every epoch. Zero means the layer receives no "
+            "learning signal at all.")
+
+
+def intro_activations(result: Result) -> str:
+    """The activation-distribution section's introduction."""
+    return ("What the hidden units output on the training inputs, at the start and at the "
+            "end of training. A single spike means every unit outputs the same value.")
+
+
+def intro_symmetry_gap(result: Result) -> str:
+    """The symmetry-gap section's introduction (it suggests float32 when the run is
+    float64, whose exact symmetry shows no gap)."""
+    return ("The largest difference between two units' incoming weights. Exactly 0 means the "
+            "layer is perfectly symmetric; float32 rounding can make a tiny gap that training "
+            "amplifies" + (" (switch Precision to float32 to see it)."
+                           if result.config.dtype == "float64" else "."))

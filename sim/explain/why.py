@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.activations import ACTIVATIONS, Activation
+from sim.explain.reading import distinct_rows
 from sim.fields import layers_text
 from sim.network import forward, loss_and_gradients
 from sim.optimizers import OPTIMIZERS
@@ -76,14 +77,6 @@ def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 6,
     if M.shape[0] > max_rows:
         rows.append(" & ".join([r"\vdots"] * (len(c_show) + (M.shape[1] > max_cols))))
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
-
-
-def distinct_rows(W: np.ndarray) -> int:
-    """Number of distinct rows of a matrix (exactly equal rows count once)."""
-    W = np.asarray(W)
-    if W.ndim != 2 or W.shape[0] == 0:
-        return 0
-    return int(np.unique(W, axis=0).shape[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,7 +437,6 @@ __all__ = [
     "break_reasons",
     "dead_init",
     "derivation",
-    "distinct_rows",
     "latex_matrix",
     "num",
     "symmetric_init",
