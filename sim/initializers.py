@@ -37,8 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# LEAKY_RELU_SLOPE is re-exported (importers used to find a copy of it here).
+from sim.activations import ACTIVATIONS, LEAKY_RELU_SLOPE, leaky_relu_gain
+
+# ACTIVATION_NAMES (see __getattr__) is importable but no longer listed: read ACTIVATIONS.
 __all__ = [
-    "ACTIVATION_NAMES",
     "ALIASES",
     "BIAS_ALIASES",
     "BIAS_INITIALIZERS",
@@ -56,11 +59,18 @@ __all__ = [
     "validate_init_params",
 ]
 
-#: Nonlinearities a He/Kaiming scheme can be tuned for (the ``nonlinearity`` choice).
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "linear")
+#: Gains of nonlinearities in torch's table that are not activations of the lab. The lab's
+#: own activations carry their gain (:attr:`sim.activations.Activation.gain`).
+_OTHER_GAINS: dict[str, float] = {"selu": 3.0 / 4.0}
 
-#: Default negative slope of leaky ReLU, as in ``torch.nn.LeakyReLU``.
-LEAKY_RELU_SLOPE = 0.01
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # ACTIVATION_NAMES, the nonlinearities a He scheme can be tuned for, used to be a second
+    # list here; it is now derived from the activation registry whenever it is read.
+    if name == "ACTIVATION_NAMES":
+        return tuple(ACTIVATIONS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Truncated-normal sampling redraws values outside [a, b]; if [a, b] keeps too little of the
 # normal's mass, rejection would take forever, so validation refuses such bounds.
@@ -94,17 +104,20 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     gelu            sqrt(2)  (not in torch's table, see below)
     ==============  ==========================================
 
-    ELU and GELU are not in PyTorch's table. Both behave like ReLU for large inputs and are
-    close to zero for negative ones, so this lab uses ReLU's gain ``sqrt(2)`` for them. It is
-    an approximation, not a published value.
+    Every activation of :data:`sim.activations.ACTIVATIONS` carries its gain
+    (:attr:`~sim.activations.Activation.gain`), so this function knows each of them, plus
+    ``"selu"`` from torch's table. ELU and GELU are not in PyTorch's table. Both behave like
+    ReLU for large inputs and are close to zero for negative ones, so this lab uses ReLU's gain
+    ``sqrt(2)`` for them. It is an approximation, not a published value.
 
     Parameters
     ----------
     nonlinearity : str
-        One of :data:`ACTIVATION_NAMES` or ``"selu"``.
+        A name of :data:`sim.activations.ACTIVATIONS` or ``"selu"``.
     param : float, optional
-        Negative slope for ``"leaky_relu"``; defaults to :data:`LEAKY_RELU_SLOPE`. Ignored for
-        the other nonlinearities.
+        Negative slope for ``"leaky_relu"`` (an activation with a
+        :attr:`~sim.activations.Activation.negative_slope`); defaults to the activation's own
+        slope, 0.01. Ignored for the other nonlinearities.
 
     Returns
     -------
@@ -123,33 +136,25 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     >>> calculate_gain("leaky_relu", 0.2)  # sqrt(2 / 1.04)
     1.3867504905630728
     """
-    if not isinstance(nonlinearity, str) or nonlinearity not in _GAINS:
+    known = isinstance(nonlinearity, str) and (
+        nonlinearity in ACTIVATIONS or nonlinearity in _OTHER_GAINS
+    )
+    if not known:
         raise ValueError(
             f"Unknown nonlinearity {_show(nonlinearity)} for calculate_gain. "
-            f"Valid names: {', '.join(_GAINS)}."
+            f"Valid names: {', '.join([*ACTIVATIONS, *_OTHER_GAINS])}."
         )
-    if nonlinearity != "leaky_relu":
-        return _GAINS[nonlinearity]
-    slope = LEAKY_RELU_SLOPE if param is None else param
-    if not _is_real(slope) or not math.isfinite(float(slope)):
+    activation = ACTIVATIONS.get(nonlinearity)
+    if activation is None:
+        return _OTHER_GAINS[nonlinearity]
+    if activation.negative_slope is None or param is None:
+        return activation.gain
+    if not _is_real(param) or not math.isfinite(float(param)):
         raise ValueError(
-            f"calculate_gain('leaky_relu'): param (the negative slope) must be a finite number. "
-            f"Got {_show(param)}."
+            f"calculate_gain({nonlinearity!r}): param (the negative slope) must be a finite "
+            f"number. Got {_show(param)}."
         )
-    return math.sqrt(2.0 / (1.0 + float(slope) ** 2))
-
-
-# leaky_relu is computed from its slope; the value here is only a placeholder for the name.
-_GAINS: dict[str, float] = {
-    "linear": 1.0,
-    "sigmoid": 1.0,
-    "tanh": 5.0 / 3.0,
-    "relu": math.sqrt(2.0),
-    "leaky_relu": math.nan,
-    "selu": 3.0 / 4.0,
-    "elu": math.sqrt(2.0),
-    "gelu": math.sqrt(2.0),
-}
+    return leaky_relu_gain(float(param))
 
 
 def compute_fans(shape: tuple[int, int]) -> tuple[int, int]:
@@ -197,8 +202,9 @@ class Param:
         ``"float"`` or ``"choice"``.
     low, high : float or None
         Inclusive bounds of a float parameter; ``None`` means unbounded on that side.
-    choices : tuple of str
-        Allowed values of a choice parameter.
+    options : tuple of str, or callable returning one
+        Allowed values of a choice parameter, or a function that lists them from a registry
+        (read at each use, so an entry added to the registry is offered at once).
     help : str
         One line a newcomer understands.
     """
@@ -208,8 +214,13 @@ class Param:
     kind: str
     low: float | None = None
     high: float | None = None
-    choices: tuple[str, ...] = ()
+    options: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     help: str = ""
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Allowed values of a choice parameter (``()`` for a float parameter)."""
+        return self.options() if callable(self.options) else self.options
 
 
 @dataclass(frozen=True)
@@ -548,7 +559,7 @@ def he_uniform(
     Formula: ``W ~ U(-bound, bound)``, ``bound = sqrt(3) * std``,
     ``std = gain / sqrt(fan_mode)``, ``gain = calculate_gain(nonlinearity)``. For ReLU and
     ``mode="fan_in"`` this is ``bound = sqrt(6 / fan_in)``. ``"leaky_relu"`` uses the slope
-    :data:`LEAKY_RELU_SLOPE`.
+    of the registered activation, 0.01.
 
     Also known as: Kaiming uniform (``kaiming_uniform_`` in PyTorch), ``HeUniform`` in Keras.
 
@@ -562,7 +573,7 @@ def he_uniform(
         ``"fan_in"`` preserves the variance of the forward signal, ``"fan_out"`` that of the
         backward gradients.
     nonlinearity : str, default "relu"
-        One of :data:`ACTIVATION_NAMES`; chooses the gain.
+        A name of :data:`sim.activations.ACTIVATIONS`; chooses the gain.
 
     Returns
     -------
@@ -588,7 +599,8 @@ def he_normal(
 
     Formula: ``W ~ N(0, std^2)``, ``std = gain / sqrt(fan_mode)``,
     ``gain = calculate_gain(nonlinearity)``. For ReLU and ``mode="fan_in"`` this is
-    ``std = sqrt(2 / fan_in)``. ``"leaky_relu"`` uses the slope :data:`LEAKY_RELU_SLOPE`.
+    ``std = sqrt(2 / fan_in)``. ``"leaky_relu"`` uses the slope of the registered
+    activation, 0.01.
 
     Also known as: Kaiming normal (``kaiming_normal_`` in PyTorch), ``HeNormal`` in Keras
     (which truncates it).
@@ -603,7 +615,7 @@ def he_normal(
         ``"fan_in"`` preserves the variance of the forward signal, ``"fan_out"`` that of the
         backward gradients.
     nonlinearity : str, default "relu"
-        One of :data:`ACTIVATION_NAMES`; chooses the gain.
+        A name of :data:`sim.activations.ACTIVATIONS`; chooses the gain.
 
     Returns
     -------
@@ -1016,14 +1028,14 @@ _HE_PARAMS = (
         "mode",
         "fan_in",
         "choice",
-        choices=("fan_in", "fan_out"),
+        options=("fan_in", "fan_out"),
         help="divide by the number of inputs (forward signal) or of units (backward gradient)",
     ),
     Param(
         "nonlinearity",
         "relu",
         "choice",
-        choices=ACTIVATION_NAMES,
+        options=lambda: tuple(ACTIVATIONS),
         help="activation the gain is tuned for (relu: sqrt(2), tanh: 5/3)",
     ),
 )

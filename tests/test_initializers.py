@@ -6,6 +6,7 @@ statistical checks use a fixed seed and tolerances of about 6 standard errors, s
 deterministic and still catch a wrong gain or a swapped fan (fan_in != fan_out everywhere).
 """
 
+import dataclasses
 import doctest
 import inspect
 import math
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 import sim.initializers as init_module
+from sim.activations import ACTIVATIONS
 from sim.initializers import (
     ACTIVATION_NAMES,
     ALIASES,
@@ -255,6 +257,31 @@ def test_he_nonlinearity_choices_are_the_activation_names():
     for name in ("he_uniform", "he_normal"):
         choices = {p.name: p for p in INITIALIZERS[name].params}["nonlinearity"].choices
         assert choices == ACTIVATION_NAMES
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_calculate_gain_is_the_activations_own_gain(name):
+    """calculate_gain reads each activation's gain from the registry (leaky_relu: its slope)."""
+    assert calculate_gain(name) == ACTIVATIONS[name].gain
+
+
+def test_a_registered_activation_reaches_calculate_gain_and_the_he_schemes(monkeypatch):
+    """One registry entry is all an activation needs: its gain, the He menus and validation."""
+    swish = dataclasses.replace(ACTIVATIONS["tanh"], name="swish", gain=1.25)
+    monkeypatch.setitem(ACTIVATIONS, "swish", swish)
+    assert calculate_gain("swish") == 1.25
+    for name in ("he_uniform", "he_normal"):
+        choices = {p.name: p for p in INITIALIZERS[name].params}["nonlinearity"].choices
+        assert choices == tuple(ACTIVATIONS) and "swish" in choices
+    assert validate_init_params("he_normal", {"nonlinearity": "Swish"})["nonlinearity"] == "swish"
+    w = _draw("he_normal", nonlinearity="swish")
+    assert w.std() == pytest.approx(1.25 / math.sqrt(FAN_IN), rel=0.01)
+
+
+def test_an_unregistered_activation_is_refused_by_the_he_schemes():
+    """Without the registry entry, the same name is an unknown choice."""
+    with pytest.raises(ValueError, match="'nonlinearity' must be one of"):
+        validate_init_params("he_normal", {"nonlinearity": "swish"})
 
 
 def test_docstring_examples_run():
