@@ -18,7 +18,9 @@ Weight schemes are called as ``fn(shape, rng, **params)`` and bias schemes as
 ``fn(shape, rng, fan_in, **params)``; both return a new float64 array of ``shape``. Randomness
 always comes from the ``np.random.Generator`` passed in, so the same seed gives the same
 weights bit for bit. Deterministic schemes (zeros, ones, constant, identity) take ``rng`` too,
-for a uniform signature, and ignore it.
+for a uniform signature, and ignore it. The bias schemes ``zeros``, ``constant``, ``normal``
+and ``uniform`` are the element-wise weight schemes of the same name called with shape
+``(fan_out,)``, with defaults of their own; ``torch_default`` has a bias function of its own.
 
 Parameters are validated once, at the public boundary (:func:`validate_init_params`,
 :func:`initialize`, :func:`initialize_bias`); the scheme functions trust their inputs.
@@ -29,11 +31,12 @@ of ``orthogonal_``, ``sparse_``), except where a docstring says otherwise.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -248,6 +251,9 @@ class Initializer:
         Other names accepted by the resolver.
     random : bool
         ``False`` for deterministic schemes.
+    check : callable or None
+        ``check(values) -> problem or None``: a rule that involves several parameters at
+        once (``a < b``), run after each parameter passed its own bounds.
     """
 
     name: str
@@ -259,6 +265,7 @@ class Initializer:
     paper: str
     aliases: tuple[str, ...] = ()
     random: bool = True
+    check: Callable[[Mapping[str, float | str]], str | None] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +273,7 @@ class Initializer:
 # --------------------------------------------------------------------------------------------
 
 
-def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:
+def zeros(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Fill with zeros: the lab's cautionary tale.
 
     Formula: ``W = 0``. With all weights equal, every unit of a layer computes the same output
@@ -278,13 +285,13 @@ def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Unused (deterministic scheme).
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -321,7 +328,7 @@ def ones(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return np.ones(shape, dtype=np.float64)
 
 
-def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.ndarray:
+def constant(shape: tuple[int, ...], rng: np.random.Generator, value: float = 0.5) -> np.ndarray:
     """Fill with one constant value.
 
     Formula: ``W = value``. Like zeros and ones, it never breaks the symmetry between units.
@@ -331,7 +338,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Unused (deterministic scheme).
     value : float, default 0.5
@@ -339,7 +346,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -350,7 +357,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
 
 
 def uniform(
-    shape: Shape, rng: np.random.Generator, a: float = -0.05, b: float = 0.05
+    shape: tuple[int, ...], rng: np.random.Generator, a: float = -0.05, b: float = 0.05
 ) -> np.ndarray:
     """Draw from a uniform distribution with fixed bounds.
 
@@ -362,7 +369,7 @@ def uniform(
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Source of randomness.
     a, b : float, default -0.05 and 0.05
@@ -370,7 +377,7 @@ def uniform(
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -382,7 +389,7 @@ def uniform(
 
 
 def normal(
-    shape: Shape, rng: np.random.Generator, mean: float = 0.0, std: float = 0.01
+    shape: tuple[int, ...], rng: np.random.Generator, mean: float = 0.0, std: float = 0.01
 ) -> np.ndarray:
     """Draw from a normal distribution with fixed mean and standard deviation.
 
@@ -394,7 +401,7 @@ def normal(
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Source of randomness.
     mean : float, default 0.0
@@ -404,7 +411,7 @@ def normal(
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -851,123 +858,37 @@ def torch_default(shape: Shape, rng: np.random.Generator) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def bias_zeros(shape: tuple[int], rng: np.random.Generator, fan_in: int) -> np.ndarray:
-    """Zero biases, the usual choice; random weights already break the symmetry.
+def _bias_fn(weight_fn: Callable[..., np.ndarray], params: tuple[Param, ...],
+             doc: str) -> Callable[..., np.ndarray]:
+    """``fn(shape, rng, fan_in, **params)`` drawing a bias with the element-wise weight scheme
+    ``weight_fn`` (called with shape ``(fan_out,)``; ``fan_in`` unused), missing parameters
+    taking the bias defaults of ``params``."""
+    defaults = {p.name: p.default for p in params}
 
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Unused (deterministic scheme).
-    fan_in : int
-        Unused.
+    def fn(shape: tuple[int], rng: np.random.Generator, fan_in: int,
+           **values: float) -> np.ndarray:
+        return weight_fn(shape, rng, **{**defaults, **values})
 
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_zeros((3,), np.random.default_rng(0), fan_in=5)
-    array([0., 0., 0.])
-    """
-    return np.zeros(shape, dtype=np.float64)
+    fn.__name__ = fn.__qualname__ = f"bias_{weight_fn.__name__}"
+    fn.__doc__ = doc
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    fn.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, positional) for name in ("shape", "rng", "fan_in")]
+        + [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
+           for p in params]
+    )
+    return fn
 
 
-def bias_constant(
-    shape: tuple[int], rng: np.random.Generator, fan_in: int, value: float = 0.1
-) -> np.ndarray:
-    """Constant biases, e.g. a small positive value to keep ReLU units active at the start.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Unused (deterministic scheme).
-    fan_in : int
-        Unused.
-    value : float, default 0.1
-        The fill value.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_constant((2,), np.random.default_rng(0), fan_in=5)
-    array([0.1, 0.1])
-    """
-    return np.full(shape, value, dtype=np.float64)
-
-
-def bias_normal(
-    shape: tuple[int],
-    rng: np.random.Generator,
-    fan_in: int,
-    mean: float = 0.0,
-    std: float = 0.1,
-) -> np.ndarray:
-    """Normal biases: ``b ~ N(mean, std^2)``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Source of randomness.
-    fan_in : int
-        Unused.
-    mean : float, default 0.0
-        Mean.
-    std : float, default 0.1
-        Standard deviation, ``>= 0``.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_normal((4,), np.random.default_rng(0), fan_in=5).shape
-    (4,)
-    """
-    return rng.normal(mean, std, size=shape)
-
-
-def bias_uniform(
-    shape: tuple[int],
-    rng: np.random.Generator,
-    fan_in: int,
-    a: float = -0.1,
-    b: float = 0.1,
-) -> np.ndarray:
-    """Uniform biases: ``b ~ U(a, b)``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Source of randomness.
-    fan_in : int
-        Unused.
-    a, b : float, default -0.1 and 0.1
-        Lower and upper bound, ``a < b``.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias = bias_uniform((4,), np.random.default_rng(0), fan_in=5)
-    >>> bool(np.all(np.abs(bias) <= 0.1))
-    True
-    """
-    return rng.uniform(a, b, size=shape)
+def _bias_version(weight: Initializer, params: tuple[Param, ...], summary: str, formula: str,
+                  note: str = "") -> Initializer:
+    """The bias scheme that draws like the element-wise weight scheme ``weight`` (same
+    function, label, randomness and checks) with its own parameter defaults and texts."""
+    doc = (f"{summary}{' ' + note if note else ''}\n\n"
+           f"Formula: ``{formula}``, drawn by :func:`{weight.fn.__name__}` with shape "
+           "``(fan_out,)``; ``fan_in`` is unused.")
+    return replace(weight, fn=_bias_fn(weight.fn, params, doc), params=params,
+                   summary=summary, formula=formula)
 
 
 def bias_torch_default(shape: tuple[int], rng: np.random.Generator, fan_in: int) -> np.ndarray:
@@ -995,7 +916,42 @@ def bias_torch_default(shape: tuple[int], rng: np.random.Generator, fan_in: int)
     True
     """
     bound = 1.0 / math.sqrt(fan_in)
-    return rng.uniform(-bound, bound, size=shape)
+    return uniform(shape, rng, -bound, bound)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks of several parameters at once (Initializer.check)
+# --------------------------------------------------------------------------------------------
+
+
+def _normal_mass(a: float, b: float) -> float:
+    """Probability that a standard normal lands in ``[a, b]``."""
+    return 0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0)))
+
+
+def _check_a_below_b(values: Mapping[str, float | str]) -> str | None:
+    if values["a"] >= values["b"]:
+        return (
+            f"parameter 'a' must be less than parameter 'b'. "
+            f"Got a={_fmt(values['a'])}, b={_fmt(values['b'])}."
+        )
+    return None
+
+
+def _check_truncation(values: Mapping[str, float | str]) -> str | None:
+    problem = _check_a_below_b(values)
+    if problem is not None:
+        return problem
+    mass = _normal_mass(values["a"], values["b"])
+    if mass < _MIN_TRUNCATED_MASS:
+        return (
+            f"parameters 'a' and 'b' (in standard deviations from the mean) must keep at least "
+            f"{_MIN_TRUNCATED_MASS:.0%} of the normal distribution between them, or sampling "
+            f"would almost never succeed; move them closer to 0. Got a={_fmt(values['a'])}, "
+            f"b={_fmt(values['b'])}, which keeps {mass:.2g} of it."
+        )
+    return None
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -1083,6 +1039,7 @@ INITIALIZERS: dict[str, Initializer] = {
         summary="Small random weights drawn evenly between a and b, whatever the layer size.",
         formula="U(a, b)",
         paper="",
+        check=_check_a_below_b,
     ),
     "normal": Initializer(
         name="normal",
@@ -1119,6 +1076,7 @@ INITIALIZERS: dict[str, Initializer] = {
         "redrawn.",
         formula="mean + std * Z, Z ~ N(0, 1) restricted to [a, b]",
         paper="",
+        check=_check_truncation,
     ),
     "xavier_uniform": Initializer(
         name="xavier_uniform",
@@ -1245,52 +1203,42 @@ ALIASES: dict[str, str] = {
     alias: init.name for init in INITIALIZERS.values() for alias in init.aliases
 }
 
+# The bias schemes other than torch_default draw like the weight schemes of the same name
+# (element-wise, so shape (fan_out,) works), with defaults suited to a bias.
 BIAS_INITIALIZERS: dict[str, Initializer] = {
-    "zeros": Initializer(
-        name="zeros",
-        fn=bias_zeros,
+    "zeros": _bias_version(
+        INITIALIZERS["zeros"],
         params=(),
-        label="Zeros",
         summary="Every bias starts at 0, the usual choice.",
         formula="b = 0",
-        paper="",
-        random=False,
+        note="Random weights already break the symmetry.",
     ),
-    "constant": Initializer(
-        name="constant",
-        fn=bias_constant,
+    "constant": _bias_version(
+        INITIALIZERS["constant"],
         params=(Param("value", 0.1, "float", help="the value every bias starts at"),),
-        label="Constant",
         summary="Every bias starts at the same value.",
         formula="b = value",
-        paper="",
-        random=False,
+        note="A small positive value keeps ReLU units active at the start.",
     ),
-    "normal": Initializer(
-        name="normal",
-        fn=bias_normal,
+    "normal": _bias_version(
+        INITIALIZERS["normal"],
         params=(
             Param("mean", 0.0, "float", help="average bias"),
             Param(
                 "std", 0.1, "float", low=0.0, help="standard deviation of the normal distribution"
             ),
         ),
-        label="Normal N(mean, std²)",
         summary="Random biases from a bell curve.",
         formula="N(mean, std^2)",
-        paper="",
     ),
-    "uniform": Initializer(
-        name="uniform",
-        fn=bias_uniform,
+    "uniform": _bias_version(
+        INITIALIZERS["uniform"],
         params=(
             Param("a", -0.1, "float", help="lowest possible bias"),
             Param("b", 0.1, "float", help="highest possible bias (must be above a)"),
         ),
-        label="Uniform U(a, b)",
         summary="Random biases drawn evenly between a and b.",
         formula="U(a, b)",
-        paper="",
     ),
     "torch_default": Initializer(
         name="torch_default",
@@ -1437,50 +1385,8 @@ def _check_param(prefix: str, p: Param, value: object) -> float | str:
     return number
 
 
-def _normal_mass(a: float, b: float) -> float:
-    """Probability that a standard normal lands in ``[a, b]``."""
-    return 0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0)))
-
-
-def _check_a_below_b(values: Mapping[str, float | str]) -> str | None:
-    if values["a"] >= values["b"]:
-        return (
-            f"parameter 'a' must be less than parameter 'b'. "
-            f"Got a={_fmt(values['a'])}, b={_fmt(values['b'])}."
-        )
-    return None
-
-
-def _check_truncation(values: Mapping[str, float | str]) -> str | None:
-    problem = _check_a_below_b(values)
-    if problem is not None:
-        return problem
-    mass = _normal_mass(values["a"], values["b"])
-    if mass < _MIN_TRUNCATED_MASS:
-        return (
-            f"parameters 'a' and 'b' (in standard deviations from the mean) must keep at least "
-            f"{_MIN_TRUNCATED_MASS:.0%} of the normal distribution between them, or sampling "
-            f"would almost never succeed; move them closer to 0. Got a={_fmt(values['a'])}, "
-            f"b={_fmt(values['b'])}, which keeps {mass:.2g} of it."
-        )
-    return None
-
-
-# Checks that involve several parameters at once, keyed like the registries.
-_WEIGHT_CHECKS: dict[str, Callable[[Mapping[str, float | str]], str | None]] = {
-    "uniform": _check_a_below_b,
-    "truncated_normal": _check_truncation,
-}
-_BIAS_CHECKS: dict[str, Callable[[Mapping[str, float | str]], str | None]] = {
-    "uniform": _check_a_below_b,
-}
-
-
 def _validate(
-    prefix: str,
-    spec: Initializer,
-    params: Mapping[str, object] | None,
-    check: Callable[[Mapping[str, float | str]], str | None] | None,
+    prefix: str, spec: Initializer, params: Mapping[str, object] | None
 ) -> dict[str, float | str]:
     params = {} if params is None else params
     known = {p.name: p for p in spec.params}
@@ -1494,8 +1400,8 @@ def _validate(
         p.name: _check_param(prefix, p, params[p.name]) if p.name in params else p.default
         for p in spec.params
     }
-    if check is not None:
-        problem = check(values)
+    if spec.check is not None:
+        problem = spec.check(values)
         if problem is not None:
             raise ValueError(f"{prefix}: {problem}")
     return values
@@ -1535,7 +1441,6 @@ def validate_init_params(
         f"Initializer '{canonical}'",
         INITIALIZERS[canonical],
         params,
-        _WEIGHT_CHECKS.get(canonical),
     )
 
 
@@ -1557,7 +1462,6 @@ def validate_bias_params(
         f"Bias initializer '{canonical}'",
         BIAS_INITIALIZERS[canonical],
         params,
-        _BIAS_CHECKS.get(canonical),
     )
 
 

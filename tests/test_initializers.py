@@ -815,6 +815,18 @@ def test_bias_random_schemes_match_formula(name, params, mean, std):
     assert b.std() == pytest.approx(std, rel=0.01)
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("zeros", {}), ("constant", {"value": 0.3}), ("normal", {"mean": 1.0, "std": 0.3}),
+     ("uniform", {"a": -0.2, "b": 0.4})],
+)
+def test_bias_draws_like_the_weight_scheme_of_the_same_name(name, params):
+    """A bias of 12 units holds the numbers a 3 x 4 weight matrix of that scheme holds."""
+    b = initialize_bias(name, 12, 5, np.random.default_rng(6), **params)
+    w = initialize(name, (3, 4), np.random.default_rng(6), **params)
+    assert np.array_equal(b, w.ravel())
+
+
 def test_bias_same_seed_gives_identical_vectors():
     """Bias randomness comes from the generator passed in."""
     first = initialize_bias("normal", 6, 5, np.random.default_rng(4))
