@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from sim import optimizers
 from sim.activations import ACTIVATIONS
 from sim.datasets import DATASETS
 from sim.initializers import (
@@ -28,7 +29,7 @@ from sim.initializers import (
 from sim.losses import LOSSES, resolve_loss
 from sim.validate import ConfigError, check_choice, check_float, check_int, quote
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
 DTYPES = ("float64", "float32")
 DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "ce"}
 ALLOWED_LOSSES = {"regression": ("mse",), "binary": ("bce", "ce", "mse"), "multiclass": ("ce",)}

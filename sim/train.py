@@ -45,6 +45,7 @@ from sim.initializers import initialize, initialize_bias
 from sim.losses import LOSSES, accuracy
 from sim.metrics import METRIC_NAMES, network_metrics
 from sim.network import Workspace, targets_for
+from sim.optimizers import OPTIMIZERS
 
 try:  # one BLAS thread while training: exact symmetry and, with two workers, more speed
     from threadpoolctl import threadpool_limits
@@ -161,54 +162,6 @@ def _init_run(cfg: Config, init_index: int, seed: int, dtype: np.dtype
     return W, b
 
 
-class _Optimizer:
-    """SGD, momentum or Adam on stacked parameters, updated in place."""
-
-    def __init__(self, cfg: Config, params: list[np.ndarray]) -> None:
-        self.kind, self.lr, self.mu = cfg.optimizer, cfg.lr, cfg.momentum
-        self.t = 0
-        if self.kind in ("momentum", "adam"):
-            self.v = [np.zeros_like(p) for p in params]
-        if self.kind == "adam":
-            self.m = [np.zeros_like(p) for p in params]
-            self.tmp = [np.empty_like(p) for p in params]
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        self.t += 1
-        if self.kind == "sgd":
-            for p, g in zip(params, grads, strict=True):
-                g *= self.lr
-                p -= g
-        elif self.kind == "momentum":  # v = mu v - lr g; p += v (classical momentum)
-            for p, g, v in zip(params, grads, self.v, strict=True):
-                v *= self.mu
-                g *= self.lr
-                v -= g
-                p += v
-        else:  # Adam (Kingma & Ba 2015), beta1 0.9, beta2 0.999, eps 1e-8
-            b1, b2, eps = 0.9, 0.999, 1e-8
-            c1 = 1 - b1**self.t
-            c2 = 1 - b2**self.t
-            for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self.tmp, strict=True):
-                m *= b1
-                m += (1 - b1) * g
-                np.multiply(g, g, out=tmp)
-                v *= b2
-                tmp *= 1 - b2
-                v += tmp
-                np.divide(v, c2, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                tmp += eps
-                np.divide(m, tmp, out=tmp)
-                tmp *= self.lr / c1
-                p -= tmp
-
-    def reset(self, run: int) -> None:
-        for name in ("v", "m"):
-            for s in getattr(self, name, []):
-                s[run] = 0.0
-
-
 class _Chunk:
     """Trains runs ``r0:r1`` of a comparison and writes their history slices."""
 
@@ -249,7 +202,8 @@ class _Chunk:
         db = [None] + [np.empty_like(x) for x in b[1:]]
         params = W[1:] + b[1:]
         grads = dW[1:] + db[1:]
-        opt = _Optimizer(cfg, params)
+        optimizer = OPTIMIZERS[cfg.optimizer]
+        opt = optimizer.start(params, cfg.lr, **{f: getattr(cfg, f) for f in optimizer.fields})
         train_rngs = [np.random.default_rng([s, 1]) for _, s in runs]
 
         Xtr = data.X_train.astype(dtype)
