@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -42,6 +41,7 @@ import numpy as np
 
 # LEAKY_RELU_SLOPE is re-exported (importers used to find a copy of it here).
 from sim.activations import ACTIVATIONS, LEAKY_RELU_SLOPE, leaky_relu_gain
+from sim.validate import ConfigError, check_choice, check_float, check_int, is_real, quote
 
 # ACTIVATION_NAMES (see __getattr__) is importable but no longer listed: read ACTIVATIONS.
 __all__ = [
@@ -144,7 +144,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     )
     if not known:
         raise ValueError(
-            f"Unknown nonlinearity {_show(nonlinearity)} for calculate_gain. "
+            f"Unknown nonlinearity {quote(nonlinearity)} for calculate_gain. "
             f"Valid names: {', '.join([*ACTIVATIONS, *_OTHER_GAINS])}."
         )
     activation = ACTIVATIONS.get(nonlinearity)
@@ -152,10 +152,10 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return _OTHER_GAINS[nonlinearity]
     if activation.negative_slope is None or param is None:
         return activation.gain
-    if not _is_real(param) or not math.isfinite(float(param)):
+    if not is_real(param) or not math.isfinite(float(param)):
         raise ValueError(
             f"calculate_gain({nonlinearity!r}): param (the negative slope) must be a finite "
-            f"number. Got {_show(param)}."
+            f"number. Got {quote(param)}."
         )
     return leaky_relu_gain(float(param))
 
@@ -1263,17 +1263,6 @@ BIAS_ALIASES: dict[str, str] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _is_real(value: object) -> bool:
-    # bool is an int subclass, but True as a standard deviation is a bug, not a number.
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _show(value: object) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -1291,7 +1280,7 @@ def _resolve(
     if key in aliases:
         return aliases[key]
     raise ValueError(
-        f"Unknown {kind} {_show(name)}. Valid names: {', '.join(registry)} "
+        f"Unknown {kind} {quote(name)}. Valid names: {', '.join(registry)} "
         f"(aliases: {', '.join(aliases)})."
     )
 
@@ -1342,59 +1331,37 @@ def resolve_bias_initializer(name: str) -> str:
     return _resolve(name, BIAS_INITIALIZERS, BIAS_ALIASES, "bias initializer")
 
 
-def _requirement(p: Param) -> str:
-    if p.low is not None and p.high is not None:
-        return f"a number in [{_fmt(p.low)}, {_fmt(p.high)}]"
-    if p.low is not None:
-        return f"a number >= {_fmt(p.low)}"
-    if p.high is not None:
-        return f"a number <= {_fmt(p.high)}"
-    return "a finite number"
-
-
 def _check_param(prefix: str, p: Param, value: object) -> float | str:
+    what = f"{prefix}: parameter '{p.name}'"
     if p.kind == "choice":
         key = _normalize_name(value) if isinstance(value, str) else None
-        if key not in p.choices:
-            raise ValueError(
-                f"{prefix}: parameter '{p.name}' must be one of {', '.join(p.choices)}. "
-                f"Got {_show(value)}."
-            )
-        return key
-    # Numeric strings are accepted because URL query parameters and CLI options arrive as text.
-    number: float | None = None
-    if _is_real(value):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if number is None:
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be {_requirement(p)}. Got {_show(value)}."
-        )
-    if not math.isfinite(number):
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be a finite number. Got {_show(value)}."
-        )
-    if (p.low is not None and number < p.low) or (p.high is not None and number > p.high):
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be {_requirement(p)}. Got {_show(value)}."
-        )
-    return number
+        return key if key in p.choices else check_choice(what, value, p.choices, field=p.name)
+    # Numeric text is accepted: URL query parameters and CLI options arrive as text.
+    return check_float(what, value, p.low, p.high, field=p.name)
 
 
 def _validate(
     prefix: str, spec: Initializer, params: Mapping[str, object] | None
 ) -> dict[str, float | str]:
-    params = {} if params is None else params
+    # sim.config puts "init N: " before the ValueErrors of this module but passes a
+    # ConfigError through as it is, so until it prefixes those too, the ConfigErrors of
+    # sim.validate leave this function as plain ValueErrors with the same message.
+    try:
+        return _checked_params(prefix, spec, {} if params is None else params)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _checked_params(
+    prefix: str, spec: Initializer, params: Mapping[str, object]
+) -> dict[str, float | str]:
     known = {p.name: p for p in spec.params}
     for key in params:
         if key not in known:
             valid = ", ".join(known) if known else "none"
-            raise ValueError(
-                f"{prefix}: unknown parameter {_show(key)}. Valid parameters: {valid}."
+            raise ConfigError(
+                f"{prefix}: unknown parameter {quote(key)}. Valid parameters: {valid}.",
+                key if isinstance(key, str) else None,
             )
     values = {
         p.name: _check_param(prefix, p, params[p.name]) if p.name in params else p.default
@@ -1402,8 +1369,8 @@ def _validate(
     }
     if spec.check is not None:
         problem = spec.check(values)
-        if problem is not None:
-            raise ValueError(f"{prefix}: {problem}")
+        if problem is not None:  # a problem of several parameters: no single field
+            raise ConfigError(f"{prefix}: {problem}")
     return values
 
 
@@ -1465,14 +1432,6 @@ def validate_bias_params(
     )
 
 
-def _check_size(what: str, value: object) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{what} must be a positive integer. Got {_show(value)}.")
-    if value < 1:
-        raise ValueError(f"{what} must be a positive integer. Got {_show(value)}.")
-    return int(value)
-
-
 def _check_rng(rng: object) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
@@ -1519,13 +1478,14 @@ def initialize(
     canonical = resolve_initializer(name)
     values = validate_init_params(canonical, params)
     if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-        raise ValueError(
-            f"Weight shape must be a pair (fan_out, fan_in) of positive integers. "
-            f"Got {_show(shape)}."
+        raise ConfigError(
+            f"Weight shape must be a pair (fan_out, fan_in) of integers >= 1. "
+            f"Got {quote(shape)}.",
+            "shape",
         )
     checked = (
-        _check_size("fan_out (shape[0])", shape[0]),
-        _check_size("fan_in (shape[1])", shape[1]),
+        check_int("fan_out (shape[0])", shape[0], 1, None, field="shape", strict=True),
+        check_int("fan_in (shape[1])", shape[1], 1, None, field="shape", strict=True),
     )
     _check_rng(rng)
     w = np.asarray(INITIALIZERS[canonical].fn(checked, rng, **values), dtype=np.float64)
@@ -1569,8 +1529,8 @@ def initialize_bias(
     """
     canonical = resolve_bias_initializer(name)
     values = validate_bias_params(canonical, params)
-    units = _check_size("n_units", n_units)
-    inputs = _check_size("fan_in", fan_in)
+    units = check_int("n_units", n_units, 1, None, strict=True)
+    inputs = check_int("fan_in", fan_in, 1, None, strict=True)
     _check_rng(rng)
     b = np.asarray(BIAS_INITIALIZERS[canonical].fn((units,), rng, inputs, **values), np.float64)
     assert b.shape == (units,), (canonical, b.shape, units)

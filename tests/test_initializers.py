@@ -32,6 +32,7 @@ from sim.initializers import (
     validate_bias_params,
     validate_init_params,
 )
+from sim.validate import ConfigError
 
 FAN_OUT, FAN_IN = 300, 700  # deliberately unequal: a swapped fan changes the expected scale
 SHAPE = (FAN_OUT, FAN_IN)
@@ -743,8 +744,8 @@ def test_validation_accepts_an_alias():
 
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (-1, 2), (2.0, 3), (True, 3), (3,), (2, 3, 4)])
 def test_initialize_rejects_bad_shape(shape):
-    """Shapes must be two positive integers."""
-    with pytest.raises(ValueError, match="positive integer"):
+    """Shapes must be two integers >= 1."""
+    with pytest.raises(ValueError, match="integers? >= 1"):
         initialize("normal", shape, np.random.default_rng(0))
 
 
@@ -866,8 +867,19 @@ def test_bias_validation_fills_defaults():
     assert validate_bias_params("uniform", {"b": 1}) == {"a": -0.1, "b": 1.0}
 
 
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [(("normal", (0, 3)), "shape"), (("normal", (3,)), "shape")],
+)
+def test_bad_shape_error_names_the_field(args, field):
+    """Shape errors are ConfigErrors whose field is the argument at fault."""
+    with pytest.raises(ConfigError) as excinfo:
+        initialize(*args, np.random.default_rng(0))
+    assert excinfo.value.field == field
+
+
 @pytest.mark.parametrize(("n_units", "fan_in"), [(0, 5), (3, 0), (2.5, 5), (3, True)])
 def test_initialize_bias_rejects_bad_sizes(n_units, fan_in):
-    """Sizes must be positive integers."""
-    with pytest.raises(ValueError, match="positive integer"):
+    """Sizes must be integers >= 1."""
+    with pytest.raises(ValueError, match="integers? >= 1"):
         initialize_bias("zeros", n_units, fan_in, np.random.default_rng(0))
