@@ -871,6 +871,7 @@ def _bias_fn(weight_fn: Callable[..., np.ndarray], params: tuple[Param, ...],
 
     fn.__name__ = fn.__qualname__ = f"bias_{weight_fn.__name__}"
     fn.__doc__ = doc
+    # The signature shows the bias parameters and defaults, as a hand-written function would.
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
     fn.__signature__ = inspect.Signature(
         [inspect.Parameter(name, positional) for name in ("shape", "rng", "fan_in")]
