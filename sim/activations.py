@@ -8,6 +8,12 @@ the arithmetic at the sizes this lab runs).
 ``forward(z, out)`` computes ``a = f(z)``; ``derivative(z, a, out)`` computes ``f'(z)`` and may
 use either the pre-activation ``z`` or the activation ``a`` (both of the same shape).
 ``out`` may be the same array as ``z`` for ``forward``, but not for ``derivative``.
+
+Each :class:`Activation` also carries the facts other modules ask of it: its initialization
+gain (read by :func:`sim.initializers.calculate_gain` and so by the He schemes), its value at
+0 (what a layer outputs when all its weights and biases are zero) and whether it is
+positively homogeneous. Registering an activation here is all it takes for the network, the
+config, the He schemes' ``nonlinearity`` menu and the dashboard to offer it.
 """
 
 from __future__ import annotations
@@ -23,9 +29,15 @@ ELU_ALPHA = 1.0
 _GELU_C = math.sqrt(2.0 / math.pi)
 
 
+def leaky_relu_gain(negative_slope: float) -> float:
+    """``sqrt(2 / (1 + negative_slope^2))``: the gain of a leaky ReLU (He et al. 2015), as in
+    ``torch.nn.init.calculate_gain("leaky_relu", negative_slope)``."""
+    return math.sqrt(2.0 / (1.0 + negative_slope**2))
+
+
 @dataclass(frozen=True)
 class Activation:
-    """An activation function and its derivative.
+    """An activation function, its derivative and the facts other modules ask of it.
 
     Attributes
     ----------
@@ -37,16 +49,35 @@ class Activation:
         ``derivative(z, a, out) -> out`` with ``out = f'(z)``, where ``a = f(z)``.
     formula : str
         LaTeX formula of ``f``.
-    zero_output : bool
-        Whether ``f(0) == 0``: with all-zero weights and biases such a layer outputs exactly 0,
-        so no gradient reaches the weights before it (the "dead" case of the lesson).
+    f0 : float
+        ``f(0)``: what every unit of a layer outputs when its weights and biases are all zero
+        (0.5 for sigmoid, 0 for the others here).
+    gain : float
+        Recommended initialization gain, as ``torch.nn.init.calculate_gain`` (linear and
+        sigmoid 1, tanh 5/3, relu sqrt(2), leaky_relu :func:`leaky_relu_gain` of its slope);
+        elu and gelu, absent from torch's table, take ReLU's sqrt(2).
+    homogeneous : bool
+        Whether ``f`` is positively homogeneous, ``f(c z) = c f(z)`` for ``c > 0`` (relu,
+        leaky_relu, linear): scaling such a layer's weights scales its output.
+    negative_slope : float or None
+        The slope for ``z < 0`` of a leaky ReLU-like activation, whose gain then depends on
+        it (``calculate_gain(name, param)`` takes another slope as ``param``); None otherwise.
     """
 
     name: str
     forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     formula: str
-    zero_output: bool
+    f0: float
+    gain: float
+    homogeneous: bool = False
+    negative_slope: float | None = None
+
+    @property
+    def zero_output(self) -> bool:
+        """Whether ``f(0) == 0``: with all-zero weights and biases such a layer outputs exactly
+        0, so no gradient reaches the weights before it (the "dead" case of the lesson)."""
+        return self.f0 == 0.0
 
 
 def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -158,26 +189,41 @@ def _linear_d(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+_SQRT2 = math.sqrt(2.0)
+
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
-        "sigmoid", _sigmoid, _sigmoid_d, r"\sigma(z) = \frac{1}{1 + e^{-z}}", zero_output=False
+        "sigmoid", _sigmoid, _sigmoid_d, r"\sigma(z) = \frac{1}{1 + e^{-z}}", f0=0.5, gain=1.0
     ),
-    "tanh": Activation("tanh", _tanh, _tanh_d, r"\tanh(z)", zero_output=True),
-    "relu": Activation("relu", _relu, _relu_d, r"\max(0, z)", zero_output=True),
+    "tanh": Activation("tanh", _tanh, _tanh_d, r"\tanh(z)", f0=0.0, gain=5.0 / 3.0),
+    "relu": Activation(
+        "relu", _relu, _relu_d, r"\max(0, z)", f0=0.0, gain=_SQRT2, homogeneous=True
+    ),
     "leaky_relu": Activation(
-        "leaky_relu", _leaky_relu, _leaky_relu_d, r"\max(0.01 z, z)", zero_output=True
+        "leaky_relu",
+        _leaky_relu,
+        _leaky_relu_d,
+        r"\max(0.01 z, z)",
+        f0=0.0,
+        gain=leaky_relu_gain(LEAKY_RELU_SLOPE),
+        homogeneous=True,
+        negative_slope=LEAKY_RELU_SLOPE,
     ),
+    # ELU and GELU are not in torch's gain table. Both behave like ReLU for large inputs and
+    # are close to zero for negative ones, so they take ReLU's gain: an approximation, not a
+    # published value.
     "elu": Activation(
-        "elu", _elu, _elu_d, r"z \text{ if } z > 0 \text{ else } e^{z} - 1", zero_output=True
+        "elu", _elu, _elu_d, r"z \text{ if } z > 0 \text{ else } e^{z} - 1", f0=0.0, gain=_SQRT2
     ),
     "gelu": Activation(
         "gelu",
         _gelu,
         _gelu_d,
         r"\tfrac{1}{2} z \left(1 + \tanh\left(\sqrt{2/\pi}\,(z + 0.044715 z^3)\right)\right)",
-        zero_output=True,
+        f0=0.0,
+        gain=_SQRT2,
     ),
-    "linear": Activation("linear", _linear, _linear_d, r"z", zero_output=True),
+    "linear": Activation("linear", _linear, _linear_d, r"z", f0=0.0, gain=1.0, homogeneous=True),
 }
 
 

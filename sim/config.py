@@ -166,14 +166,8 @@ def _checked_params(where: str, path: str, validate, scheme: str, params: Mappin
     try:
         return validate(scheme, params)
     except ValueError as exc:
-        culprit = path
-        for key, value in params.items():
-            try:
-                validate(scheme, {key: value})
-            except ValueError:
-                culprit = f"{path}.{key}"
-                break
-        raise ConfigError(f"{where}: {exc}", culprit) from None
+        name = getattr(exc, "field", None)
+        raise ConfigError(f"{where}: {exc}", f"{path}.{name}" if name else path) from None
 
 
 def _mapping(value: Any, where: str, path: str) -> Mapping:

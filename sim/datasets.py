@@ -21,11 +21,12 @@ Conventions
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.validate import ConfigError, check_float, check_int, quote
 
 TASKS = ("regression", "binary", "multiclass")
 
@@ -448,35 +449,6 @@ DATASETS: dict[str, DatasetSpec] = {
 # ---------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_int(field: str, value: object, low: int, high: int | None) -> int:
-    """Return ``value`` as int if it is an integer in ``[low, high]``, else raise ValueError."""
-    upper = "inf)" if high is None else f"{high}]"
-    if not _is_int(value) or value < low or (high is not None and value > high):
-        raise ValueError(
-            f"The '{field}' parameter must be an integer in the range [{low}, {upper}. "
-            f"Got {value!r} instead."
-        )
-    return int(value)
-
-
-def _check_real(field: str, value: object, low: float, high: float) -> float:
-    """Return ``value`` as float if it is a finite number in ``[low, high]``, else raise."""
-    if not _is_real(value) or not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(
-            f"The '{field}' parameter must be a finite number in the range [{low}, {high}]. "
-            f"Got {value!r} instead."
-        )
-    return float(value)
-
-
 def make_dataset(
     name: str,
     n_samples: int = 256,
@@ -515,28 +487,33 @@ def make_dataset(
 
     Raises
     ------
-    ValueError
-        If ``name`` is unknown or any other argument is out of range; the message
-        names the field, what it must be and what it got.
+    ConfigError
+        (a ``ValueError``) If ``name`` is unknown or any other argument is out of range
+        or of the wrong type (text is refused: this is not the URL); the message names the
+        argument, what it must be and what it got, and ``field`` is the argument's name.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(DATASETS)}.")
+        raise ConfigError(
+            f"Unknown dataset {quote(name)}. Valid names: {', '.join(DATASETS)}.", "name"
+        )
     spec = DATASETS[name]
-    n_samples = _check_int("n_samples", n_samples, *N_SAMPLES_RANGE)
+    # strict: this is Python's boundary, where "100" or 100.0 for a count is a bug (the URL
+    # and command-line text is converted by sim.config before it gets here).
+    n_samples = check_int("n_samples", n_samples, *N_SAMPLES_RANGE, strict=True)
     if noise is None:
         noise = spec.default_noise
-    noise = _check_real("noise", noise, *NOISE_RANGE)
-    test_fraction = _check_real("test_fraction", test_fraction, *TEST_FRACTION_RANGE)
-    seed = _check_int("seed", seed, 0, None)
-    n_classes = _check_int("n_classes", n_classes, *N_CLASSES_RANGE)
+    noise = check_float("noise", noise, *NOISE_RANGE, strict=True)
+    test_fraction = check_float("test_fraction", test_fraction, *TEST_FRACTION_RANGE, strict=True)
+    seed = check_int("seed", seed, 0, None, strict=True)
+    n_classes = check_int("n_classes", n_classes, *N_CLASSES_RANGE, strict=True)
 
     n_test = int(round(test_fraction * n_samples))
     n_train = n_samples - n_test
     if n_train < MIN_TRAIN_SAMPLES:
-        raise ValueError(
-            f"The 'test_fraction' parameter leaves {n_train} training sample(s) out of "
-            f"n_samples={n_samples}; at least {MIN_TRAIN_SAMPLES} are needed. "
-            f"Got test_fraction={test_fraction!r} instead."
+        raise ConfigError(
+            f"test_fraction leaves {n_train} training sample(s) of n_samples={n_samples}; at "
+            f"least {MIN_TRAIN_SAMPLES} are needed. Got {quote(test_fraction)}.",
+            "test_fraction",
         )
 
     rng = np.random.default_rng(seed)

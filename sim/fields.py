@@ -291,7 +291,7 @@ def _uses(option: str) -> Callable[[Mapping[str, Any]], bool]:
     """``shown`` for a setting that only some optimizers read."""
     def shown(settings: Mapping[str, Any]) -> bool:
         opt = OPTIMIZERS.get(settings["optimizer"])
-        return opt is not None and option in opt.uses
+        return opt is not None and option in opt.fields
     return shown
 
 

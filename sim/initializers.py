@@ -18,7 +18,9 @@ Weight schemes are called as ``fn(shape, rng, **params)`` and bias schemes as
 ``fn(shape, rng, fan_in, **params)``; both return a new float64 array of ``shape``. Randomness
 always comes from the ``np.random.Generator`` passed in, so the same seed gives the same
 weights bit for bit. Deterministic schemes (zeros, ones, constant, identity) take ``rng`` too,
-for a uniform signature, and ignore it.
+for a uniform signature, and ignore it. The bias schemes ``zeros``, ``constant``, ``normal``
+and ``uniform`` are the element-wise weight schemes of the same name called with shape
+``(fan_out,)``, with defaults of their own; ``torch_default`` has a bias function of its own.
 
 Parameters are validated once, at the public boundary (:func:`validate_init_params`,
 :func:`initialize`, :func:`initialize_bias`); the scheme functions trust their inputs.
@@ -29,16 +31,20 @@ of ``orthogonal_``, ``sparse_``), except where a docstring says otherwise.
 
 from __future__ import annotations
 
+import inspect
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+# LEAKY_RELU_SLOPE is re-exported (importers used to find a copy of it here).
+from sim.activations import ACTIVATIONS, LEAKY_RELU_SLOPE, leaky_relu_gain
+from sim.validate import ConfigError, check_choice, check_float, check_int, is_real, quote
+
+# ACTIVATION_NAMES (see __getattr__) is importable but no longer listed: read ACTIVATIONS.
 __all__ = [
-    "ACTIVATION_NAMES",
     "ALIASES",
     "BIAS_ALIASES",
     "BIAS_INITIALIZERS",
@@ -56,11 +62,18 @@ __all__ = [
     "validate_init_params",
 ]
 
-#: Nonlinearities a He/Kaiming scheme can be tuned for (the ``nonlinearity`` choice).
-ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "linear")
+#: Gains of nonlinearities in torch's table that are not activations of the lab. The lab's
+#: own activations carry their gain (:attr:`sim.activations.Activation.gain`).
+_OTHER_GAINS: dict[str, float] = {"selu": 3.0 / 4.0}
 
-#: Default negative slope of leaky ReLU, as in ``torch.nn.LeakyReLU``.
-LEAKY_RELU_SLOPE = 0.01
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # ACTIVATION_NAMES, the nonlinearities a He scheme can be tuned for, used to be a second
+    # list here; it is now derived from the activation registry whenever it is read.
+    if name == "ACTIVATION_NAMES":
+        return tuple(ACTIVATIONS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Truncated-normal sampling redraws values outside [a, b]; if [a, b] keeps too little of the
 # normal's mass, rejection would take forever, so validation refuses such bounds.
@@ -94,17 +107,20 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     gelu            sqrt(2)  (not in torch's table, see below)
     ==============  ==========================================
 
-    ELU and GELU are not in PyTorch's table. Both behave like ReLU for large inputs and are
-    close to zero for negative ones, so this lab uses ReLU's gain ``sqrt(2)`` for them. It is
-    an approximation, not a published value.
+    Every activation of :data:`sim.activations.ACTIVATIONS` carries its gain
+    (:attr:`~sim.activations.Activation.gain`), so this function knows each of them, plus
+    ``"selu"`` from torch's table. ELU and GELU are not in PyTorch's table. Both behave like
+    ReLU for large inputs and are close to zero for negative ones, so this lab uses ReLU's gain
+    ``sqrt(2)`` for them. It is an approximation, not a published value.
 
     Parameters
     ----------
     nonlinearity : str
-        One of :data:`ACTIVATION_NAMES` or ``"selu"``.
+        A name of :data:`sim.activations.ACTIVATIONS` or ``"selu"``.
     param : float, optional
-        Negative slope for ``"leaky_relu"``; defaults to :data:`LEAKY_RELU_SLOPE`. Ignored for
-        the other nonlinearities.
+        Negative slope for ``"leaky_relu"`` (an activation with a
+        :attr:`~sim.activations.Activation.negative_slope`); defaults to the activation's own
+        slope, 0.01. Ignored for the other nonlinearities.
 
     Returns
     -------
@@ -123,33 +139,25 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     >>> calculate_gain("leaky_relu", 0.2)  # sqrt(2 / 1.04)
     1.3867504905630728
     """
-    if not isinstance(nonlinearity, str) or nonlinearity not in _GAINS:
+    known = isinstance(nonlinearity, str) and (
+        nonlinearity in ACTIVATIONS or nonlinearity in _OTHER_GAINS
+    )
+    if not known:
         raise ValueError(
-            f"Unknown nonlinearity {_show(nonlinearity)} for calculate_gain. "
-            f"Valid names: {', '.join(_GAINS)}."
+            f"Unknown nonlinearity {quote(nonlinearity)} for calculate_gain. "
+            f"Valid names: {', '.join([*ACTIVATIONS, *_OTHER_GAINS])}."
         )
-    if nonlinearity != "leaky_relu":
-        return _GAINS[nonlinearity]
-    slope = LEAKY_RELU_SLOPE if param is None else param
-    if not _is_real(slope) or not math.isfinite(float(slope)):
+    activation = ACTIVATIONS.get(nonlinearity)
+    if activation is None:
+        return _OTHER_GAINS[nonlinearity]
+    if activation.negative_slope is None or param is None:
+        return activation.gain
+    if not is_real(param) or not math.isfinite(float(param)):
         raise ValueError(
-            f"calculate_gain('leaky_relu'): param (the negative slope) must be a finite number. "
-            f"Got {_show(param)}."
+            f"calculate_gain({nonlinearity!r}): param (the negative slope) must be a finite "
+            f"number. Got {quote(param)}."
         )
-    return math.sqrt(2.0 / (1.0 + float(slope) ** 2))
-
-
-# leaky_relu is computed from its slope; the value here is only a placeholder for the name.
-_GAINS: dict[str, float] = {
-    "linear": 1.0,
-    "sigmoid": 1.0,
-    "tanh": 5.0 / 3.0,
-    "relu": math.sqrt(2.0),
-    "leaky_relu": math.nan,
-    "selu": 3.0 / 4.0,
-    "elu": math.sqrt(2.0),
-    "gelu": math.sqrt(2.0),
-}
+    return leaky_relu_gain(float(param))
 
 
 def compute_fans(shape: tuple[int, int]) -> tuple[int, int]:
@@ -197,8 +205,9 @@ class Param:
         ``"float"`` or ``"choice"``.
     low, high : float or None
         Inclusive bounds of a float parameter; ``None`` means unbounded on that side.
-    choices : tuple of str
-        Allowed values of a choice parameter.
+    options : tuple of str, or callable returning one
+        Allowed values of a choice parameter, or a function that lists them from a registry
+        (read at each use, so an entry added to the registry is offered at once).
     help : str
         One line a newcomer understands.
     """
@@ -208,8 +217,13 @@ class Param:
     kind: str
     low: float | None = None
     high: float | None = None
-    choices: tuple[str, ...] = ()
+    options: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     help: str = ""
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Allowed values of a choice parameter (``()`` for a float parameter)."""
+        return self.options() if callable(self.options) else self.options
 
 
 @dataclass(frozen=True)
@@ -237,6 +251,9 @@ class Initializer:
         Other names accepted by the resolver.
     random : bool
         ``False`` for deterministic schemes.
+    check : callable or None
+        ``check(values) -> problem or None``: a rule that involves several parameters at
+        once (``a < b``), run after each parameter passed its own bounds.
     """
 
     name: str
@@ -248,6 +265,7 @@ class Initializer:
     paper: str
     aliases: tuple[str, ...] = ()
     random: bool = True
+    check: Callable[[Mapping[str, float | str]], str | None] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,7 +273,7 @@ class Initializer:
 # --------------------------------------------------------------------------------------------
 
 
-def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:
+def zeros(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Fill with zeros: the lab's cautionary tale.
 
     Formula: ``W = 0``. With all weights equal, every unit of a layer computes the same output
@@ -267,13 +285,13 @@ def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Unused (deterministic scheme).
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -310,7 +328,7 @@ def ones(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return np.ones(shape, dtype=np.float64)
 
 
-def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.ndarray:
+def constant(shape: tuple[int, ...], rng: np.random.Generator, value: float = 0.5) -> np.ndarray:
     """Fill with one constant value.
 
     Formula: ``W = value``. Like zeros and ones, it never breaks the symmetry between units.
@@ -320,7 +338,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Unused (deterministic scheme).
     value : float, default 0.5
@@ -328,7 +346,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -339,7 +357,7 @@ def constant(shape: Shape, rng: np.random.Generator, value: float = 0.5) -> np.n
 
 
 def uniform(
-    shape: Shape, rng: np.random.Generator, a: float = -0.05, b: float = 0.05
+    shape: tuple[int, ...], rng: np.random.Generator, a: float = -0.05, b: float = 0.05
 ) -> np.ndarray:
     """Draw from a uniform distribution with fixed bounds.
 
@@ -351,7 +369,7 @@ def uniform(
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Source of randomness.
     a, b : float, default -0.05 and 0.05
@@ -359,7 +377,7 @@ def uniform(
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -371,7 +389,7 @@ def uniform(
 
 
 def normal(
-    shape: Shape, rng: np.random.Generator, mean: float = 0.0, std: float = 0.01
+    shape: tuple[int, ...], rng: np.random.Generator, mean: float = 0.0, std: float = 0.01
 ) -> np.ndarray:
     """Draw from a normal distribution with fixed mean and standard deviation.
 
@@ -383,7 +401,7 @@ def normal(
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``.
+        ``(fan_out, fan_in)``, or ``(fan_out,)`` for a bias (the scheme is element-wise).
     rng : np.random.Generator
         Source of randomness.
     mean : float, default 0.0
@@ -393,7 +411,7 @@ def normal(
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in)
+    ndarray of shape (fan_out, fan_in) or (fan_out,), like ``shape``
 
     Examples
     --------
@@ -548,7 +566,7 @@ def he_uniform(
     Formula: ``W ~ U(-bound, bound)``, ``bound = sqrt(3) * std``,
     ``std = gain / sqrt(fan_mode)``, ``gain = calculate_gain(nonlinearity)``. For ReLU and
     ``mode="fan_in"`` this is ``bound = sqrt(6 / fan_in)``. ``"leaky_relu"`` uses the slope
-    :data:`LEAKY_RELU_SLOPE`.
+    of the registered activation, 0.01.
 
     Also known as: Kaiming uniform (``kaiming_uniform_`` in PyTorch), ``HeUniform`` in Keras.
 
@@ -562,7 +580,7 @@ def he_uniform(
         ``"fan_in"`` preserves the variance of the forward signal, ``"fan_out"`` that of the
         backward gradients.
     nonlinearity : str, default "relu"
-        One of :data:`ACTIVATION_NAMES`; chooses the gain.
+        A name of :data:`sim.activations.ACTIVATIONS`; chooses the gain.
 
     Returns
     -------
@@ -588,7 +606,8 @@ def he_normal(
 
     Formula: ``W ~ N(0, std^2)``, ``std = gain / sqrt(fan_mode)``,
     ``gain = calculate_gain(nonlinearity)``. For ReLU and ``mode="fan_in"`` this is
-    ``std = sqrt(2 / fan_in)``. ``"leaky_relu"`` uses the slope :data:`LEAKY_RELU_SLOPE`.
+    ``std = sqrt(2 / fan_in)``. ``"leaky_relu"`` uses the slope of the registered
+    activation, 0.01.
 
     Also known as: Kaiming normal (``kaiming_normal_`` in PyTorch), ``HeNormal`` in Keras
     (which truncates it).
@@ -603,7 +622,7 @@ def he_normal(
         ``"fan_in"`` preserves the variance of the forward signal, ``"fan_out"`` that of the
         backward gradients.
     nonlinearity : str, default "relu"
-        One of :data:`ACTIVATION_NAMES`; chooses the gain.
+        A name of :data:`sim.activations.ACTIVATIONS`; chooses the gain.
 
     Returns
     -------
@@ -839,123 +858,38 @@ def torch_default(shape: Shape, rng: np.random.Generator) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def bias_zeros(shape: tuple[int], rng: np.random.Generator, fan_in: int) -> np.ndarray:
-    """Zero biases, the usual choice; random weights already break the symmetry.
+def _bias_fn(weight_fn: Callable[..., np.ndarray], params: tuple[Param, ...],
+             doc: str) -> Callable[..., np.ndarray]:
+    """``fn(shape, rng, fan_in, **params)`` drawing a bias with the element-wise weight scheme
+    ``weight_fn`` (called with shape ``(fan_out,)``; ``fan_in`` unused), missing parameters
+    taking the bias defaults of ``params``."""
+    defaults = {p.name: p.default for p in params}
 
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Unused (deterministic scheme).
-    fan_in : int
-        Unused.
+    def fn(shape: tuple[int], rng: np.random.Generator, fan_in: int,
+           **values: float) -> np.ndarray:
+        return weight_fn(shape, rng, **{**defaults, **values})
 
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_zeros((3,), np.random.default_rng(0), fan_in=5)
-    array([0., 0., 0.])
-    """
-    return np.zeros(shape, dtype=np.float64)
-
-
-def bias_constant(
-    shape: tuple[int], rng: np.random.Generator, fan_in: int, value: float = 0.1
-) -> np.ndarray:
-    """Constant biases, e.g. a small positive value to keep ReLU units active at the start.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Unused (deterministic scheme).
-    fan_in : int
-        Unused.
-    value : float, default 0.1
-        The fill value.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_constant((2,), np.random.default_rng(0), fan_in=5)
-    array([0.1, 0.1])
-    """
-    return np.full(shape, value, dtype=np.float64)
+    fn.__name__ = fn.__qualname__ = f"bias_{weight_fn.__name__}"
+    fn.__doc__ = doc
+    # The signature shows the bias parameters and defaults, as a hand-written function would.
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    fn.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, positional) for name in ("shape", "rng", "fan_in")]
+        + [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
+           for p in params]
+    )
+    return fn
 
 
-def bias_normal(
-    shape: tuple[int],
-    rng: np.random.Generator,
-    fan_in: int,
-    mean: float = 0.0,
-    std: float = 0.1,
-) -> np.ndarray:
-    """Normal biases: ``b ~ N(mean, std^2)``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Source of randomness.
-    fan_in : int
-        Unused.
-    mean : float, default 0.0
-        Mean.
-    std : float, default 0.1
-        Standard deviation, ``>= 0``.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias_normal((4,), np.random.default_rng(0), fan_in=5).shape
-    (4,)
-    """
-    return rng.normal(mean, std, size=shape)
-
-
-def bias_uniform(
-    shape: tuple[int],
-    rng: np.random.Generator,
-    fan_in: int,
-    a: float = -0.1,
-    b: float = 0.1,
-) -> np.ndarray:
-    """Uniform biases: ``b ~ U(a, b)``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(fan_out,)``.
-    rng : np.random.Generator
-        Source of randomness.
-    fan_in : int
-        Unused.
-    a, b : float, default -0.1 and 0.1
-        Lower and upper bound, ``a < b``.
-
-    Returns
-    -------
-    ndarray of shape (fan_out,)
-
-    Examples
-    --------
-    >>> bias = bias_uniform((4,), np.random.default_rng(0), fan_in=5)
-    >>> bool(np.all(np.abs(bias) <= 0.1))
-    True
-    """
-    return rng.uniform(a, b, size=shape)
+def _bias_version(weight: Initializer, params: tuple[Param, ...], summary: str, formula: str,
+                  note: str = "") -> Initializer:
+    """The bias scheme that draws like the element-wise weight scheme ``weight`` (same
+    function, label, randomness and checks) with its own parameter defaults and texts."""
+    doc = (f"{summary}{' ' + note if note else ''}\n\n"
+           f"Formula: ``{formula}``, drawn by :func:`{weight.fn.__name__}` with shape "
+           "``(fan_out,)``; ``fan_in`` is unused.")
+    return replace(weight, fn=_bias_fn(weight.fn, params, doc), params=params,
+                   summary=summary, formula=formula)
 
 
 def bias_torch_default(shape: tuple[int], rng: np.random.Generator, fan_in: int) -> np.ndarray:
@@ -983,7 +917,42 @@ def bias_torch_default(shape: tuple[int], rng: np.random.Generator, fan_in: int)
     True
     """
     bound = 1.0 / math.sqrt(fan_in)
-    return rng.uniform(-bound, bound, size=shape)
+    return uniform(shape, rng, -bound, bound)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks of several parameters at once (Initializer.check)
+# --------------------------------------------------------------------------------------------
+
+
+def _normal_mass(a: float, b: float) -> float:
+    """Probability that a standard normal lands in ``[a, b]``."""
+    return 0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0)))
+
+
+def _check_a_below_b(values: Mapping[str, float | str]) -> str | None:
+    if values["a"] >= values["b"]:
+        return (
+            f"parameter 'a' must be less than parameter 'b'. "
+            f"Got a={_fmt(values['a'])}, b={_fmt(values['b'])}."
+        )
+    return None
+
+
+def _check_truncation(values: Mapping[str, float | str]) -> str | None:
+    problem = _check_a_below_b(values)
+    if problem is not None:
+        return problem
+    mass = _normal_mass(values["a"], values["b"])
+    if mass < _MIN_TRUNCATED_MASS:
+        return (
+            f"parameters 'a' and 'b' (in standard deviations from the mean) must keep at least "
+            f"{_MIN_TRUNCATED_MASS:.0%} of the normal distribution between them, or sampling "
+            f"would almost never succeed; move them closer to 0. Got a={_fmt(values['a'])}, "
+            f"b={_fmt(values['b'])}, which keeps {mass:.2g} of it."
+        )
+    return None
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -1016,14 +985,14 @@ _HE_PARAMS = (
         "mode",
         "fan_in",
         "choice",
-        choices=("fan_in", "fan_out"),
+        options=("fan_in", "fan_out"),
         help="divide by the number of inputs (forward signal) or of units (backward gradient)",
     ),
     Param(
         "nonlinearity",
         "relu",
         "choice",
-        choices=ACTIVATION_NAMES,
+        options=lambda: tuple(ACTIVATIONS),
         help="activation the gain is tuned for (relu: sqrt(2), tanh: 5/3)",
     ),
 )
@@ -1071,6 +1040,7 @@ INITIALIZERS: dict[str, Initializer] = {
         summary="Small random weights drawn evenly between a and b, whatever the layer size.",
         formula="U(a, b)",
         paper="",
+        check=_check_a_below_b,
     ),
     "normal": Initializer(
         name="normal",
@@ -1107,6 +1077,7 @@ INITIALIZERS: dict[str, Initializer] = {
         "redrawn.",
         formula="mean + std * Z, Z ~ N(0, 1) restricted to [a, b]",
         paper="",
+        check=_check_truncation,
     ),
     "xavier_uniform": Initializer(
         name="xavier_uniform",
@@ -1233,52 +1204,42 @@ ALIASES: dict[str, str] = {
     alias: init.name for init in INITIALIZERS.values() for alias in init.aliases
 }
 
+# The bias schemes other than torch_default draw like the weight schemes of the same name
+# (element-wise, so shape (fan_out,) works), with defaults suited to a bias.
 BIAS_INITIALIZERS: dict[str, Initializer] = {
-    "zeros": Initializer(
-        name="zeros",
-        fn=bias_zeros,
+    "zeros": _bias_version(
+        INITIALIZERS["zeros"],
         params=(),
-        label="Zeros",
         summary="Every bias starts at 0, the usual choice.",
         formula="b = 0",
-        paper="",
-        random=False,
+        note="Random weights already break the symmetry.",
     ),
-    "constant": Initializer(
-        name="constant",
-        fn=bias_constant,
+    "constant": _bias_version(
+        INITIALIZERS["constant"],
         params=(Param("value", 0.1, "float", help="the value every bias starts at"),),
-        label="Constant",
         summary="Every bias starts at the same value.",
         formula="b = value",
-        paper="",
-        random=False,
+        note="A small positive value keeps ReLU units active at the start.",
     ),
-    "normal": Initializer(
-        name="normal",
-        fn=bias_normal,
+    "normal": _bias_version(
+        INITIALIZERS["normal"],
         params=(
             Param("mean", 0.0, "float", help="average bias"),
             Param(
                 "std", 0.1, "float", low=0.0, help="standard deviation of the normal distribution"
             ),
         ),
-        label="Normal N(mean, std²)",
         summary="Random biases from a bell curve.",
         formula="N(mean, std^2)",
-        paper="",
     ),
-    "uniform": Initializer(
-        name="uniform",
-        fn=bias_uniform,
+    "uniform": _bias_version(
+        INITIALIZERS["uniform"],
         params=(
             Param("a", -0.1, "float", help="lowest possible bias"),
             Param("b", 0.1, "float", help="highest possible bias (must be above a)"),
         ),
-        label="Uniform U(a, b)",
         summary="Random biases drawn evenly between a and b.",
         formula="U(a, b)",
-        paper="",
     ),
     "torch_default": Initializer(
         name="torch_default",
@@ -1303,17 +1264,6 @@ BIAS_ALIASES: dict[str, str] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _is_real(value: object) -> bool:
-    # bool is an int subclass, but True as a standard deviation is a bug, not a number.
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _show(value: object) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -1331,7 +1281,7 @@ def _resolve(
     if key in aliases:
         return aliases[key]
     raise ValueError(
-        f"Unknown {kind} {_show(name)}. Valid names: {', '.join(registry)} "
+        f"Unknown {kind} {quote(name)}. Valid names: {', '.join(registry)} "
         f"(aliases: {', '.join(aliases)})."
     )
 
@@ -1382,110 +1332,35 @@ def resolve_bias_initializer(name: str) -> str:
     return _resolve(name, BIAS_INITIALIZERS, BIAS_ALIASES, "bias initializer")
 
 
-def _requirement(p: Param) -> str:
-    if p.low is not None and p.high is not None:
-        return f"a number in [{_fmt(p.low)}, {_fmt(p.high)}]"
-    if p.low is not None:
-        return f"a number >= {_fmt(p.low)}"
-    if p.high is not None:
-        return f"a number <= {_fmt(p.high)}"
-    return "a finite number"
-
-
 def _check_param(prefix: str, p: Param, value: object) -> float | str:
+    what = f"{prefix}: parameter '{p.name}'"
     if p.kind == "choice":
         key = _normalize_name(value) if isinstance(value, str) else None
-        if key not in p.choices:
-            raise ValueError(
-                f"{prefix}: parameter '{p.name}' must be one of {', '.join(p.choices)}. "
-                f"Got {_show(value)}."
-            )
-        return key
-    # Numeric strings are accepted because URL query parameters and CLI options arrive as text.
-    number: float | None = None
-    if _is_real(value):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if number is None:
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be {_requirement(p)}. Got {_show(value)}."
-        )
-    if not math.isfinite(number):
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be a finite number. Got {_show(value)}."
-        )
-    if (p.low is not None and number < p.low) or (p.high is not None and number > p.high):
-        raise ValueError(
-            f"{prefix}: parameter '{p.name}' must be {_requirement(p)}. Got {_show(value)}."
-        )
-    return number
-
-
-def _normal_mass(a: float, b: float) -> float:
-    """Probability that a standard normal lands in ``[a, b]``."""
-    return 0.5 * (math.erf(b / math.sqrt(2.0)) - math.erf(a / math.sqrt(2.0)))
-
-
-def _check_a_below_b(values: Mapping[str, float | str]) -> str | None:
-    if values["a"] >= values["b"]:
-        return (
-            f"parameter 'a' must be less than parameter 'b'. "
-            f"Got a={_fmt(values['a'])}, b={_fmt(values['b'])}."
-        )
-    return None
-
-
-def _check_truncation(values: Mapping[str, float | str]) -> str | None:
-    problem = _check_a_below_b(values)
-    if problem is not None:
-        return problem
-    mass = _normal_mass(values["a"], values["b"])
-    if mass < _MIN_TRUNCATED_MASS:
-        return (
-            f"parameters 'a' and 'b' (in standard deviations from the mean) must keep at least "
-            f"{_MIN_TRUNCATED_MASS:.0%} of the normal distribution between them, or sampling "
-            f"would almost never succeed; move them closer to 0. Got a={_fmt(values['a'])}, "
-            f"b={_fmt(values['b'])}, which keeps {mass:.2g} of it."
-        )
-    return None
-
-
-# Checks that involve several parameters at once, keyed like the registries.
-_WEIGHT_CHECKS: dict[str, Callable[[Mapping[str, float | str]], str | None]] = {
-    "uniform": _check_a_below_b,
-    "truncated_normal": _check_truncation,
-}
-_BIAS_CHECKS: dict[str, Callable[[Mapping[str, float | str]], str | None]] = {
-    "uniform": _check_a_below_b,
-}
+        return key if key in p.choices else check_choice(what, value, p.choices, field=p.name)
+    # Numeric text is accepted: URL query parameters and CLI options arrive as text.
+    return check_float(what, value, p.low, p.high, field=p.name)
 
 
 def _validate(
-    prefix: str,
-    spec: Initializer,
-    params: Mapping[str, object] | None,
-    check: Callable[[Mapping[str, float | str]], str | None] | None,
+    prefix: str, spec: Initializer, params: Mapping[str, object] | None
 ) -> dict[str, float | str]:
     params = {} if params is None else params
     known = {p.name: p for p in spec.params}
     for key in params:
         if key not in known:
             valid = ", ".join(known) if known else "none"
-            raise ValueError(
-                f"{prefix}: unknown parameter {_show(key)}. Valid parameters: {valid}."
+            raise ConfigError(
+                f"{prefix}: unknown parameter {quote(key)}. Valid parameters: {valid}.",
+                key if isinstance(key, str) else None,
             )
     values = {
         p.name: _check_param(prefix, p, params[p.name]) if p.name in params else p.default
         for p in spec.params
     }
-    if check is not None:
-        problem = check(values)
-        if problem is not None:
-            raise ValueError(f"{prefix}: {problem}")
+    if spec.check is not None:
+        problem = spec.check(values)
+        if problem is not None:  # a problem of several parameters: no single field
+            raise ConfigError(f"{prefix}: {problem}")
     return values
 
 
@@ -1523,7 +1398,6 @@ def validate_init_params(
         f"Initializer '{canonical}'",
         INITIALIZERS[canonical],
         params,
-        _WEIGHT_CHECKS.get(canonical),
     )
 
 
@@ -1545,16 +1419,7 @@ def validate_bias_params(
         f"Bias initializer '{canonical}'",
         BIAS_INITIALIZERS[canonical],
         params,
-        _BIAS_CHECKS.get(canonical),
     )
-
-
-def _check_size(what: str, value: object) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{what} must be a positive integer. Got {_show(value)}.")
-    if value < 1:
-        raise ValueError(f"{what} must be a positive integer. Got {_show(value)}.")
-    return int(value)
 
 
 def _check_rng(rng: object) -> None:
@@ -1603,13 +1468,14 @@ def initialize(
     canonical = resolve_initializer(name)
     values = validate_init_params(canonical, params)
     if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-        raise ValueError(
-            f"Weight shape must be a pair (fan_out, fan_in) of positive integers. "
-            f"Got {_show(shape)}."
+        raise ConfigError(
+            f"Weight shape must be a pair (fan_out, fan_in) of integers >= 1. "
+            f"Got {quote(shape)}.",
+            "shape",
         )
     checked = (
-        _check_size("fan_out (shape[0])", shape[0]),
-        _check_size("fan_in (shape[1])", shape[1]),
+        check_int("fan_out (shape[0])", shape[0], 1, None, field="shape", strict=True),
+        check_int("fan_in (shape[1])", shape[1], 1, None, field="shape", strict=True),
     )
     _check_rng(rng)
     w = np.asarray(INITIALIZERS[canonical].fn(checked, rng, **values), dtype=np.float64)
@@ -1653,8 +1519,8 @@ def initialize_bias(
     """
     canonical = resolve_bias_initializer(name)
     values = validate_bias_params(canonical, params)
-    units = _check_size("n_units", n_units)
-    inputs = _check_size("fan_in", fan_in)
+    units = check_int("n_units", n_units, 1, None, strict=True)
+    inputs = check_int("fan_in", fan_in, 1, None, strict=True)
     _check_rng(rng)
     b = np.asarray(BIAS_INITIALIZERS[canonical].fn((units,), rng, inputs, **values), np.float64)
     assert b.shape == (units,), (canonical, b.shape, units)

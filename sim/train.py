@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,7 @@ from sim.initializers import initialize, initialize_bias
 from sim.losses import LOSSES, accuracy
 from sim.metrics import METRIC_NAMES, network_metrics
 from sim.network import Workspace, targets_for
+from sim.optimizers import OPTIMIZERS
 
 try:  # one BLAS thread while training: exact symmetry and, with two workers, more speed
     from threadpoolctl import threadpool_limits
@@ -161,56 +162,17 @@ def _init_run(cfg: Config, init_index: int, seed: int, dtype: np.dtype
     return W, b
 
 
-class _Optimizer:
-    """SGD, momentum or Adam on stacked parameters, updated in place."""
-
-    def __init__(self, cfg: Config, params: list[np.ndarray]) -> None:
-        self.kind, self.lr, self.mu = cfg.optimizer, cfg.lr, cfg.momentum
-        self.t = 0
-        if self.kind in ("momentum", "adam"):
-            self.v = [np.zeros_like(p) for p in params]
-        if self.kind == "adam":
-            self.m = [np.zeros_like(p) for p in params]
-            self.tmp = [np.empty_like(p) for p in params]
-
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        self.t += 1
-        if self.kind == "sgd":
-            for p, g in zip(params, grads, strict=True):
-                g *= self.lr
-                p -= g
-        elif self.kind == "momentum":  # v = mu v - lr g; p += v (classical momentum)
-            for p, g, v in zip(params, grads, self.v, strict=True):
-                v *= self.mu
-                g *= self.lr
-                v -= g
-                p += v
-        else:  # Adam (Kingma & Ba 2015), beta1 0.9, beta2 0.999, eps 1e-8
-            b1, b2, eps = 0.9, 0.999, 1e-8
-            c1 = 1 - b1**self.t
-            c2 = 1 - b2**self.t
-            for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self.tmp, strict=True):
-                m *= b1
-                m += (1 - b1) * g
-                np.multiply(g, g, out=tmp)
-                v *= b2
-                tmp *= 1 - b2
-                v += tmp
-                np.divide(v, c2, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                tmp += eps
-                np.divide(m, tmp, out=tmp)
-                tmp *= self.lr / c1
-                p -= tmp
-
-    def reset(self, run: int) -> None:
-        for name in ("v", "m"):
-            for s in getattr(self, name, []):
-                s[run] = 0.0
-
-
 class _Chunk:
-    """Trains runs ``r0:r1`` of a comparison and writes their history slices."""
+    """Trains runs ``r0:r1`` of a comparison and writes their history slices.
+
+    :meth:`run` builds the stacked parameters (:meth:`_setup_parameters`) and every buffer
+    (:meth:`_setup_buffers`) once, then
+    for each epoch ``e``: :meth:`_evaluate` the parameters after ``e`` epochs (which stops
+    the runs that diverged, :meth:`_stop_diverged`), :meth:`_snapshot` them at the snapshot
+    epochs, and :meth:`_train_epoch`: one :meth:`_step` per batch of :meth:`_batches`, with
+    fresh masks from :meth:`_draw_dropout_masks`. The loop allocates no large array: the
+    workspaces, batches, masks and optimizer state are preallocated.
+    """
 
     def __init__(self, cfg: Config, data: Dataset, r0: int, r1: int, out: dict,
                  snaps: np.ndarray) -> None:
@@ -229,144 +191,214 @@ class _Chunk:
 
     def run(self) -> None:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            self._run()
+            self._setup_parameters()
+            self._setup_buffers()
+            snap_index = {int(e): k for k, e in enumerate(self.snaps)}
+            E = self.cfg.epochs
+            for e in range(E + 1):
+                diverged = self._evaluate(e)
+                if e in snap_index:
+                    self._snapshot(snap_index[e])
+                if e == E:
+                    break
+                self._train_epoch(e, recompute=diverged.any())
+                self.progress = (e + 1) / E
 
-    def _run(self) -> None:
-        cfg, data, dtype = self.cfg, self.data, self.dtype
+    # ------------------------------------------------------------------ setup
+    def _setup_parameters(self) -> None:
+        """The runs' initial parameters stacked along a leading run axis, their gradients,
+        the optimizer state and each run's generator of batches and dropout masks."""
+        cfg, dtype = self.cfg, self.dtype
         runs = cfg.runs()[self.r0:self.r1]
-        R = len(runs)
-        sizes = cfg.layer_sizes
-        L = len(sizes) - 1
-        loss_name = cfg.loss_name
-        classify = data.task != "regression"
-        out = self.out
-        sl = slice(self.r0, self.r1)
-
+        L = self.L = len(cfg.layer_sizes) - 1
+        # Index l is layer l (index 0 unused), as in sim.network.
         inits = [_init_run(cfg, i, s, dtype) for i, s in runs]
-        W = [None] + [np.stack([w[l] for w, _ in inits]) for l in range(L)]
-        b = [None] + [np.stack([bb[l] for _, bb in inits])[:, None, :] for l in range(L)]
-        dW = [None] + [np.empty_like(w) for w in W[1:]]
-        db = [None] + [np.empty_like(x) for x in b[1:]]
-        params = W[1:] + b[1:]
-        grads = dW[1:] + db[1:]
-        opt = _Optimizer(cfg, params)
-        train_rngs = [np.random.default_rng([s, 1]) for _, s in runs]
+        self.W = [None] + [np.stack([w[l] for w, _ in inits]) for l in range(L)]
+        self.b = [None] + [np.stack([bb[l] for _, bb in inits])[:, None, :] for l in range(L)]
+        self.dW = [None] + [np.empty_like(w) for w in self.W[1:]]
+        self.db = [None] + [np.empty_like(x) for x in self.b[1:]]
+        self.params = self.W[1:] + self.b[1:]
+        self.grads = self.dW[1:] + self.db[1:]
+        self.l2_term = [None] + [np.empty_like(w) for w in self.W[1:]] if cfg.l2 else None
+        optimizer = OPTIMIZERS[cfg.optimizer]
+        self.opt = optimizer.start(self.params, cfg.lr,
+                                   **{f: getattr(cfg, f) for f in optimizer.fields})
+        self.train_rngs = [np.random.default_rng([s, 1]) for _, s in runs]
+        self.active = np.ones(len(runs), bool)
 
-        Xtr = data.X_train.astype(dtype)
-        Ttr = targets_for(loss_name, data.y_train, sizes[-1]).astype(dtype)
+    def _setup_buffers(self) -> None:
+        """The data in the training dtype and every buffer the epochs reuse: workspaces of
+        the evaluation and of each batch size, batches, dropout draws, gradient norms."""
+        cfg, data, dtype = self.cfg, self.data, self.dtype
+        R, L = self.active.size, self.L
+        sizes = self.sizes = cfg.layer_sizes
+        self.sl = slice(self.r0, self.r1)
+        self.classify = data.task != "regression"
+        self.Xtr = data.X_train.astype(dtype)
+        self.Ttr = targets_for(cfg.loss_name, data.y_train, sizes[-1]).astype(dtype)
         Xte = data.X_test.astype(dtype)
-        Tte = targets_for(loss_name, data.y_test, sizes[-1]).astype(dtype)
-        n, n_test = Xtr.shape[0], Xte.shape[0]
-        batch = cfg.batch_size or n
-        full_batch = batch >= n
-        reuse_train_forward = full_batch and cfg.dropout == 0
+        Tte = targets_for(cfg.loss_name, data.y_test, sizes[-1]).astype(dtype)
+        n = self.n = self.Xtr.shape[0]
+        n_test = Xte.shape[0]
+        self.Xtr_b = np.broadcast_to(self.Xtr, (R, *self.Xtr.shape))
+        self.Ttr_b = np.broadcast_to(self.Ttr, (R, *self.Ttr.shape))
+        self.Xte_b = np.broadcast_to(Xte, (R, *Xte.shape))
+        self.Tte_b = Tte[None]
 
-        Xtr_b = np.broadcast_to(Xtr, (R, *Xtr.shape))
-        Ttr_b = np.broadcast_to(Ttr, (R, *Ttr.shape))
-        eval_tr = Workspace(sizes, R, n, cfg.activation, dtype)
-        eval_te = Workspace(sizes, R, n_test, cfg.activation, dtype) if n_test else None
-        train_ws: dict[int, Workspace] = {}
-        if not full_batch or cfg.dropout > 0:
-            for m in {batch, n % batch or batch}:
-                train_ws[m] = Workspace(sizes, R, m, cfg.activation, dtype, cfg.dropout)
-        y_tr = data.y_train
-        active = np.ones(R, bool)
-        snap_index = {int(e): k for k, e in enumerate(self.snaps)}
-        E = cfg.epochs
-        grad_sq = np.zeros((R, L))
-        keep = 1.0 - cfg.dropout
+        self.batch = cfg.batch_size or n
+        self.full_batch = self.batch >= n
+        # Full batch without dropout: the evaluation's forward pass is also the step's.
+        self.reuse_train_forward = self.full_batch and cfg.dropout == 0
+        self.eval_tr = Workspace(sizes, R, n, cfg.activation, dtype)
+        self.eval_te = Workspace(sizes, R, n_test, cfg.activation, dtype) if n_test else None
+        # One training workspace (and batch buffers) per batch size: the last batch of an
+        # epoch may be smaller.
+        self.train_ws: dict[int, Workspace] = {}
+        self.batch_X: dict[int, np.ndarray] = {}
+        self.batch_T: dict[int, np.ndarray] = {}
+        if not self.reuse_train_forward:
+            for m in {self.batch, n % self.batch or self.batch}:
+                self.train_ws[m] = Workspace(sizes, R, m, cfg.activation, dtype, cfg.dropout)
+                if not self.full_batch:
+                    self.batch_X[m] = np.empty((R, m, sizes[0]), dtype)
+                    self.batch_T[m] = np.empty((R, m, sizes[-1]), dtype)
+        # Dropout draws are float64 whatever the dtype (the same masks in float32 and float64).
+        self.uniform = (np.empty(self.batch * max(sizes[1:L]), np.float64)
+                        if cfg.dropout > 0 and L > 1 else None)
+        self.grad_sq = np.zeros((R, L))
 
-        for e in range(E + 1):
-            # ---- evaluate the parameters after e epochs
-            Z = eval_tr.forward(Xtr_b, W, b)
-            if reuse_train_forward and e < E:  # this forward pass is also the training step's
-                tr_loss = self.loss.value_and_grad(Z, Ttr_b, eval_tr.dZ[L])
-            else:
-                tr_loss = self.loss.value(Z, Ttr_b)
-            bad = ~np.isfinite(tr_loss) & active
-            if bad.any():
-                for r in np.flatnonzero(bad):
-                    out["diverged_at"][self.r0 + r] = e
-                    for p in params:
-                        p[r] = 0.0
-                    opt.reset(r)
-                active &= ~bad
-            tl = np.where(active, tr_loss, np.nan)
-            out["train_loss"][sl, e] = tl
-            if classify:
-                out["train_accuracy"][sl, e] = np.where(active, accuracy(loss_name, Z, y_tr),
-                                                        np.nan)
-            if eval_te is not None:
-                Zt = eval_te.forward(np.broadcast_to(Xte, (R, *Xte.shape)), W, b)
-                out["test_loss"][sl, e] = np.where(active, self.loss.value(Zt, Tte[None]), np.nan)
-                if classify:
-                    out["test_accuracy"][sl, e] = np.where(
-                        active, accuracy(loss_name, Zt, data.y_test), np.nan)
-            if e in snap_index:
-                self._snapshot(snap_index[e], W, b, eval_tr, active)
-            if e == E:
-                break
-            # ---- train epoch e + 1
-            grad_sq[:] = 0.0
-            if reuse_train_forward:
-                steps = 1
-                if bad.any():  # zeroed runs: recompute their gradient from the new params
-                    Z = eval_tr.forward(Xtr_b, W, b)
-                    self.loss.value_and_grad(Z, Ttr_b, eval_tr.dZ[L])
-                eval_tr.backward(Xtr_b, W, dW, db)
-                self._finish_step(W, dW, db, grads, grad_sq, opt, params)
-            else:
-                if full_batch:
-                    orders = None
-                    steps = 1
-                else:
-                    orders = np.stack([rng.permutation(n) for rng in train_rngs])
-                    steps = -(-n // batch)
-                for k in range(steps):
-                    if orders is None:
-                        Xb, Tb, m = Xtr_b, Ttr_b, n
-                    else:
-                        idx = orders[:, k * batch:(k + 1) * batch]
-                        m = idx.shape[1]
-                        Xb, Tb = Xtr[idx], Ttr[idx]
-                    ws = train_ws[m]
-                    if cfg.dropout > 0:
-                        for l in range(1, L):
-                            for r, rng in enumerate(train_rngs):
-                                ws.mask[l][r] = rng.random((m, sizes[l])) < keep
-                            ws.mask[l] /= keep
-                    Z = ws.forward(Xb, W, b, masks=True)
-                    self.loss.value_and_grad(Z, Tb, ws.dZ[L])
-                    ws.backward(Xb, W, dW, db, masks=True)
-                    self._finish_step(W, dW, db, grads, grad_sq, opt, params)
-            out["grad_norm"][sl, e] = np.where(active[:, None], grad_sq / steps, np.nan)
-            self.progress = (e + 1) / E
+    # ------------------------------------------------------------------ evaluation
+    def _evaluate(self, e: int) -> np.ndarray:
+        """Record the losses and accuracies after ``e`` epochs, on the whole training and test
+        sets without dropout; stop the runs that diverged and return their mask.
 
-    def _finish_step(self, W, dW, db, grads, grad_sq, opt, params) -> None:
-        cfg = self.cfg
-        L = len(W) - 1
-        for l in range(1, L + 1):
-            if cfg.l2:
-                dW[l] += cfg.l2 * W[l]
-            sq = np.einsum("rij,rij->r", dW[l], dW[l]) + np.einsum("rij,rij->r", db[l], db[l])
-            grad_sq[:, l - 1] += np.sqrt(sq)
-        opt.step(params, grads)
+        When the forward pass is reused, the loss gradient of the next step is written into
+        ``eval_tr.dZ[L]`` meanwhile.
+        """
+        out, sl, active, ws = self.out, self.sl, self.active, self.eval_tr
+        Z = ws.forward(self.Xtr_b, self.W, self.b)
+        if self.reuse_train_forward and e < self.cfg.epochs:
+            train_loss = self.loss.value_and_grad(Z, self.Ttr_b, ws.dZ[self.L])
+        else:
+            train_loss = self.loss.value(Z, self.Ttr_b)
+        diverged = self._stop_diverged(e, train_loss)
+        out["train_loss"][sl, e] = np.where(active, train_loss, np.nan)
+        if self.classify:
+            out["train_accuracy"][sl, e] = np.where(
+                active, accuracy(self.cfg.loss_name, Z, self.data.y_train), np.nan)
+        if self.eval_te is not None:
+            Zt = self.eval_te.forward(self.Xte_b, self.W, self.b)
+            out["test_loss"][sl, e] = np.where(active, self.loss.value(Zt, self.Tte_b), np.nan)
+            if self.classify:
+                out["test_accuracy"][sl, e] = np.where(
+                    active, accuracy(self.cfg.loss_name, Zt, self.data.y_test), np.nan)
+        return diverged
 
-    def _snapshot(self, k: int, W, b, ws: Workspace, active: np.ndarray) -> None:
-        out, sl = self.out, slice(self.r0, self.r1)
-        L = len(W) - 1
+    def _stop_diverged(self, e: int, train_loss: np.ndarray) -> np.ndarray:
+        """Stop the active runs whose loss is not finite: record epoch ``e`` in
+        ``diverged_at``, zero their parameters and optimizer state (so their numbers stay
+        finite and cost nothing) and mark them inactive. Returns their mask."""
+        diverged = ~np.isfinite(train_loss) & self.active
+        if diverged.any():
+            for r in np.flatnonzero(diverged):
+                self.out["diverged_at"][self.r0 + r] = e
+                for p in self.params:
+                    p[r] = 0.0
+                self.opt.reset(r)
+            self.active &= ~diverged
+        return diverged
+
+    def _snapshot(self, k: int) -> None:
+        """Store the parameters and the effective-neuron metrics as snapshot ``k`` (right
+        after :meth:`_evaluate`, whose hidden outputs the metrics read)."""
+        out, sl, W, b = self.out, self.sl, self.W, self.b
+        L = self.L
         for l in range(1, L + 1):
             out["weights"][l - 1][sl, k] = W[l]
             out["biases"][l - 1][sl, k] = b[l][:, 0, :]
         if L > 1:
             m = network_metrics([W[l] for l in range(1, L)], [b[l][:, 0, :] for l in range(1, L)],
-                                [ws.H[l] for l in range(1, L)])
+                                [self.eval_tr.H[l] for l in range(1, L)])
             for name in METRIC_NAMES:
-                out["metrics"][name][sl, k] = np.where(active[:, None], m[name], np.nan)
-        dead = ~active
+                out["metrics"][name][sl, k] = np.where(self.active[:, None], m[name], np.nan)
+        dead = ~self.active
         if dead.any():
             for arr in out["weights"] + out["biases"]:
                 arr[self.r0 + np.flatnonzero(dead), k] = np.nan
+
+    # ------------------------------------------------------------------ training
+    def _train_epoch(self, e: int, recompute: bool) -> None:
+        """Train epoch ``e + 1`` and record its mean gradient norm per layer.
+
+        ``recompute``: some runs were just zeroed, so a reused forward pass is stale for them.
+        """
+        self.grad_sq[:] = 0.0
+        if self.reuse_train_forward:
+            steps = 1
+            ws = self.eval_tr
+            if recompute:
+                Z = ws.forward(self.Xtr_b, self.W, self.b)
+                self.loss.value_and_grad(Z, self.Ttr_b, ws.dZ[self.L])
+            ws.backward(self.Xtr_b, self.W, self.dW, self.db)
+            self._update()
+        else:
+            steps = 0
+            for X, T, m in self._batches():
+                self._step(X, T, m)
+                steps += 1
+        self.out["grad_norm"][self.sl, e] = np.where(self.active[:, None],
+                                                     self.grad_sq / steps, np.nan)
+
+    def _batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """The epoch's batches ``(X, T, m)`` of ``m`` samples per run: the whole training set,
+        or consecutive slices of each run's own shuffled order, gathered into preallocated
+        buffers."""
+        if self.full_batch:
+            yield self.Xtr_b, self.Ttr_b, self.n
+            return
+        orders = np.stack([rng.permutation(self.n) for rng in self.train_rngs])
+        for start in range(0, self.n, self.batch):
+            idx = orders[:, start:start + self.batch]
+            m = idx.shape[1]
+            X, T = self.batch_X[m], self.batch_T[m]
+            np.take(self.Xtr, idx, axis=0, out=X)
+            np.take(self.Ttr, idx, axis=0, out=T)
+            yield X, T, m
+
+    def _step(self, X: np.ndarray, T: np.ndarray, m: int) -> None:
+        """One optimizer step on a batch of ``m`` samples per run (with dropout if set)."""
+        ws = self.train_ws[m]
+        if self.cfg.dropout > 0:
+            self._draw_dropout_masks(ws, m)
+        Z = ws.forward(X, self.W, self.b, masks=True)
+        self.loss.value_and_grad(Z, T, ws.dZ[self.L])
+        ws.backward(X, self.W, self.dW, self.db, masks=True)
+        self._update()
+
+    def _draw_dropout_masks(self, ws: Workspace, m: int) -> None:
+        """Fill ``ws.mask`` for a batch of ``m`` samples: each hidden unit is kept with
+        probability ``1 - dropout``, drawn from its run's generator, and kept units are
+        scaled by ``1 / (1 - dropout)`` (inverted dropout)."""
+        keep = 1.0 - self.cfg.dropout
+        for l in range(1, self.L):
+            width = self.sizes[l]
+            u = self.uniform[:m * width].reshape(m, width)
+            mask = ws.mask[l]
+            for r, rng in enumerate(self.train_rngs):
+                rng.random(out=u)
+                np.less(u, keep, out=mask[r])
+            mask /= keep
+
+    def _update(self) -> None:
+        """Add the L2 term to the weight gradients, accumulate the gradient norms, and let the
+        optimizer step."""
+        for l in range(1, self.L + 1):
+            dW, db = self.dW[l], self.db[l]
+            if self.l2_term is not None:
+                dW += np.multiply(self.W[l], self.cfg.l2, out=self.l2_term[l])
+            sq = np.einsum("rij,rij->r", dW, dW) + np.einsum("rij,rij->r", db, db)
+            self.grad_sq[:, l - 1] += np.sqrt(sq)
+        self.opt.step(self.params, self.grads)
 
 
 def train_comparison(cfg: Config, progress: ProgressCallback | None = None,

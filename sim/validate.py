@@ -84,16 +84,19 @@ def range_text(low: float | None, high: float | None, low_open: bool = False,
 
 
 def check_int(name: str, value: Any, low: int, high: int | None, *,
-              field: str | None = None) -> int:
+              field: str | None = None, strict: bool = False) -> int:
     """``value`` as an int in ``[low, high]`` (``high`` None: no upper bound).
 
-    Accepts ints, integral floats (``3.0``) and integer text (``" 3 "``); refuses bools.
+    Accepts ints, integral floats (``3.0``) and integer text (``" 3 "``); refuses bools. With
+    ``strict`` (values from Python code, not from text), only integers are accepted.
     """
     number: int | None = None
     if isinstance(value, bool):
         number = None
     elif isinstance(value, numbers.Integral):
         number = int(value)
+    elif strict:
+        number = None
     elif is_real(value) and math.isfinite(value) and float(value).is_integer():
         number = int(value)
     elif isinstance(value, str):
@@ -112,15 +115,19 @@ def check_int(name: str, value: Any, low: int, high: int | None, *,
 
 def check_float(name: str, value: Any, low: float | None = None, high: float | None = None,
                 low_open: bool = False, high_open: bool = False, *,
-                field: str | None = None) -> float:
-    """``value`` as a finite float within the bounds (open or closed at each end)."""
+                field: str | None = None, strict: bool = False) -> float:
+    """``value`` as a finite float within the bounds (open or closed at each end).
+
+    Accepts real numbers and number text (``"0.5"``); refuses bools. With ``strict`` (values
+    from Python code, not from text), only real numbers are accepted.
+    """
     number: float | None = None
     if is_real(value):
         try:
             number = float(value)
         except OverflowError:
             number = None
-    elif isinstance(value, str) and len(value) <= 100:
+    elif isinstance(value, str) and len(value) <= 100 and not strict:
         try:
             number = float(value.strip())
         except ValueError:

@@ -6,6 +6,7 @@ statistical checks use a fixed seed and tolerances of about 6 standard errors, s
 deterministic and still catch a wrong gain or a swapped fan (fan_in != fan_out everywhere).
 """
 
+import dataclasses
 import doctest
 import inspect
 import math
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 import sim.initializers as init_module
+from sim.activations import ACTIVATIONS
 from sim.initializers import (
     ACTIVATION_NAMES,
     ALIASES,
@@ -30,6 +32,7 @@ from sim.initializers import (
     validate_bias_params,
     validate_init_params,
 )
+from sim.validate import ConfigError
 
 FAN_OUT, FAN_IN = 300, 700  # deliberately unequal: a swapped fan changes the expected scale
 SHAPE = (FAN_OUT, FAN_IN)
@@ -255,6 +258,31 @@ def test_he_nonlinearity_choices_are_the_activation_names():
     for name in ("he_uniform", "he_normal"):
         choices = {p.name: p for p in INITIALIZERS[name].params}["nonlinearity"].choices
         assert choices == ACTIVATION_NAMES
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_calculate_gain_is_the_activations_own_gain(name):
+    """calculate_gain reads each activation's gain from the registry (leaky_relu: its slope)."""
+    assert calculate_gain(name) == ACTIVATIONS[name].gain
+
+
+def test_a_registered_activation_reaches_calculate_gain_and_the_he_schemes(monkeypatch):
+    """One registry entry is all an activation needs: its gain, the He menus and validation."""
+    swish = dataclasses.replace(ACTIVATIONS["tanh"], name="swish", gain=1.25)
+    monkeypatch.setitem(ACTIVATIONS, "swish", swish)
+    assert calculate_gain("swish") == 1.25
+    for name in ("he_uniform", "he_normal"):
+        choices = {p.name: p for p in INITIALIZERS[name].params}["nonlinearity"].choices
+        assert choices == tuple(ACTIVATIONS) and "swish" in choices
+    assert validate_init_params("he_normal", {"nonlinearity": "Swish"})["nonlinearity"] == "swish"
+    w = _draw("he_normal", nonlinearity="swish")
+    assert w.std() == pytest.approx(1.25 / math.sqrt(FAN_IN), rel=0.01)
+
+
+def test_an_unregistered_activation_is_refused_by_the_he_schemes():
+    """Without the registry entry, the same name is an unknown choice."""
+    with pytest.raises(ValueError, match="'nonlinearity' must be one of"):
+        validate_init_params("he_normal", {"nonlinearity": "swish"})
 
 
 def test_docstring_examples_run():
@@ -716,8 +744,8 @@ def test_validation_accepts_an_alias():
 
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (-1, 2), (2.0, 3), (True, 3), (3,), (2, 3, 4)])
 def test_initialize_rejects_bad_shape(shape):
-    """Shapes must be two positive integers."""
-    with pytest.raises(ValueError, match="positive integer"):
+    """Shapes must be two integers >= 1."""
+    with pytest.raises(ValueError, match="integers? >= 1"):
         initialize("normal", shape, np.random.default_rng(0))
 
 
@@ -788,6 +816,18 @@ def test_bias_random_schemes_match_formula(name, params, mean, std):
     assert b.std() == pytest.approx(std, rel=0.01)
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("zeros", {}), ("constant", {"value": 0.3}), ("normal", {"mean": 1.0, "std": 0.3}),
+     ("uniform", {"a": -0.2, "b": 0.4})],
+)
+def test_bias_draws_like_the_weight_scheme_of_the_same_name(name, params):
+    """A bias of 12 units holds the numbers a 3 x 4 weight matrix of that scheme holds."""
+    b = initialize_bias(name, 12, 5, np.random.default_rng(6), **params)
+    w = initialize(name, (3, 4), np.random.default_rng(6), **params)
+    assert np.array_equal(b, w.ravel())
+
+
 def test_bias_same_seed_gives_identical_vectors():
     """Bias randomness comes from the generator passed in."""
     first = initialize_bias("normal", 6, 5, np.random.default_rng(4))
@@ -827,8 +867,19 @@ def test_bias_validation_fills_defaults():
     assert validate_bias_params("uniform", {"b": 1}) == {"a": -0.1, "b": 1.0}
 
 
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [(("normal", (0, 3)), "shape"), (("normal", (3,)), "shape")],
+)
+def test_bad_shape_error_names_the_field(args, field):
+    """Shape errors are ConfigErrors whose field is the argument at fault."""
+    with pytest.raises(ConfigError) as excinfo:
+        initialize(*args, np.random.default_rng(0))
+    assert excinfo.value.field == field
+
+
 @pytest.mark.parametrize(("n_units", "fan_in"), [(0, 5), (3, 0), (2.5, 5), (3, True)])
 def test_initialize_bias_rejects_bad_sizes(n_units, fan_in):
-    """Sizes must be positive integers."""
-    with pytest.raises(ValueError, match="positive integer"):
+    """Sizes must be integers >= 1."""
+    with pytest.raises(ValueError, match="integers? >= 1"):
         initialize_bias("zeros", n_units, fan_in, np.random.default_rng(0))
