@@ -11,6 +11,7 @@ array([0., 8.])
 from sim.activations import ACTIVATIONS
 from sim.config import Config, ConfigError, InitSpec, estimate_cost
 from sim.datasets import DATASETS, Dataset, make_dataset
+from sim.fields import FIELDS
 from sim.initializers import (
     BIAS_INITIALIZERS,
     INITIALIZERS,
@@ -21,6 +22,7 @@ from sim.initializers import (
 from sim.losses import LOSSES
 from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES, layer_metrics
 from sim.network import forward, loss_and_gradients
+from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS, get_preset
 from sim.train import History, Result, train_comparison
 
@@ -31,12 +33,14 @@ __all__ = [
     "ConfigError",
     "DATASETS",
     "Dataset",
+    "FIELDS",
     "History",
     "INITIALIZERS",
     "InitSpec",
     "LOSSES",
     "METRIC_DEFINITIONS",
     "METRIC_NAMES",
+    "OPTIMIZERS",
     "PRESETS",
     "Result",
     "calculate_gain",

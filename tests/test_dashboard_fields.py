@@ -6,6 +6,7 @@ the page with no other declaration.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sim.activations import ACTIVATIONS
 from sim.cli import _build_parser, config_from_args
 from sim.fields import FIELDS
 from sim.initializers import INITIALIZERS
+from sim.optimizers import OPTIMIZERS
 from sim.share import params_to_config
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -80,3 +82,21 @@ def test_a_new_initializer_reaches_the_menus_the_flags_and_the_url(monkeypatch, 
     args = _build_parser().parse_args(["run", "--init", "normal_copy:std=0.5"])
     assert config_from_args(args).inits[0].scheme == "normal_copy"
     assert params_to_config({"left": "normal_copy"}).inits[0].scheme == "normal_copy"
+
+
+def test_a_new_optimizer_reaches_the_menu_and_its_fields(monkeypatch):
+    """A throwaway optimizer that reads ``momentum`` is in the menu, brings the Momentum
+    input with it (from its ``fields``), trains, and is accepted by the CLI and the URL."""
+    monkeypatch.setitem(OPTIMIZERS, "heavy_ball",
+                        dataclasses.replace(OPTIMIZERS["momentum"], name="heavy_ball",
+                                            label="Heavy ball"))
+    at = _page()
+    menu = at.selectbox(key="optimizer")
+    assert "heavy_ball" in menu.options or "Heavy ball" in menu.options
+    menu.set_value("heavy_ball").run()
+    assert not at.exception and not at.error
+    assert _widget(at, "momentum") is not None
+    assert at.session_state["last_result"].config.optimizer == "heavy_ball"
+    args = _build_parser().parse_args(["run", "--optimizer", "heavy_ball"])
+    assert config_from_args(args).optimizer == "heavy_ball"
+    assert params_to_config({"opt": "heavy_ball"}).optimizer == "heavy_ball"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.activations import ACTIVATIONS
 from sim.explain import why
 from sim.presets import get_preset
 
@@ -96,3 +97,18 @@ def test_latex_matrix_colours_equal_rows_only():
 def test_numbers_for_latex(v, text):
     """Four significant digits; powers of ten written out from 1e4 on and below 1e-3."""
     assert why.num(v) == text
+
+
+def test_homogeneous_activation_with_random_biases_is_still_one_neuron():
+    """ReLU, zero weights, random biases: the parameters differ, but the activations have
+    rank 1, and the derivation says the layer still acts as one neuron because the registry
+    marks relu as positively homogeneous; tanh (not homogeneous) gets no such sentence."""
+    inits = [{"scheme": "zeros", "bias": "normal", "bias_params": {"std": 0.5}},
+             {"scheme": "he_normal"}]
+    relu = _run(dataset="circles", hidden=[8], activation="relu", epochs=200, inits=inits)
+    assert relu.history.metrics["rank"][0, -1, 0] == 1
+    assert relu.history.metrics["distinct_neurons"][0, -1, 0] > 1
+    assert ACTIVATIONS["relu"].homogeneous and not ACTIVATIONS["tanh"].homogeneous
+    assert "scaled copy of one neuron" in _text(why.derivation(relu))
+    tanh = _run(dataset="circles", hidden=[8], activation="tanh", epochs=200, inits=inits)
+    assert "scaled copy of one neuron" not in _text(why.derivation(tanh))

@@ -1,13 +1,13 @@
 """Names of charts and their files: the key of a chart in :func:`sim.charts.all_figures`,
 the label and slug of an initialization, the file name every export of a chart gets.
 
-One naming scheme: the file names are :func:`sim.export.figure_filename` of the chart key, so
+One naming scheme: the file names are :func:`sim.naming.figure_filename` of the chart key, so
 the camera button, the dashboard's Export tab and ``python -m sim export`` agree.
 """
 
 from __future__ import annotations
 
-from sim import export as _export_names
+from sim import naming as _export_names
 from sim.train import Result
 
 
@@ -19,7 +19,7 @@ def init_label(result: Result, init_index: int) -> str:
 
 def config_hash(result: Result) -> str:
     """Short hash of the configuration (8 hex digits), for file names: the same as
-    :func:`sim.export.config_hash` of ``result.config`` (one implementation)."""
+    :func:`sim.naming.config_hash` of ``result.config`` (one implementation)."""
     return _export_names.config_hash(result.config)
 
 
@@ -37,7 +37,7 @@ def chart_key(result: Result, chart: str, init_index: int | None = None) -> str:
 def export_filename(result: Result, chart: str, init_index: int | None = None,
                     fmt: str | None = None) -> str:
     """The file name of a chart wherever it is saved (the chart's camera button, the
-    dashboard's Export tab, ``python -m sim export``): :func:`sim.export.figure_filename`
+    dashboard's Export tab, ``python -m sim export``): :func:`sim.naming.figure_filename`
     of :func:`chart_key`, e.g. ``loss_init1-zeros-1c2d3e4f`` or
     ``loss_overlay-zeros-vs-xavier_uniform-1c2d3e4f``.
 

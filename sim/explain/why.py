@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.activations import ACTIVATIONS, Activation
+from sim.activations import ACTIVATIONS
 from sim.explain.reading import distinct_rows
 from sim.fields import layers_text
 from sim.network import forward, loss_and_gradients
@@ -144,12 +144,11 @@ def break_reasons(result: Result, i: int) -> list[str]:
     return reasons or ["the units' updates were not all equal"]
 
 
-def f_at_zero(act: Activation) -> float:
-    """f(0) of an activation."""
-    f0 = getattr(act, "f0", None)
-    if f0 is not None:
-        return float(f0)
-    return float(act.forward(np.zeros(1), np.empty(1))[0])
+def rank_one_at_end(result: Result, i: int) -> bool:
+    """Whether every run of initialization ``i`` ends with a first hidden layer whose
+    activations have rank at most 1 (the units compute scaled copies of one function)."""
+    rank = result.history.metrics["rank"][result.run_indices(i), -1, 0]
+    return bool(np.all(rank <= 1))
 
 
 def _hidden_at(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
@@ -323,6 +322,12 @@ def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bo
     elif zw is not None:
         upd += (" Here the rows start different (" + "; ".join(break_reasons(result, zw))
                 + "), so the updates differ and the symmetry does **not** hold.")
+        act = ACTIVATIONS[cfg.activation]
+        if act.homogeneous and rank_one_at_end(result, zw):
+            upd += (f" Yet {cfg.activation} is positively homogeneous ($f(cz) = c\\,f(z)$ for "
+                    "$c > 0$), and in this run the first layer's activations still have rank "
+                    "1 at the end: every live unit is a scaled copy of one neuron, so the "
+                    "layer computes what one neuron would, with different parameters.")
     else:
         upd += (" Here no side starts with equal rows, so the argument does not apply: "
                 "the units differ from the start.")
@@ -364,7 +369,7 @@ def _worse_with_zero_output(result: Result, zw: int | None, held: bool) -> list[
                  "the network ends at the best constant prediction. The units are not just "
                  "identical, they are dead.")]
     dead_i = dead_init(result)
-    f0 = f_at_zero(act)
+    f0 = act.f0
     if dead_i is not None:
         r = result.run_indices(dead_i)[0]
         G = h.grad_norm[r]
