@@ -370,33 +370,26 @@ def _config_fields() -> list[tuple[str, str, Any]]:
     return out
 
 
+def _config_doc() -> str:
+    """The docstring of :class:`Config`, one entry per row of the table (so it cannot miss
+    a setting)."""
+    lines = ["Everything that defines a comparison.", "",
+             "Build it with :meth:`from_dict` to validate. One attribute per row of",
+             ":data:`sim.fields.FIELDS`, in that order, with ``inits`` after ``loss``.", "",
+             "Attributes", "----------"]
+    for name, row in FIELDS.items():
+        default = "None" if row.default is None else row.to_text(row.default)
+        lines += [f"{name} : {_ANNOTATIONS[row.kind]}",
+                  f"    {row.label}: {row.help} Default {default}."]
+        if name == INITS_AFTER:
+            lines += ["inits : tuple of InitSpec",
+                      "    The initializations compared (zeros vs xavier_uniform by default)."]
+    return "\n".join(lines)
+
+
 Config = dataclasses.make_dataclass(
     "Config", _config_fields(), bases=(_ConfigBase,), frozen=True,
-    namespace={"__module__": __name__, "__doc__": """Everything that defines a comparison.
-
-    Build it with :meth:`from_dict` to validate. One attribute per row of
-    :data:`sim.fields.FIELDS` (see each row's ``label`` and ``help``), in that order, with
-    ``inits`` after ``loss``:
-
-    dataset, n_samples, noise, test_fraction, data_seed, n_classes
-        The data (see :func:`sim.datasets.make_dataset`); ``noise`` None means the dataset's
-        default; ``n_classes`` is used by multi-class datasets only.
-    hidden : tuple of int
-        Hidden layer sizes; input and output sizes follow from the dataset and the loss.
-    activation : str
-        Hidden activation, a name of :data:`sim.activations.ACTIVATIONS`.
-    loss : str
-        ``"auto"`` (the dataset's natural loss) or a name of :data:`sim.losses.LOSSES`.
-    inits : tuple of InitSpec
-        The initializations compared (zeros vs xavier_uniform by default).
-    seeds : int
-        Runs per initialization, with seeds ``0 .. seeds-1``.
-    optimizer, lr, momentum, epochs, batch_size, l2, dropout
-        Training settings; ``batch_size`` 0 means full batch.
-    dtype : {"float64", "float32"}
-    snapshots : int
-        Maximum number of epochs whose weights and effective-neuron metrics are stored.
-    """})
+    namespace={"__module__": __name__, "__doc__": _config_doc()})
 
 
 # Cost model calibrated with bench/bench_engine.py on a 2-core machine (float64, one BLAS

@@ -17,7 +17,7 @@ import sim
 from sim.activations import ACTIVATIONS
 from sim.cli import _build_parser, config_from_args
 from sim.config import Config, ConfigError
-from sim.fields import FIELDS, INITS_AFTER, url_table_markdown
+from sim.fields import FIELDS, GROUPS, INITS_AFTER, url_table_markdown
 from sim.share import config_to_params, params_to_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,27 @@ OUT_OF_RANGE = {
 
 
 def test_every_field_has_a_test_value():
-    """The values below cover the table (a new row needs one here)."""
+    """The values below cover the table (a new row needs one here, and a numeric row an
+    out-of-range value too)."""
     assert set(OTHER) == set(FIELDS)
+    numeric = {n for n, f in FIELDS.items() if f.kind in ("int", "float", "noise")}
+    assert set(OUT_OF_RANGE) == numeric
+
+
+def test_rows_are_well_formed():
+    """Each row's URL parameter and flag are unique and look like one, its group is a
+    sidebar section, its widget a known kind, its default passes its own check: a row
+    whose positional arguments were swapped fails here."""
+    rows = list(FIELDS.values())
+    assert len({f.url for f in rows}) == len({f.flag for f in rows}) == len(rows)
+    for f in rows:
+        assert f.flag.startswith("--") and f.flag[2:].replace("-", "").isalnum(), f.name
+        assert f.url.replace("_", "").isalnum() and "." not in f.url, f.name
+        assert f.group in GROUPS, f.name
+        assert f.widget in (None, "number", "slider", "select", "radio", "text"), f.name
+        assert f.kind in ("int", "float", "choice", "hidden", "noise", "loss"), f.name
+        assert f.check(f.default) == f.default, f.name
+        assert f.help.endswith(".") and f.label[:1].isupper(), f.name
 
 
 def test_config_fields_are_the_table_rows_in_order():
