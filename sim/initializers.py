@@ -45,6 +45,7 @@ from sim.validate import ConfigError, check_choice, check_float, check_int, is_r
 
 # ACTIVATION_NAMES (see __getattr__) is importable but no longer listed: read ACTIVATIONS.
 __all__ = [
+    "scheme_table_markdown",
     "ALIASES",
     "BIAS_ALIASES",
     "BIAS_INITIALIZERS",
@@ -1525,3 +1526,16 @@ def initialize_bias(
     b = np.asarray(BIAS_INITIALIZERS[canonical].fn((units,), rng, inputs, **values), np.float64)
     assert b.shape == (units,), (canonical, b.shape, units)
     return b
+
+
+def scheme_table_markdown() -> str:
+    """The README's table of weight schemes, made from :data:`INITIALIZERS` (name, formula,
+    parameters with their defaults, aliases), so the documentation lists every registered
+    scheme with the formula its docstring and the dashboard show."""
+    rows = ["| name | formula | parameters | also known as |", "|---|---|---|---|"]
+    for name, init in INITIALIZERS.items():
+        params = ", ".join(f"{p.name}={p.default:g}" if isinstance(p.default, float)
+                           else f"{p.name}={p.default}" for p in init.params)
+        aliases = ", ".join(f"`{a}`" for a in init.aliases)
+        rows.append(f"| `{name}` | {init.formula} | {params} | {aliases} |")
+    return "\n".join(rows)

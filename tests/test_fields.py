@@ -142,3 +142,11 @@ def test_import_sim_loads_neither_plotly_nor_streamlit():
                          cwd=ROOT, check=True).stdout.strip()
     assert out == "[]"
     assert sim.Config is Config
+
+
+def test_readme_scheme_table_is_the_registry():
+    """README's table of initializers is made from INITIALIZERS (every scheme, its formula,
+    parameters and aliases)."""
+    from sim.initializers import scheme_table_markdown
+
+    assert scheme_table_markdown() in (ROOT / "README.md").read_text()
