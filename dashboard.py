@@ -16,28 +16,18 @@ import streamlit as st
 
 from sim import PRESETS, ConfigError
 from sim.app.compare import compare_tab
-from sim.app.export_tab import (  # noqa: F401  (tests call the export helpers)
-    View,
-    chart_choices,
-    export_figures,
-    export_makers,
-    export_tab,
-)
-from sim.app.links import page_params, restore_from_upload, sync_url  # noqa: F401
+from sim.app.export_tab import export_tab
+from sim.app.links import page_params, sync_url
 from sim.app.more import more_tab
-from sim.app.panels import fmt_loss  # noqa: F401  (tests check the metric tiles with it)
 from sim.app.sidebar import sidebar
-from sim.app.state import (  # noqa: F401  (tests build state with widget_values)
+from sim.app.state import (
     CUSTOM,
-    TAB_PARAMS,
     TABS,
-    VIEW_PARAMS,
     current_view,
     ensure_state,
     show_notice,
     sync_preset_menu,
     validated_config,
-    widget_values,
 )
 from sim.app.training import train
 from sim.app.why import why_tab

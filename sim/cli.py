@@ -34,6 +34,7 @@ from sim.datasets import DATASETS
 from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
 from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
 from sim.losses import LOSSES
+from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS
 
 INIT_SYNTAX_HELP = """\
@@ -44,8 +45,8 @@ initializer syntax (--init, repeatable: one run per --init, times --seeds):
   bias.PARAM (its parameters). Examples:
     zeros    normal:std=0.1    xavier_uniform:gain=1.667    he_normal:mode=fan_out
     zeros:bias=normal,bias.std=0.5    xavier_normal:scale=0.1
-defaults: dataset moons, hidden 8,8, tanh, zeros vs xavier_uniform, sgd, lr 0.5,
-  500 epochs, full batch, float64 (python -m sim presets lists ready-made experiments)
+defaults: zeros vs xavier_uniform, and each flag's default above
+  (python -m sim presets lists ready-made experiments)
 """
 
 FORMATS = ("png", "svg", "pdf", "html", "csv", "npz", "json", "zip")
@@ -117,8 +118,10 @@ def _build_parser() -> _Parser:
 
 def _flag_help(row: Field) -> str:
     """A flag's ``--help`` line: the row's help text, its rule and its default."""
-    default = "" if row.kind == "noise" else f" (default {row.to_text(row.default)})"
-    return f"{row.help}{default}".replace("%", "%%")
+    rule = "" if row.kind in ("choice", "loss") else f" {row.rule_text()}".replace("`", "'")
+    default = "" if row.kind == "noise" else f", default {row.to_text(row.default)}"
+    return f"{row.help} ({rule.strip()}{default})".replace("( , ", "(").replace(
+        "(, ", "(").replace("%", "%%")
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
@@ -285,6 +288,8 @@ def _list_schemes() -> str:
     lines.append("Datasets (--dataset): " + ", ".join(
         f"{n} ({s.task})" for n, s in DATASETS.items()))
     lines.append(f"Losses (--loss): auto, {', '.join(LOSSES)}")
+    lines.append("Optimizers (--optimizer): " + ", ".join(
+        f"{n} ({o.label})" for n, o in OPTIMIZERS.items()))
     lines.append(f"Aliases: {', '.join(f'{a}={c}' for a, c in ALIASES.items())}")
     return "\n".join(lines)
 

@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace  # noqa: F401  (re-exported)
 from typing import Any
 
 from sim.datasets import DATASETS
@@ -57,10 +57,6 @@ MAX_INITS = 8
 MAX_SECONDS = 60.0
 #: ... or to need more memory than this (bytes).
 MAX_BYTES = 2 * 1024**3
-
-
-def _fmt(value: Any) -> str:
-    return quote(value)
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ class InitSpec:
         if isinstance(d, str):
             d = {"scheme": d}
         if not isinstance(d, Mapping):
-            raise ConfigError(f"{where} must be an object with a 'scheme'. Got {_fmt(d)}.",
+            raise ConfigError(f"{where} must be an object with a 'scheme'. Got {quote(d)}.",
                               path)
         unknown = set(d) - {"scheme", "params", "scale", "bias", "bias_params"}
         if unknown:
@@ -173,7 +169,7 @@ def _checked_params(where: str, path: str, validate, scheme: str, params: Mappin
 def _mapping(value: Any, where: str, path: str) -> Mapping:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: parameters must be an object of name: value. "
-                          f"Got {_fmt(value)}.", path)
+                          f"Got {quote(value)}.", path)
     return value
 
 
@@ -354,7 +350,7 @@ class _ConfigBase:
 def _check_inits(inits: Any, names: Sequence[str] | None) -> tuple[InitSpec, ...]:
     if not isinstance(inits, (list, tuple)) or not 1 <= len(inits) <= MAX_INITS:
         raise ConfigError(f"inits must be a list of 1 to {MAX_INITS} initializations. "
-                          f"Got {_fmt(inits)}.", "inits")
+                          f"Got {quote(inits)}.", "inits")
     return tuple(InitSpec.from_dict(s, where=names[i] if names else f"init {i + 1}",
                                     path=f"inits[{i}]") for i, s in enumerate(inits))
 
@@ -462,5 +458,6 @@ __all__ = [
     "OPTIMIZERS",
     "estimate_cost",
     "parse_hidden",
+    "replace",
     "snapshot_count",
 ]

@@ -307,6 +307,11 @@ def _dataset_caption(value: Any) -> str | None:
     return spec.summary if spec is not None else None
 
 
+def _optimizer_caption(value: Any) -> str | None:
+    opt = OPTIMIZERS.get(value) if isinstance(value, str) else None
+    return opt.help if opt is not None else None
+
+
 def _loss_label(name: str) -> str:
     return "automatic (from the dataset)" if name == "auto" else LOSSES[name].label
 
@@ -322,8 +327,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           "Number of points, training and test together.", "data", "samples", "--samples",
           low=4, high=MAX_SAMPLES, step=64, metavar="N"),
     Field("noise", "noise", None, "Noise",
-          "How far points scatter from the clean shape (standard deviation); the dataset's "
-          "own level if unset.", "data", "noise", "--noise", low=0.0, high=10.0,
+          "How far points scatter from the clean shape (standard deviation); by default the "
+          "dataset's own level.", "data", "noise", "--noise", low=0.0, high=10.0,
           widget="slider", step=0.01, widget_high=2.0),
     Field("test_fraction", "float", 0.25, "Test fraction",
           "Share of the points held out to measure the test loss.", "data", "test",
@@ -344,7 +349,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           "identical; tanh, ReLU and the others output 0 and never learn.", "network", "act",
           "--activation", choices=lambda: tuple(ACTIVATIONS), widget="select", metavar="NAME"),
     Field("loss", "loss", "auto", "Loss",
-          "'automatic' uses binary cross-entropy for two classes, cross-entropy for more, "
+          "auto (automatic) uses binary cross-entropy for two classes, cross-entropy for more, "
           "squared error for regression.", "network", "loss", "--loss",
           option_label=_loss_label, widget="select", metavar="NAME"),
     Field("seeds", "int", 1, "Seeds per initialization",
@@ -355,7 +360,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           "Plain SGD shows the symmetry most clearly; Adam adapts the step size per weight "
           "but cannot break the symmetry either.", "training", "opt", "--optimizer",
           choices=lambda: tuple(OPTIMIZERS), option_label=lambda n: OPTIMIZERS[n].label,
-          widget="select", metavar="NAME"),
+          widget="select", caption=_optimizer_caption, metavar="NAME"),
     Field("lr", "float", 0.5, "Learning rate",
           "Step size of each update. Must be greater than 0.", "training", "lr", "--lr",
           low=0.0, high=100.0, low_open=True, message_name="lr (learning rate)", step=0.01,

@@ -45,7 +45,6 @@ from sim.validate import ConfigError, check_choice, check_float, check_int, is_r
 
 # ACTIVATION_NAMES (see __getattr__) is importable but no longer listed: read ACTIVATIONS.
 __all__ = [
-    "scheme_table_markdown",
     "ALIASES",
     "BIAS_ALIASES",
     "BIAS_INITIALIZERS",
@@ -59,6 +58,7 @@ __all__ = [
     "initialize_bias",
     "resolve_bias_initializer",
     "resolve_initializer",
+    "scheme_table_markdown",
     "validate_bias_params",
     "validate_init_params",
 ]
@@ -953,7 +953,6 @@ def _check_truncation(values: Mapping[str, float | str]) -> str | None:
             f"b={_fmt(values['b'])}, which keeps {mass:.2g} of it."
         )
     return None
-
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ class ConfigError(ValueError):
     ----------
     field : str or None
         The setting at fault: a config field (``"n_samples"``), a path inside the
-        initializations (``"inits[0].params.std"``), or None for a problem of the whole
+        initializations (``"inits[0].params.std"``), a parameter of a function called
+        directly (``"fan_in"``), the name of an unknown key or URL parameter that maps to no
+        field (``"colour"``, ``"left.std"``), or None for a problem of the whole
         configuration (two settings that do not fit together, the cost limits).
     """
 

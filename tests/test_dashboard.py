@@ -17,9 +17,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import dashboard
 import sim
 from sim import PRESETS, Config, charts, export, train_comparison
+from sim.app import export_tab, panels, state
 from sim.presets import DEFAULT_PRESET
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -206,8 +206,8 @@ def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
     for m in default_page.metric:
         by_label.setdefault(m.label, []).append(m)
     left, right = by_label["Final train loss"]
-    assert left.value == dashboard.fmt_loss(lesson.history.train_loss[0, -1])
-    assert right.value == dashboard.fmt_loss(lesson.history.train_loss[1, -1])
+    assert left.value == panels.fmt_loss(lesson.history.train_loss[0, -1])
+    assert right.value == panels.fmt_loss(lesson.history.train_loss[1, -1])
     diff = lesson.history.train_loss[1, -1] - lesson.history.train_loss[0, -1]
     assert right.delta.startswith(f"{diff:+.3g}")
     assert [m.value for m in by_label["Distinct neurons"]] == ["1/8", "8/8"]
@@ -217,7 +217,7 @@ def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
                                     (3.2e-7, "3.20e-7"), (0.0, "0")])
 def test_losses_in_the_metrics_row_are_short(x: float, text: str) -> None:
     """Losses fit a metric tile: 3 significant digits, scientific notation when tiny."""
-    assert dashboard.fmt_loss(x) == text
+    assert panels.fmt_loss(x) == text
 
 
 def test_distinct_neurons_of_many_layers_are_summarised(app: AppTest) -> None:
@@ -557,7 +557,7 @@ def test_a_registered_chart_is_drawn_and_offered_for_export(
     figs = charts.all_figures(lesson, band="std")
     assert list(figs)[-len(keys):] == keys
     assert all(figs[k].layout.title.text == "Extra (std)" for k in keys)
-    choices = dashboard.chart_choices(lesson, figs)
+    choices = export_tab.chart_choices(lesson, figs)
     assert [k for k in choices if k.startswith("extra")] == keys
     assert all(choices[k].startswith("Extra chart") for k in keys)
     assert ("Extra chart", [spec]) in charts.sections("more")
@@ -566,7 +566,7 @@ def test_a_registered_chart_is_drawn_and_offered_for_export(
 @pytest.mark.parametrize("tab", charts.CHART_TABS)
 def test_registry_sections_are_the_page_sections(app: AppTest, tab: str) -> None:
     """charts.sections(tab) lists the headings the tab shows, in page order."""
-    app.session_state["tab"] = dashboard.TAB_PARAMS[tab]
+    app.session_state["tab"] = state.TAB_PARAMS[tab]
     app.run()
     assert [s.value for s in app.subheader] == [h for h, _ in charts.sections(tab)]
 
@@ -574,7 +574,7 @@ def test_registry_sections_are_the_page_sections(app: AppTest, tab: str) -> None
 @pytest.mark.parametrize("tab", charts.CHART_TABS)
 def test_registry_captions_are_the_captions_on_the_page(app: AppTest, tab: str) -> None:
     """Each chart's registered caption, for each side, is the caption shown under it."""
-    app.session_state["tab"] = dashboard.TAB_PARAMS[tab]
+    app.session_state["tab"] = state.TAB_PARAMS[tab]
     app.run()
     result = app.session_state["last_result"]
     view = charts.View(log_y=True, metric="distinct_neurons", snapshot=-1)  # the default view

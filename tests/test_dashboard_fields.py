@@ -100,3 +100,13 @@ def test_a_new_optimizer_reaches_the_menu_and_its_fields(monkeypatch):
     args = _build_parser().parse_args(["run", "--optimizer", "heavy_ball"])
     assert config_from_args(args).optimizer == "heavy_ball"
     assert params_to_config({"opt": "heavy_ball"}).optimizer == "heavy_ball"
+
+
+def test_a_bad_text_setting_is_explained_under_its_widget():
+    """Free text that fails its row's check gets the row's message in the sidebar, and the
+    page keeps the last good result."""
+    at = _page()
+    at.text_input(key="hidden").set_value("8, a").run()
+    assert not at.exception
+    assert any("hidden layer 2 must be an integer" in e.value for e in at.sidebar.error)
+    assert at.session_state["last_result"].config.hidden == (8,)

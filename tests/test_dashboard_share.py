@@ -20,8 +20,9 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard
 from sim import PRESETS, Config, charts, export
+from sim.app import export_tab, links
+from sim.app import state as app_state
 from sim.presets import DEFAULT_PRESET
 from sim.share import MAX_UPLOAD_BYTES, config_to_params, params_to_config
 
@@ -81,7 +82,7 @@ def shown_config(at: AppTest) -> Config:
 
 def url_config(at: AppTest) -> Config:
     """The configuration the page wrote into its address."""
-    return params_to_config(dict(at.query_params), ignore=dashboard.VIEW_PARAMS)
+    return params_to_config(dict(at.query_params), ignore=app_state.VIEW_PARAMS)
 
 
 def widget_values(at: AppTest) -> dict:
@@ -111,7 +112,7 @@ def export_labels(at: AppTest) -> tuple[str, ...]:
 def test_full_link_sets_every_control(custom_page: AppTest) -> None:
     """A link with every parameter sets each sidebar control to its value."""
     assert not custom_page.exception and not custom_page.error
-    expected = dashboard.widget_values(CUSTOM)
+    expected = app_state.widget_values(CUSTOM)
     on_page = widget_values(custom_page)
     shown = expected.keys() & on_page.keys()  # n_classes is hidden for xor, snapshots has none
     assert {k: on_page[k] for k in shown} == {k: expected[k] for k in shown}
@@ -173,7 +174,7 @@ def test_link_opens_its_tab() -> None:
 def test_default_page_writes_its_config_into_the_address(default_page: AppTest) -> None:
     """With no query the page writes the whole default configuration and its view."""
     assert url_config(default_page) == DEFAULT
-    view = {k: default_page.query_params[k] for k in dashboard.VIEW_PARAMS}
+    view = {k: default_page.query_params[k] for k in app_state.VIEW_PARAMS}
     assert view == {"tab": "compare", "loss_axis": "log", "neurons": "distinct_neurons",
                     "shown_epoch": str(DEFAULT.epochs)}
 
@@ -311,9 +312,9 @@ def test_exported_charts_are_the_charts_on_screen() -> None:
     at.radio(key="metric").set_value("rank").run()
     at.select_slider(key="snapshot_epoch").set_value(int(epochs[10])).run()
     result = at.session_state["last_result"]
-    view = dashboard.View(log_y=False, metric="rank", snapshot=10)
+    view = app_state.View(log_y=False, metric="rank", snapshot=10)
     saved = {export.figure_filename(key, result.config, "png")[:-4]: fig
-             for key, fig in dashboard.export_figures(result, view).items()}
+             for key, fig in export_tab.export_figures(result, view).items()}
     on_screen = at.get("plotly_chart")
     assert len(on_screen) >= 10
     for element in on_screen:
@@ -328,8 +329,8 @@ def test_exported_charts_are_the_charts_on_screen() -> None:
 def test_export_makers_build_the_data_files(default_page: AppTest) -> None:
     """The data downloads hold the config, the metrics CSV, the weights and the HTML page."""
     result = default_page.session_state["last_result"]
-    view = dashboard.View(log_y=True, metric="distinct_neurons", snapshot=-1)
-    makers = dashboard.export_makers(result, dashboard.export_figures(result, view), view)
+    view = app_state.View(log_y=True, metric="distinct_neurons", snapshot=-1)
+    makers = export_tab.export_makers(result, export_tab.export_figures(result, view), view)
     assert Config.from_json(makers["json"]()) == result.config
     assert makers["csv"]() == export.metrics_csv(result)
     with np.load(BytesIO(makers["npz"]())) as npz:
@@ -348,8 +349,8 @@ def test_everything_zip_lists_every_file_without_images_when_unavailable(
     monkeypatch.setattr(export.render, "static_export_available",
                         lambda refresh=False: (False, export.NO_CHROMIUM))
     result = default_page.session_state["last_result"]
-    view = dashboard.View(log_y=True, metric="distinct_neurons", snapshot=-1)
-    makers = dashboard.export_makers(result, dashboard.export_figures(result, view),
+    view = app_state.View(log_y=True, metric="distinct_neurons", snapshot=-1)
+    makers = export_tab.export_makers(result, export_tab.export_figures(result, view),
                                      view, cache=False)
     with zipfile.ZipFile(BytesIO(makers["zip"]())) as z:
         names = set(z.namelist())
@@ -401,7 +402,7 @@ def test_bad_upload_in_the_page_changes_nothing(export_page: AppTest) -> None:
 
 def _state() -> dict:
     state = {"preset": DEFAULT_PRESET, "origin": None}
-    state.update(dashboard.widget_values(DEFAULT))
+    state.update(app_state.widget_values(DEFAULT))
     return state
 
 
@@ -429,7 +430,7 @@ def test_bad_upload_gives_one_message_and_keeps_the_state(data, expected) -> Non
     changes."""
     state = _state()
     before = dict(state)
-    kind, message = dashboard.restore_from_upload(data, state)
+    kind, message = links.restore_from_upload(data, state)
     assert kind == "error"
     assert expected.replace("'", "") in message.replace("\\", "").replace("'", "")
     assert state == before
@@ -439,7 +440,7 @@ def test_upload_of_one_initialization_fills_the_right_panel() -> None:
     """A command-line config with one initialization is restored; the right-hand panel takes
     the default one and the message says so."""
     state = _state()
-    kind, message = dashboard.restore_from_upload(
+    kind, message = links.restore_from_upload(
         b'{"inits": [{"scheme": "he_normal"}], "activation": "relu"}', state)
     assert kind == "success"
     assert "right-hand panel shows the default" in message.replace("\\", "")
@@ -453,5 +454,5 @@ def test_upload_file_name_is_shown_never_rendered() -> None:
     class Named(BytesIO):
         name = "![x](https://example.com/x.png).json"
 
-    kind, message = dashboard.restore_from_upload(Named(b"nope"), _state())
+    kind, message = links.restore_from_upload(Named(b"nope"), _state())
     assert kind == "error" and "](" not in message and "![" not in message

@@ -79,7 +79,7 @@ def test_a_sigmoid_like_activation_is_named_with_its_own_f0():
     res = _run(dataset="circles", hidden=[3], activation="sigmoid", epochs=5,
                inits=[{"scheme": "zeros"}, {"scheme": "xavier_uniform"}])
     captions = [b.text for b in why.derivation(res) if b.kind == "caption"]
-    assert any("sigmoid has f(0) = 0.5 ≠ 0" in c for c in captions)
+    assert any("Sigmoid has f(0) = 0.5 ≠ 0" in c for c in captions)
 
 
 def test_latex_matrix_colours_equal_rows_only():

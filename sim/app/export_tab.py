@@ -23,7 +23,6 @@ MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
         "npz": "application/octet-stream", "zip": "application/zip"}
 
 
-
 class _ZipStore:
     """The last few ZIPs built in this process (each takes seconds), keyed by what made
     them; shared by the sessions, safe across threads (downloads are built off the script
@@ -47,11 +46,9 @@ class _ZipStore:
         return data
 
 
-
 @st.cache_resource
 def zip_store() -> _ZipStore:
     return _ZipStore(ZIP_CACHE_ENTRIES)
-
 
 
 def chart_choices(result: Result, figures: Mapping[str, object]) -> dict[str, str]:
@@ -70,12 +67,10 @@ def chart_choices(result: Result, figures: Mapping[str, object]) -> dict[str, st
     return out
 
 
-
 def export_figures(result: Result, view: View) -> dict[str, object]:
     """Every chart of the result drawn as on screen: the Compare and More charts tabs' chart
     functions with the view's options (:func:`sim.charts.all_figures`)."""
     return charts.figures(result, view)
-
 
 
 def export_makers(result: Result, figures: Mapping[str, object], view: View,
@@ -107,7 +102,6 @@ def export_makers(result: Result, figures: Mapping[str, object], view: View,
     return makers
 
 
-
 def export_names(cfg: Config) -> dict[str, str]:
     """File names of the Export tab's downloads, all with the config hash (as the ZIP's
     ``init-lab-<hash>.zip``): ``init-lab-<hash>-metrics.csv`` and so on."""
@@ -119,7 +113,6 @@ def export_names(cfg: Config) -> dict[str, str]:
     return names
 
 
-
 def _download(label: str, makers: Mapping, names: Mapping, what: str, key: str,
               help: str, disabled: bool = False, file_name: str | None = None) -> None:
     """A download button whose file is built only when it is clicked (no rerun)."""
@@ -127,7 +120,6 @@ def _download(label: str, makers: Mapping, names: Mapping, what: str, key: str,
     st.download_button(label, data=makers[what], file_name=name,
                        mime=MIME[name.rsplit(".", 1)[-1]], key=key, help=help,
                        on_click="ignore", disabled=disabled, icon=":material/download:")
-
 
 
 def export_tab(result: Result) -> None:

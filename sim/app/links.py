@@ -103,7 +103,6 @@ def _is_scheme_param(prefix: str, key: str) -> bool:
     return bool(rest) and rest not in ("scale", "bias") and not rest.startswith("bias.")
 
 
-
 def merge_url_params(params: Mapping[str, list[str]],
                      base: Mapping[str, str]) -> dict[str, list[str] | str]:
     """``params`` over ``base`` (the default page's parameters), so a short hand-written link
@@ -127,7 +126,6 @@ def merge_url_params(params: Mapping[str, list[str]],
     return out
 
 
-
 def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
     """The configuration a page address describes, fitted to the dashboard.
 
@@ -145,7 +143,6 @@ def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
     return fit_dashboard(cfg, _url_name)
 
 
-
 def _single_view(params: Mapping[str, list[str]], key: str) -> str | None:
     values = params.get(key)
     if not values:
@@ -154,7 +151,6 @@ def _single_view(params: Mapping[str, list[str]], key: str) -> str | None:
         raise ConfigError(f"URL parameter {key!r} must be given once. Got it {len(values)} "
                           "times.")
     return values[0]
-
 
 
 def url_view(params: Mapping[str, list[str]], cfg: Config) -> dict:
@@ -184,7 +180,6 @@ def url_view(params: Mapping[str, list[str]], cfg: Config) -> dict:
     return out
 
 
-
 def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> bool:
     """Set the controls to the page address's experiment and view. A bad address leaves
     ``state`` as it was and stores an error notice naming the problem; returns success."""
@@ -201,7 +196,6 @@ def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> 
     return True
 
 
-
 def view_params(result: Result) -> dict[str, str]:
     """The view-only URL parameters of what is on screen."""
     ss = st.session_state
@@ -214,18 +208,15 @@ def view_params(result: Result) -> dict[str, str]:
     return params
 
 
-
 def page_params(result: Result) -> dict[str, str]:
     """Everything the page address holds: the config, then the view."""
     return {**config_to_params(result.config), **view_params(result)}
-
 
 
 def sync_url(params: dict[str, str]) -> None:
     """Write ``params`` into the page address (only when they changed)."""
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-
 
 
 def share_link(params: Mapping[str, str]) -> str | None:
@@ -238,12 +229,10 @@ def share_link(params: Mapping[str, str]) -> str | None:
     return f"{base}?{urlencode(params, quote_via=quote, safe=',')}"
 
 
-
 def _file_label(name: object) -> str:
     """An uploaded file's name for messages: safe characters only, at most 60."""
     text = re.sub(r"[^A-Za-z0-9._ -]+", "_", str(name or "the file")).strip() or "the file"
     return text[:60]
-
 
 
 def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
@@ -275,7 +264,6 @@ def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
     text = (f"**Restored the experiment from {label}** (config "
             f"{export.config_hash(cfg)}).")
     return "success", text + (f" {md_escape(note)}" if note else "")
-
 
 
 def on_upload() -> None:

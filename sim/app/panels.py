@@ -24,14 +24,12 @@ def show_chart(fig, result: Result, name: str, init_index: int | None = None) ->
         "displaylogo": False})
 
 
-
 def side_header(result: Result, i: int) -> str:
     color = charts.init_color(i)
     side = SIDE_TITLES[SIDES[i]] if i < len(SIDES) else f"Init {i + 1}"
     return (f"<div style='font-size:1.2rem;font-weight:600;border-left:6px solid {color};"
             f"padding-left:0.5rem;margin:0.2rem 0 0.4rem 0'>{side}: "
             f"<span style='color:{color}'>{charts.init_label(result, i)}</span></div>")
-
 
 
 def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
@@ -41,7 +39,6 @@ def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
     return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
 
 
-
 def fmt_loss(x: float) -> str:
     """A loss short enough for a metric tile: 3 significant digits, scientific when tiny."""
     if not math.isfinite(x):
@@ -49,7 +46,6 @@ def fmt_loss(x: float) -> str:
     if x == 0 or 1e-3 <= abs(x) < 1e4:
         return f"{x:.3g}"
     return f"{x:.2e}".replace("e-0", "e-").replace("e+0", "e+")
-
 
 
 def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
@@ -70,7 +66,6 @@ def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
         low = int(np.argmin(fractions))
         text = f"min {pairs[low]} ({len(widths)} layers)"
     return text, full, float(np.sum(counts) / np.sum(widths))
-
 
 
 def metrics_row(result: Result) -> None:
@@ -115,7 +110,6 @@ def metrics_row(result: Result) -> None:
                 m[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
                             delta_color=color)
         base = values
-
 
 
 def paired(result: Result, spec: charts.ChartSpec, view: View) -> None:

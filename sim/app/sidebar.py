@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS
+from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS, ConfigError
 from sim.app.state import CUSTOM, SIDES, apply_preset, param_key, preset_label, reset_dependents
 from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
 from sim.initializers import Param
@@ -48,6 +48,12 @@ def field_widget(row: Field) -> None:
         step = (int(row.step) if integer else row.step) if row.step is not None else None
         st.number_input(row.label, min_value=low, max_value=high, step=step, format=row.fmt,
                         **kw)
+    if row.widget == "text":  # free text: say at once what is wrong with it
+        try:
+            row.check(ss.get(row.name))
+        except ConfigError as exc:
+            st.error(str(exc))
+            return
     if row.caption is not None:
         text = row.caption(ss.get(row.name))
         if text:
@@ -68,14 +74,24 @@ def param_widget(p: Param, key: str, where: str) -> None:
                     help=p.help or None)
 
 
+def _scheme_help() -> str:
+    """The weight-scheme menu's help, naming the deterministic schemes of the registry."""
+    fixed = [i.label for i in INITIALIZERS.values() if not i.random]
+    return ("How every weight matrix starts. " + ", ".join(fixed) + " are deterministic; the "
+            "others draw random numbers.")
+
+
+def _preset_hint(name: str) -> str:
+    preset = PRESETS.get(name)
+    return f" (try the preset “{preset.label}”)" if preset is not None else ""
+
 
 def init_controls(side: str) -> None:
     """Scheme, its parameters, scale and bias init of one side."""
     scheme = st.selectbox(
         "Weight scheme", list(INITIALIZERS), key=f"{side}_scheme",
         format_func=lambda n: INITIALIZERS[n].label,
-        help="How every weight matrix starts. Zeros, ones, constant and identity are "
-             "deterministic; the others draw random numbers.")
+        help=_scheme_help())
     info = INITIALIZERS[scheme]
     st.caption(f"{info.summary} `{info.formula}`")
     for p in info.params:
@@ -87,10 +103,9 @@ def init_controls(side: str) -> None:
         "Bias init", list(BIAS_INITIALIZERS), key=f"{side}_bias",
         format_func=lambda n: BIAS_INITIALIZERS[n].label,
         help="How the biases start. Zero is the usual choice; random biases alone can "
-             "break the symmetry of zero weights (try the 'random biases' preset).")
+             "break the symmetry of zero weights" + _preset_hint("random_bias") + ".")
     for p in BIAS_INITIALIZERS[bias].params:
         param_widget(p, param_key(side, bias, p.name, bias=True), "bias")
-
 
 
 def sidebar() -> None:

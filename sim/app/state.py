@@ -190,12 +190,10 @@ def validated_config() -> Config:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
-
 def md_escape(text: str) -> str:
     """``text`` shown literally by ``st.markdown``/``st.error``: a URL parameter or a file
     name can hold markdown (links, images) or ``$...$`` (LaTeX); nothing of it is rendered."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
 
 
 def show_notice(slot: str, config_key: str) -> None:
@@ -214,7 +212,6 @@ def show_notice(slot: str, config_key: str) -> None:
     getattr(st, kind)(text)
 
 
-
 def shown_snapshot(result: Result) -> int:
     """Index of the snapshot on screen: the Epoch slider's value; a link's ``shown_epoch``
     (not yet applied) gives the nearest stored one; otherwise the last."""
@@ -225,7 +222,6 @@ def shown_snapshot(result: Result) -> int:
         return min(range(len(epochs)), key=lambda k: abs(epochs[k] - requested))
     value = ss.get("snapshot_epoch")
     return epochs.index(value) if value in epochs else len(epochs) - 1
-
 
 
 def current_view(result: Result) -> View:

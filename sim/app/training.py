@@ -24,12 +24,10 @@ def run_training(config_json: str, _result: Result | None = None) -> Result:
     return sim.train_comparison(Config.from_json(config_json))
 
 
-
 @st.cache_resource
 def _seen_configs() -> set[str]:
     """Configs trained in this server process (decides whether to show a progress bar)."""
     return set()
-
 
 
 def train(cfg: Config) -> Result:

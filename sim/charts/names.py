@@ -24,8 +24,9 @@ def config_hash(result: Result) -> str:
 
 
 def init_slug(result: Result, init_index: int) -> str:
-    """File-name part naming an initialization, e.g. ``init1-zeros``."""
-    return f"init{init_index + 1}-{result.config.inits[init_index].scheme}"
+    """The part of a chart key naming the panel: the initialization's place and its slug
+    (:attr:`sim.config.InitSpec.slug`), e.g. ``init1-zeros``, ``init2-normal_std0.1``."""
+    return f"init{init_index + 1}-{result.config.inits[init_index].slug}"
 
 
 def chart_key(result: Result, chart: str, init_index: int | None = None) -> str:

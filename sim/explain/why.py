@@ -165,11 +165,6 @@ def _hidden_at(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarr
 def derivation(result: Result) -> list[Block]:
     """The classic derivation with the numbers of ``result``, as blocks in reading order."""
     out: list[Block] = [Block("subheader", "Why identical weights stay identical")]
-    cfg = result.config
-    if len(cfg.hidden) == 0:
-        out.append(Block("info", "This network has no hidden layer: there is no symmetry to "
-                                 "break."))
-        return out
     i = symmetric_init(result)
     zw = zero_weight_init(result)
     if i is not None:
@@ -211,7 +206,7 @@ def _forward_pass(result: Result, i_show: int) -> list[Block]:
                  "$z_j = w_j \\cdot x + b_j$ and outputs $h_j = f(z_j)$ with "
                  f"$f(z) = {act.formula}$. With the initial first-layer weights")]
     z = W0[0].astype(np.float64) @ x + b0[0]
-    hval = _hidden_at(result, run, 0, X[:1])[0][0] if len(W0) > 1 else z
+    hval = _hidden_at(result, run, 0, X[:1])[0][0]
     out.append(Block("latex", r"W^{(1)} = " + latex_matrix(W0[0]) + r",\quad b^{(1)} = "
                      + latex_matrix(b0[0][:, None])))
     out.append(Block("latex", r"z^{(1)} = W^{(1)}x + b^{(1)} = "
@@ -370,6 +365,7 @@ def _worse_with_zero_output(result: Result, zw: int | None, held: bool) -> list[
                  "identical, they are dead.")]
     dead_i = dead_init(result)
     f0 = act.f0
+    name = cfg.activation[:1].upper() + cfg.activation[1:]  # a caption starts a sentence
     if dead_i is not None:
         r = result.run_indices(dead_i)[0]
         G = h.grad_norm[r]
@@ -386,16 +382,16 @@ def _worse_with_zero_output(result: Result, zw: int | None, held: bool) -> list[
                          "0 and its units are not dead; set its bias init to zeros to see dead "
                          "units."))
     elif act.zero_output:
-        out.append(Block("caption", f"{cfg.activation} has f(0) = 0: choose zeros on one side "
+        out.append(Block("caption", f"{name} has f(0) = 0: choose zeros on one side "
                                     "to see dead units in this run."))
     elif zw is not None:
-        out.append(Block("caption", f"{cfg.activation} has f(0) = {f0:g} ≠ 0, so zero-weight "
+        out.append(Block("caption", f"{name} has f(0) = {f0:g} ≠ 0, so zero-weight "
                          f"{cfg.activation} units are alive"
                          + (" (and stayed identical in this run)" if held else "")
                          + f"; switch the activation to one with f(0) = 0 ({_zero_names()}) "
                            "to see dead units."))
     else:
-        out.append(Block("caption", f"{cfg.activation} has f(0) = {f0:g} ≠ 0, so zero-weight "
+        out.append(Block("caption", f"{name} has f(0) = {f0:g} ≠ 0, so zero-weight "
                          f"{cfg.activation} units would be alive; choose zeros on one side and "
                          f"switch the activation to one with f(0) = 0 ({_zero_names()}) to see "
                          "dead units."))
