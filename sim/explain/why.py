@@ -182,15 +182,20 @@ def derivation(result: Result) -> list[Block]:
                          "of the first layer differ from the start. Pick *zeros* or "
                          "*constant* on one side to see it hold."))
     held = i is not None and symmetry_held(result, i)
-    out += _forward_pass(result, i_show)
-    out += _backward_pass(result, i_show)
-    out += _update(result, i, i_show, zw, held)
+    run = result.run_indices(i_show)[0]
+    # The first hidden layer's outputs on the first training point, at epoch 0; all 0 and a
+    # first-layer gradient that is 0 at every epoch: the units are dead from the start.
+    hval = _hidden_at(result, run, 0, result.data.X_train[:1])[0][0]
+    dead_start = bool(not np.any(hval) and _never_reaches(result, i_show))
+    out += _forward_pass(result, i_show, hval)
+    out += _backward_pass(result, i_show, dead_start)
+    out += _update(result, i, i_show, zw, held, dead_start)
     out += _worse_with_zero_output(result, zw, held)
     out += _random_breaks(result, i_show)
     return out
 
 
-def _forward_pass(result: Result, i_show: int) -> list[Block]:
+def _forward_pass(result: Result, i_show: int, hval: np.ndarray) -> list[Block]:
     cfg = result.config
     act = ACTIVATIONS[cfg.activation]
     run = result.run_indices(i_show)[0]
@@ -206,7 +211,6 @@ def _forward_pass(result: Result, i_show: int) -> list[Block]:
                  "$z_j = w_j \\cdot x + b_j$ and outputs $h_j = f(z_j)$ with "
                  f"$f(z) = {act.formula}$. With the initial first-layer weights")]
     z = W0[0].astype(np.float64) @ x + b0[0]
-    hval = _hidden_at(result, run, 0, X[:1])[0][0]
     out.append(Block("latex", r"W^{(1)} = " + latex_matrix(W0[0]) + r",\quad b^{(1)} = "
                      + latex_matrix(b0[0][:, None])))
     out.append(Block("latex", r"z^{(1)} = W^{(1)}x + b^{(1)} = "
@@ -247,17 +251,12 @@ def _first_layer_gradients(result: Result, run: int) -> list[tuple[int, np.ndarr
     return grads
 
 
-def _zero_hidden(result: Result, run: int) -> bool:
-    hval = _hidden_at(result, run, 0, result.data.X_train[:1])[0][0]
-    return bool(np.unique(hval).size == 1 and not np.any(hval))
-
-
 def _never_reaches(result: Result, i: int) -> bool:
     G1 = result.history.grad_norm[result.run_indices(i), :, 0]
     return bool(np.all(G1[np.isfinite(G1)] == 0))
 
 
-def _backward_pass(result: Result, i_show: int) -> list[Block]:
+def _backward_pass(result: Result, i_show: int, dead_start: bool) -> list[Block]:
     cfg = result.config
     run = result.run_indices(i_show)[0]
     grads = _first_layer_gradients(result, run)
@@ -277,7 +276,7 @@ def _backward_pass(result: Result, i_show: int) -> list[Block]:
         rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = " + latex_matrix(g)
         for e, g in grads)))
     if grads and not np.any(grads[0][1]):
-        if _zero_hidden(result, run) and _never_reaches(result, i_show):
+        if dead_start:
             out.append(Block("markdown", "This gradient is exactly **0**, and it stays exactly "
                              f"0 at every step of the {cfg.epochs} epochs: the hidden outputs "
                              r"are 0, so the outgoing weights get the gradient "
@@ -295,15 +294,15 @@ def _backward_pass(result: Result, i_show: int) -> list[Block]:
     return out
 
 
-def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bool
-            ) -> list[Block]:
+def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bool,
+            dead_start: bool) -> list[Block]:
     cfg, h = result.config, result.history
     run = result.run_indices(i_show)[0]
     upd = (r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
            f"(here $\\eta = {num(cfg.lr)}$, {OPTIMIZERS[cfg.optimizer].label}): equal "
            "rows minus equal rows are equal rows.")
     n_snap = int(h.snapshot_epochs.size)
-    if held and _zero_hidden(result, run) and _never_reaches(result, i_show):
+    if held and dead_start:
         upd += (" Here the gradient is 0 at every step, so $W^{(1)}$ never moves from 0: the "
                 "units are **dead**, and only the output bias learns.")
     elif held:
