@@ -118,10 +118,12 @@ def _build_parser() -> _Parser:
 
 def _flag_help(row: Field) -> str:
     """A flag's ``--help`` line: the row's help text, its rule and its default."""
-    rule = "" if row.kind in ("choice", "loss") else f" {row.rule_text()}".replace("`", "'")
-    default = "" if row.kind == "noise" else f", default {row.to_text(row.default)}"
-    return f"{row.help} ({rule.strip()}{default})".replace("( , ", "(").replace(
-        "(, ", "(").replace("%", "%%")
+    parts = []
+    if row.kind not in ("choice", "loss"):  # argparse lists the choices itself
+        parts.append(row.rule_text().replace("`", "'"))
+    if row.kind != "noise":  # its default (None) is said by the rule
+        parts.append(f"default {row.to_text(row.default)}")
+    return f"{row.help} ({', '.join(parts)})".replace("%", "%%")
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
