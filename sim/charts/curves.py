@@ -143,21 +143,28 @@ def loss_curves(result: Result, init_index: int, *, log_y: bool = True, band: st
     return _style(fig, _init_title(result, "Loss", init_index), subtitle=_n_seeds_text(result))
 
 
+def _train_test_curves(fig: go.Figure, result: Result, idx: np.ndarray, train: np.ndarray,
+                       test: np.ndarray | None, band: str, hover_unit: str = "") -> None:
+    """Every initialization's train curve (solid, in the legend) and test curve (dotted,
+    in the same legend group), both of shape (runs, epochs) before ``idx`` picks points."""
+    has_test = result.data.n_test > 0 and test is not None
+    for i in range(len(result.config.inits)):
+        label = init_label(result, i)
+        runs = result.run_indices(i)
+        _add_curve(fig, idx, train[runs][:, idx], name=label, color=init_color(i),
+                   band=band, hover_unit=hover_unit, legendgroup=f"init{i}")
+        if has_test:
+            _add_curve(fig, idx, test[runs][:, idx], name=f"{label} (test)",
+                       color=init_color(i), band=band, dash="dot", width=2,
+                       hover_unit=hover_unit, legendgroup=f"init{i}", showlegend=False)
+
+
 def loss_overlay(result: Result, *, log_y: bool = True, band: str = "minmax") -> go.Figure:
     """Train (solid) and test (dotted) loss of every initialization in one chart."""
     h = result.history
     idx = _epoch_index(h.train_loss.shape[1])
     fig = go.Figure()
-    has_test = result.data.n_test > 0
-    for i in range(len(result.config.inits)):
-        label = init_label(result, i)
-        runs = result.run_indices(i)
-        _add_curve(fig, idx, h.train_loss[runs][:, idx], name=label, color=init_color(i),
-                   band=band, legendgroup=f"init{i}")
-        if has_test:
-            _add_curve(fig, idx, h.test_loss[runs][:, idx], name=f"{label} (test)",
-                       color=init_color(i), band=band, dash="dot", width=2,
-                       legendgroup=f"init{i}", showlegend=False)
+    _train_test_curves(fig, result, idx, h.train_loss, h.test_loss, band)
     _loss_axes(fig, result, idx, log_y)
     return _style(fig, "Loss of both initializations",
                   subtitle=_join(_train_test_text(result), _n_seeds_text(result)))
@@ -170,16 +177,9 @@ def accuracy_curves(result: Result, *, band: str = "minmax") -> go.Figure | None
         return None
     idx = _epoch_index(h.train_accuracy.shape[1])
     fig = go.Figure()
-    has_test = result.data.n_test > 0
-    for i in range(len(result.config.inits)):
-        label = init_label(result, i)
-        runs = result.run_indices(i)
-        _add_curve(fig, idx, 100 * h.train_accuracy[runs][:, idx], name=label,
-                   color=init_color(i), band=band, hover_unit=" %", legendgroup=f"init{i}")
-        if has_test:
-            _add_curve(fig, idx, 100 * h.test_accuracy[runs][:, idx], name=f"{label} (test)",
-                       color=init_color(i), band=band, dash="dot", width=2, hover_unit=" %",
-                       legendgroup=f"init{i}", showlegend=False)
+    _train_test_curves(fig, result, idx, 100 * h.train_accuracy,
+                       None if h.test_accuracy is None else 100 * h.test_accuracy, band,
+                       hover_unit=" %")
     chance = 100.0 / max(result.data.n_classes, 2)
     x_end = int(idx[-1])
     fig.add_trace(go.Scatter(x=[0, x_end], y=[chance, chance], mode="lines",
