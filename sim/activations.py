@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.validate import quote
+
 LEAKY_RELU_SLOPE = 0.01
 ELU_ALPHA = 1.0
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -239,4 +241,4 @@ def get_activation(name: str) -> Activation:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
         valid = ", ".join(ACTIVATIONS)
-        raise ValueError(f"Unknown activation {name!r}. Valid names: {valid}.") from None
+        raise ValueError(f"Unknown activation {quote(name)}. Valid names: {valid}.") from None

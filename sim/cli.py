@@ -33,9 +33,11 @@ from sim.config import Config, ConfigError, InitSpec
 from sim.datasets import DATASETS
 from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
 from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
+from sim.jsonio import load_json
 from sim.losses import LOSSES
 from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS
+from sim.validate import quote
 
 INIT_SYNTAX_HELP = """\
 initializer syntax (--init, repeatable: one run per --init, times --seeds):
@@ -71,13 +73,13 @@ def parse_init(text: str) -> dict[str, Any]:
     """
     name, _, rest = text.partition(":")
     if not name.strip():
-        raise UsageError(f"--init {text!r}: a scheme name is missing, e.g. 'normal:std=0.1'")
+        raise UsageError(f"--init {quote(text)}: a scheme name is missing, e.g. 'normal:std=0.1'")
     spec: dict[str, Any] = {"scheme": name.strip(), "params": {}, "bias_params": {}}
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, eq, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not eq or not key or not value:
-            raise UsageError(f"--init {text!r}: expected key=value, got {item!r}")
+            raise UsageError(f"--init {quote(text)}: expected key=value, got {quote(item)}")
         if key == "scale":
             spec["scale"] = value
         elif key == "bias":
@@ -158,21 +160,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if args.preset:
         settings.update(PRESETS[args.preset].config().to_dict())
     if args.config:
-        path = Path(args.config)
-        try:
-            text = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(
-                f"--config {args.config}: cannot read the file ({exc.strerror})") from None
-        if len(text) > 1_000_000:
-            raise UsageError(f"--config {args.config}: the file is larger than 1 MB")
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--config {args.config}: not valid JSON ({exc})") from None
-        if not isinstance(data, dict):
-            raise UsageError(f"--config {args.config}: must be a JSON object")
-        Config.from_dict(data)  # validate the file on its own first: its errors name it
+        shown = args.config if len(args.config) <= 80 else args.config[:79] + "…"
+        where = f"--config {shown}"
+        data = load_json(args.config, what=f"{where}: the file")
+        try:  # validate the file on its own first: its errors name it
+            Config.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}", exc.field) from None
         settings.update(data)
     for name, row in FIELDS.items():
         value = getattr(args, name)
@@ -326,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
             bad = [f for f in formats if f not in FORMATS]
             if bad or not formats:
-                raise UsageError(f"--format: unknown format {bad[0] if bad else ''!r}; "
+                raise UsageError(f"--format: unknown format {quote(bad[0] if bad else '')}; "
                                  f"choose from {', '.join(FORMATS)}")
         if getattr(args, "out", None):
             _prepare_out_dir(args.out)  # before training: a bad folder fails fast

@@ -42,6 +42,7 @@ from sim.initializers import (
     validate_bias_params,
     validate_init_params,
 )
+from sim.jsonio import MAX_JSON_BYTES, parse_json, read_limited
 from sim.losses import LOSSES
 from sim.optimizers import OPTIMIZERS as _OPTIMIZER_REGISTRY
 from sim.validate import ConfigError, check_float, quote
@@ -133,7 +134,8 @@ class InitSpec:
                               path)
         unknown = set(d) - {"scheme", "params", "scale", "bias", "bias_params"}
         if unknown:
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}. Valid keys: "
+            first = min(unknown, key=quote)
+            raise ConfigError(f"{where}: unknown key {quote(first)}. Valid keys: "
                               "scheme, params, scale, bias, bias_params.", path)
         scheme = _checked(where, f"{path}.scheme", resolve_initializer,
                           d.get("scheme", "zeros"))
@@ -266,12 +268,14 @@ class _ConfigBase:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Config:
-        """Validated config from JSON text; bad JSON raises :class:`ConfigError`."""
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"The configuration is not valid JSON: {exc}.") from None
-        return cls.from_dict(data)
+        """Validated config from JSON text (at most :data:`sim.jsonio.MAX_JSON_BYTES`);
+        anything else raises :class:`ConfigError` (see :func:`sim.jsonio.parse_json`)."""
+        if isinstance(text, str) and len(text) > MAX_JSON_BYTES:
+            raise ConfigError(f"The configuration is {len(text)} characters long; at most "
+                              f"{MAX_JSON_BYTES} are read.")
+        if not isinstance(text, str):
+            text = read_limited(text, what="The configuration")
+        return cls.from_dict(parse_json(text, what="The configuration"))
 
     def replace(self, **changes: Any) -> Config:
         """A validated copy with some fields changed."""

@@ -228,6 +228,9 @@ class Field:
         if self.kind == "loss":
             if value == "auto":
                 return "auto"
+            if not isinstance(value, str):
+                raise ConfigError(f"loss must be auto or a loss name ({', '.join(LOSSES)}). "
+                                  f"Got {quote(value)}.", self.name)
             try:
                 return resolve_loss(value)
             except ValueError as exc:

@@ -192,6 +192,10 @@ def compute_fans(shape: tuple[int, int]) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------
 
 
+#: The largest magnitude of a float parameter of a scheme (a mean, a bound, a spread, a gain).
+MAX_MAGNITUDE = 1e6
+
+
 @dataclass(frozen=True)
 class Param:
     """One tunable parameter of a scheme, used to build UI widgets and to validate input.
@@ -205,7 +209,9 @@ class Param:
     kind : str
         ``"float"`` or ``"choice"``.
     low, high : float or None
-        Inclusive bounds of a float parameter; ``None`` means unbounded on that side.
+        Inclusive bounds of a float parameter. A float parameter given none on a side gets
+        :data:`MAX_MAGNITUDE` there: weights of a million are already far beyond any lesson,
+        and larger ones overflow the samplers (``U(-1e308, 1e308)`` has an infinite width).
     options : tuple of str, or callable returning one
         Allowed values of a choice parameter, or a function that lists them from a registry
         (read at each use, so an entry added to the registry is offered at once).
@@ -220,6 +226,13 @@ class Param:
     high: float | None = None
     options: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind == "float":
+            if self.low is None:
+                object.__setattr__(self, "low", -MAX_MAGNITUDE)
+            if self.high is None:
+                object.__setattr__(self, "high", MAX_MAGNITUDE)
 
     @property
     def choices(self) -> tuple[str, ...]:

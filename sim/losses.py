@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.validate import quote
+
 
 @dataclass(frozen=True)
 class Loss:
@@ -136,7 +138,7 @@ def resolve_loss(name: str) -> str:
     if key not in LOSSES:
         valid = ", ".join(LOSSES)
         aliases = ", ".join(LOSS_ALIASES)
-        raise ValueError(f"Unknown loss {name!r}. Valid names: {valid} (aliases: {aliases}).")
+        raise ValueError(f"Unknown loss {quote(name)}. Valid names: {valid} (aliases: {aliases}).")
     return key
 
 

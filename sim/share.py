@@ -32,13 +32,15 @@ without ``.0``), so config -> params -> config is exact, bit for bit.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, BinaryIO
 
 from sim.config import MAX_INITS, Config, ConfigError, InitSpec
 from sim.fields import FIELDS, INITS_AFTER, NOISE_DEFAULT, URL_FIELDS, format_number, url_name
+from sim.jsonio import MAX_JSON_BYTES, load_json
+from sim.validate import MAX_QUOTED, quote
 
 #: URL parameter -> config field, in the order :func:`config_to_params` writes them (the
 #: initializations come after ``loss``); made from :data:`sim.fields.FIELDS`.
@@ -49,7 +51,7 @@ INIT_PREFIXES: tuple[str, ...] = ("left", "right",
                                   *(f"init{i}" for i in range(3, MAX_INITS + 1)))
 
 #: Uploaded config files larger than this are refused unread (a config is about 1 KB).
-MAX_UPLOAD_BYTES = 1_000_000
+MAX_UPLOAD_BYTES = MAX_JSON_BYTES
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,12 +110,12 @@ def _single(key: str, value: Any) -> str:
     """The one text value of a query parameter (``st.query_params`` may give a list)."""
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            shown = ", ".join(repr(v) for v in value)
-            raise ConfigError(f"URL parameter {key!r} must be given once. "
+            shown = quote(", ".join(str(v) for v in value[:3]))
+            raise ConfigError(f"URL parameter {quote(key)} must be given once. "
                               f"Got it {len(value)} times ({shown}).", URL_FIELDS.get(key, key))
         value = value[0]
     if not isinstance(value, str):
-        raise ConfigError(f"URL parameter {key!r} must be text. Got {type(value).__name__}.",
+        raise ConfigError(f"URL parameter {quote(key)} must be text. Got {type(value).__name__}.",
                           URL_FIELDS.get(key, key))
     return value
 
@@ -188,7 +190,7 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
         if key in ignore:
             continue
         if not isinstance(key, str):
-            raise ConfigError(f"URL parameter names must be text. Got {key!r}.")
+            raise ConfigError(f"URL parameter names must be text. Got {quote(key)}.")
         value = _single(key, raw)
         prefix = key.split(".", 1)[0]
         if key in URL_FIELDS:
@@ -196,7 +198,8 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
         elif prefix in INIT_PREFIXES and (key == prefix or key[len(prefix) + 1:]):
             inits.setdefault(prefix, {})[key] = value
         else:
-            raise ConfigError(f"Unknown URL parameter {key!r}. {_valid_params_text()}", key)
+            raise ConfigError(f"Unknown URL parameter {quote(key)}. {_valid_params_text()}",
+                              key[:MAX_QUOTED])
 
     data: dict[str, Any] = {URL_FIELDS[key]: FIELDS[URL_FIELDS[key]].from_text(value)
                             for key, value in simple.items()}
@@ -234,56 +237,6 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
 # --------------------------------------------------------------------------------------------
 
 
-def _size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1e6:.3g} MB"
-    if n >= 1_000:
-        return f"{n / 1e3:.3g} KB"
-    return f"{n} bytes"
-
-
-def _too_large(size: str, max_bytes: int) -> ConfigError:
-    return ConfigError(f"The file is {size}; a configuration file may be at most "
-                       f"{_size(max_bytes)} (Init Lab's config.json is about 1 KB). "
-                       "Upload a config.json saved by Init Lab.")
-
-
-def _read_limited(data: bytes | bytearray | memoryview | BinaryIO, max_bytes: int) -> bytes:
-    """The bytes of ``data``, refusing more than ``max_bytes`` without reading the rest."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        if len(data) > max_bytes:
-            raise _too_large(_size(len(data)), max_bytes)
-        return bytes(data)
-    size = getattr(data, "size", None)  # Streamlit's UploadedFile knows its size
-    if isinstance(size, int) and size > max_bytes:
-        raise _too_large(_size(size), max_bytes)
-    read = getattr(data, "read", None)
-    if read is None:
-        raise ConfigError(f"The upload must be bytes or a binary file. Got "
-                          f"{type(data).__name__}.")
-    raw = read(max_bytes + 1)
-    if not isinstance(raw, (bytes, bytearray)):
-        raise ConfigError(f"The upload must be a binary file. Got {type(raw).__name__} "
-                          "from it.")
-    if len(raw) > max_bytes:
-        raise _too_large(f"larger than {_size(max_bytes)}", max_bytes)
-    return bytes(raw)
-
-
-def _no_constant(name: str) -> Any:
-    raise ConfigError(f"The file is not valid JSON: {name} is not a JSON number "
-                      "(JSON has no NaN or Infinity).")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ConfigError(f"The file gives the key {key!r} twice; keep one.")
-        out[key] = value
-    return out
-
-
 def config_from_upload(data: bytes | bytearray | memoryview | BinaryIO,
                        max_bytes: int = MAX_UPLOAD_BYTES) -> Config:
     """The configuration in an uploaded JSON file, checked like every other way in.
@@ -306,27 +259,10 @@ def config_from_upload(data: bytes | bytearray | memoryview | BinaryIO,
         duplicate keys), not a JSON object, an unknown key, a value of the wrong type or out
         of range (the last three from :meth:`Config.from_dict`).
     """
-    raw = _read_limited(data, max_bytes)
-    if not raw.strip():
-        raise ConfigError("The file is empty. Upload a config.json saved by Init Lab.")
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark from some editors is harmless
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"The file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
-                          f"position {exc.start}); upload a JSON configuration such as the "
-                          "config.json Init Lab saves.") from None
-    try:
-        obj = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
-    except ConfigError:
-        raise
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                          f"column {exc.colno}.") from None
-    except RecursionError:
-        raise ConfigError("The file is not a configuration: its JSON is nested too deeply.") \
-            from None
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise ConfigError(f"The file is not valid JSON: {exc}.") from None
+    if isinstance(data, (str, os.PathLike)):  # a path would be opened: an upload is bytes
+        raise ConfigError(f"The upload must be bytes or a binary file. Got "
+                          f"{type(data).__name__}.")
+    obj = load_json(data, max_bytes, what="The file")
     return Config.from_dict(obj)
 
 

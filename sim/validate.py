@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Collection
 from typing import Any
 
 #: Values are quoted in messages up to this many characters (a link can hold 100 KB).
 MAX_QUOTED = 80
+
+_LARGEST_FLOAT = int(sys.float_info.max)
 
 
 class ConfigError(ValueError):
@@ -57,8 +60,13 @@ def quote(value: Any) -> str:
             text = str(value)
         except ValueError:  # more digits than Python converts to text
             return "an integer too large to show"
+    elif isinstance(value, (float, bool)) or value is None:
+        text = str(value)
     else:
-        text = str(value) if isinstance(value, (float, bool)) or value is None else repr(value)
+        try:
+            text = repr(value)
+        except (RecursionError, ValueError):  # nested too deeply, or digits beyond the limit
+            text = f"a {type(value).__name__} too large to show"
     if len(text) > MAX_QUOTED:
         text = text[:MAX_QUOTED - 1] + "…"
     return text
@@ -121,13 +129,22 @@ def check_float(name: str, value: Any, low: float | None = None, high: float | N
     """``value`` as a finite float within the bounds (open or closed at each end).
 
     Accepts real numbers and number text (``"0.5"``); refuses bools. With ``strict`` (values
-    from Python code, not from text), only real numbers are accepted.
+    from Python code, not from text), only real numbers are accepted. ``-0.0`` is returned
+    as ``0.0`` (a sampler given ``-0.0`` as a spread refuses it), and an integer is compared
+    with the bounds as an integer, so one of any size is refused by its size, not by an
+    ``OverflowError`` of its conversion.
     """
     number: float | None = None
-    if is_real(value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and \
+            type(value).__name__ != "bool_":
+        exact = int(value)
+        inside = (low is None or (exact > low if low_open else exact >= low)) and \
+            (high is None or (exact < high if high_open else exact <= high))
+        number = float(exact) if inside and abs(exact) <= _LARGEST_FLOAT else None
+    elif is_real(value):
         try:
             number = float(value)
-        except OverflowError:
+        except (OverflowError, ValueError, TypeError):
             number = None
     elif isinstance(value, str) and len(value) <= 100 and not strict:
         try:
@@ -143,7 +160,7 @@ def check_float(name: str, value: Any, low: float | None = None, high: float | N
         rng = range_text(low, high, low_open, high_open)
         raise ConfigError(f"{name} must be a number{' ' + rng if rng else ''}. "
                           f"Got {quote(value)}.", field or name)
-    return number  # type: ignore[return-value]
+    return number + 0.0  # type: ignore[operator]  # -0.0 + 0.0 is 0.0
 
 
 def check_choice(name: str, value: Any, choices: Collection[str], *,

@@ -62,7 +62,7 @@ def test_metrics_csv_numbers_equal_history(tmp_path):
     (["run", "--init", "normal:std"], "expected key=value"),
     (["run", "--activation", "swish"], "invalid choice"),
     (["run", "--bogus"], "unrecognized arguments"),
-    (["run", "--config", "/nonexistent.json"], "cannot read the file"),
+    (["run", "--config", "/nonexistent.json"], "the file cannot be read"),
     (["run", "--epochs", "1e9"], "epochs must be an integer"),
     (["run", "--dataset", "toy", "--loss", "ce"], "does not fit the toy dataset"),
 ])

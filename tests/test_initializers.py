@@ -640,7 +640,7 @@ def test_unknown_initializer_message_format():
         (
             "normal",
             {"std": -1},
-            "Initializer 'normal': parameter 'std' must be a number >= 0. Got -1.",
+            "Initializer 'normal': parameter 'std' must be a number >= 0 and <= 1e+06. Got -1.",
         ),
         (
             "normal",

@@ -248,7 +248,7 @@ def test_upload_accepts_a_byte_order_mark():
     (b'{"lr": NaN}', "NaN is not a JSON number"),
     (b'{"lr": Infinity}', "Infinity is not a JSON number"),
     (b'{"lr": 0.1, "lr": 0.2}', "gives the key 'lr' twice"),
-    (b"[" * 100_000, "nested too deeply"),
+    (b"[" * 100_000, "nested 100000 levels deep"),
 ])
 def test_bad_upload_gives_one_clear_message(data, expected):
     """Each kind of bad file gives one ConfigError naming the problem."""
