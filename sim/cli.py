@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +38,7 @@ from sim.jsonio import load_json
 from sim.losses import LOSSES
 from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS
-from sim.validate import quote
+from sim.validate import MAX_QUOTED, quote
 
 INIT_SYNTAX_HELP = """\
 initializer syntax (--init, repeatable: one run per --init, times --seeds):
@@ -60,6 +61,8 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, no usage dump
+        # argparse quotes the value it refuses in full: keep the first characters of long ones
+        message = re.sub(rf"'([^']{{{MAX_QUOTED - 3}}})[^']+'", "'\\1…'", message)
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 

@@ -108,15 +108,18 @@ def _valid_params_text() -> str:
 
 def _single(key: str, value: Any) -> str:
     """The one text value of a query parameter (``st.query_params`` may give a list)."""
+    field = URL_FIELDS.get(key, key[:MAX_QUOTED])
     if isinstance(value, (list, tuple)):
+        if not value:
+            raise ConfigError(f"URL parameter {quote(key)} has no value.", field)
         if len(value) != 1:
             shown = quote(", ".join(str(v) for v in value[:3]))
             raise ConfigError(f"URL parameter {quote(key)} must be given once. "
-                              f"Got it {len(value)} times ({shown}).", URL_FIELDS.get(key, key))
+                              f"Got it {len(value)} times ({shown}).", field)
         value = value[0]
     if not isinstance(value, str):
-        raise ConfigError(f"URL parameter {quote(key)} must be text. Got {type(value).__name__}.",
-                          URL_FIELDS.get(key, key))
+        raise ConfigError(f"URL parameter {quote(key)} must be text. Got "
+                          f"{type(value).__name__}.", field)
     return value
 
 
