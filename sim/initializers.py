@@ -797,8 +797,10 @@ def sparse(
     Paper: J. Martens, "Deep learning via Hessian-free optimization", ICML 2010.
 
     Formula: ``W[i, j] ~ N(0, std^2)``, then in each column ``j`` the entries of
-    ``ceil(sparsity * fan_out)`` randomly chosen rows are set to 0 (like PyTorch's
-    ``sparse_``).
+    ``ceil(sparsity * fan_out)`` randomly chosen rows are set to 0, as PyTorch's ``sparse_``
+    does. This is PyTorch's convention (a fixed fraction of zeros per *column*, i.e. per
+    input), not Martens (2010)'s, where each unit keeps a fixed number of non-zero incoming
+    weights (15 in the paper) whatever the layer's width.
 
     Also known as: ``sparse_`` in PyTorch.
 

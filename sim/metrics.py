@@ -8,11 +8,11 @@ dead units
     tanh or ReLU layer outputs 0 everywhere: every unit is dead.
 distinct neurons
     Live units grouped by equal incoming parameters (weight row and bias): two units belong
-    together when every incoming parameter differs by at most ``1e-6`` times the layer's
-    largest parameter magnitude (groups are the connected components of that relation). The
-    count of groups is the number of units that really differ: 1 for a zero-initialized
-    sigmoid layer of any width, the layer width after a random initialization, 0 when every
-    unit is dead.
+    together when every incoming parameter differs by at most ``1e-6`` times the largest
+    parameter magnitude among the layer's live units (groups are the connected components of
+    that relation). The count of groups is the number of units that really differ: 1 for a
+    zero-initialized sigmoid layer of any width, the layer width after a random
+    initialization, 0 when every unit is dead.
 rank
     Numerical rank of ``H``: the number of singular values above ``RANK_RTOL`` times the
     largest. Counts the directions the layer's outputs span; it can be below the number of
@@ -46,7 +46,8 @@ METRIC_NAMES = ("dead_units", "distinct_neurons", "rank", "effective_rank", "sym
 
 METRIC_DEFINITIONS: dict[str, str] = {
     "distinct_neurons": "Live units whose incoming weights and bias differ (within 1e-6 of the "
-                        "layer's largest parameter): how many different neurons the layer has.",
+                        "largest parameter of the live units): how many different neurons the "
+                        "layer has.",
     "rank": "Numerical rank of the layer's outputs on the training inputs (samples x units): "
             "how many independent directions the layer can express.",
     "effective_rank": "Roy & Vetterli's effective rank: exp of the entropy of the normalised "

@@ -67,7 +67,9 @@ class History:
     ----------
     train_loss, test_loss : ndarray of shape (n_runs, n_epochs + 1)
         Loss after each epoch (entry 0: the initial network); NaN after divergence. The test
-        curves are NaN when there is no test set.
+        curves are NaN when there is no test set. Both are the data loss alone: the L2
+        penalty (``l2 / 2 * sum of squared weights``), which the gradients include, is not
+        added, so runs with different ``l2`` compare on the same scale.
     train_accuracy, test_accuracy : ndarray of shape (n_runs, n_epochs + 1) or None
         Classification only.
     grad_norm : ndarray of shape (n_runs, n_epochs, n_layers)

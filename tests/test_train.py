@@ -186,3 +186,26 @@ def test_large_shapes_train(hidden):
     assert np.isfinite(h.train_loss).all()
     assert h.metrics["distinct_neurons"].shape == (2, 4, len(hidden))
     assert h.metrics["dead_units"][1, -1, 0] == hidden[0]
+
+
+def test_history_loss_leaves_the_l2_penalty_out():
+    """``train_loss`` is the data loss; loss_and_gradients with l2 adds the penalty (documented
+    in History, the README and the loss axis, which says "without L2")."""
+    from sim.charts.curves import loss_axis_title
+    from sim.network import loss_and_gradients
+
+    cfg = Config.from_dict({"dataset": "moons", "hidden": [8], "l2": 0.1, "epochs": 3,
+                            "test_fraction": 0.0,
+                            "inits": [{"scheme": "normal", "params": {"std": 1.0}}]})
+    result = train_comparison(cfg)
+    W = [w[0, 0].astype(np.float64) for w in result.history.weights]
+    b = [x[0, 0].astype(np.float64) for x in result.history.biases]
+    X, y = result.data.X_train, result.data.y_train
+    with_penalty, _, _ = loss_and_gradients(W, b, X, y, cfg.activation, cfg.loss_name, l2=0.1)
+    without, _, _ = loss_and_gradients(W, b, X, y, cfg.activation, cfg.loss_name, l2=0.0)
+    penalty = 0.05 * sum(float((w ** 2).sum()) for w in W)
+    assert with_penalty == pytest.approx(without + penalty)
+    assert result.history.train_loss[0, 0] == pytest.approx(without, rel=1e-12)
+    assert penalty > 0.1  # the two differ visibly
+    assert "without L2" in loss_axis_title(result)
+    assert "without L2" not in loss_axis_title(train_comparison(cfg.replace(l2=0.0)))

@@ -92,8 +92,11 @@ def _add_curve(fig: go.Figure, x: np.ndarray, Y: np.ndarray, *, name: str, color
 
 
 def loss_axis_title(result: Result, log_y: bool = False) -> str:
-    """Y-axis title of the loss charts, e.g. ``loss: binary cross-entropy (log)``."""
+    """Y-axis title of the loss charts, e.g. ``loss: binary cross-entropy (log)``; with an L2
+    penalty, ``loss: binary cross-entropy, without L2``: the curves leave the penalty out."""
     name = LOSS_NAMES.get(result.config.loss_name, result.config.loss_name)
+    if result.config.l2 > 0:
+        name += ", without L2"
     return f"loss: {name}" + (" (log)" if log_y else "")
 
 
