@@ -328,16 +328,17 @@ class _ConfigBase:
         if self.loss != "auto" and self.loss not in ALLOWED_LOSSES[task]:
             raise ConfigError(
                 f"loss {self.loss!r} does not fit the {self.dataset} dataset ({task}): "
-                f"use one of {', '.join(ALLOWED_LOSSES[task])}.")
+                f"use one of {', '.join(ALLOWED_LOSSES[task])}.", "loss")
         if self.n_runs > MAX_RUNS:
             raise ConfigError(f"inits x seeds must be at most {MAX_RUNS} runs. "
-                              f"Got {len(self.inits)} x {self.seeds} = {self.n_runs}.")
+                              f"Got {len(self.inits)} x {self.seeds} = {self.n_runs}.", "seeds")
         if self.n_train < 2:
             raise ConfigError(f"test_fraction leaves {self.n_train} training samples; "
-                              "at least 2 are needed.")
+                              "at least 2 are needed.", "test_fraction")
         if self.batch_size > self.n_train:
             raise ConfigError(f"batch_size must be at most the number of training samples "
-                              f"({self.n_train}), or 0 for full batch. Got {self.batch_size}.")
+                              f"({self.n_train}), or 0 for full batch. Got {self.batch_size}.",
+                              "batch_size")
         seconds, nbytes = estimate_cost(self)
         if nbytes > MAX_BYTES:
             raise ConfigError(

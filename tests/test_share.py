@@ -187,9 +187,15 @@ def test_bad_url_parameter_is_named(params, expected):
 
 
 def test_settings_that_do_not_fit_together_are_explained():
-    """A batch that fits only a larger data set is refused as a combination, in URL names."""
-    with pytest.raises(ConfigError, match="do not fit together.*batch_size is 'batch'"):
+    """A batch that fits only a larger data set names the batch; a configuration over the
+    cost limits (no single culprit) is refused as a combination, in URL names."""
+    with pytest.raises(ConfigError, match="URL parameter 'batch': batch_size must be at most "
+                                          r"the number of training samples \(75\)") as info:
         params_to_config({"samples": "100", "batch": "300"})
+    assert info.value.field == "batch_size"
+    with pytest.raises(ConfigError, match="do not fit together: This configuration needs") as info:
+        params_to_config({"samples": "100000", "hidden": "2048,2048,2048", "epochs": "100000"})
+    assert info.value.field is None
 
 
 def test_combination_made_valid_by_another_parameter_is_accepted():
