@@ -189,3 +189,41 @@ def test_out_that_is_a_file_exits_2(tmp_path, capsys, command):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "it is a file, not a folder" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'{"lr": 0.1, "lr": 0.2}', "gives the key 'lr' twice"),
+    (b"[" * 100_000, "nested 100000 levels deep"),
+    (b'{"epochs": ' + b"9" * 5000 + b"}", "epochs must be an integer between 1 and 100000"),
+    (b'{"n_samples": 1' + b"0" * 400 + b"}", "n_samples must be an integer between 4"),
+    (b'{"lr": NaN}', "NaN is not a JSON number"),
+    (b"\xff\xfe{}", "is not UTF-8 text"),
+    (b'{"inits": [{"scheme": "uniform", "params": {"a": -1e308, "b": 1e308}}]}',
+     "parameter 'a' must be a number >= -1e+06"),
+])
+def test_config_file_refusals_are_one_line(tmp_path, capsys, content, message):
+    """--config reads through the same JSON reader as uploads: duplicates, depth, huge
+    numbers, NaN and bytes that are not UTF-8 are each one line naming the file."""
+    path = tmp_path / "exp.json"
+    path.write_bytes(content)
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and f"--config {path}" in err
+    assert len(err) < 400
+
+
+def test_config_file_is_read_only_up_to_the_limit(tmp_path, capsys):
+    """A 1.2 GB file (sparse) and /dev/zero are refused after reading at most 1 MB."""
+    import tracemalloc
+
+    big = tmp_path / "big.json"
+    with open(big, "wb") as f:
+        f.truncate(1_200_000_000)
+    for source in (str(big), "/dev/zero"):
+        tracemalloc.start()
+        code = main(["run", "--config", source])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        err = capsys.readouterr().err
+        assert code == 2 and "a configuration file may be at most 1 MB" in err
+        assert peak < 5_000_000, peak
