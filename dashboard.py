@@ -2,10 +2,10 @@
 
 Run with ``streamlit run dashboard.py``. The script is thin, like Streamlit's own demos: the
 sidebar (one widget per row of :data:`sim.fields.FIELDS`) fills the session state,
-:meth:`sim.Config.from_dict` validates it, training goes through ``st.cache_data`` and each
-tab draws what :mod:`sim.charts` and :mod:`sim.explain` compute. Everything Streamlit-specific
-lives in :mod:`sim.app` (state, links, sidebar, one module per tab), which ``import sim``
-never loads.
+:meth:`sim.Config.from_dict` validates it (a refused value is explained once, under the
+widget that holds it), training goes through ``st.cache_data`` and each tab draws what
+:mod:`sim.charts` and :mod:`sim.explain` compute. Everything Streamlit-specific lives in
+:mod:`sim.app` (state, links, sidebar, one module per tab), which ``import sim`` never loads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from sim import PRESETS, ConfigError
+from sim import PRESETS, ConfigError, Result
 from sim.app.compare import compare_tab
 from sim.app.export_tab import export_tab
 from sim.app.links import page_params, sync_url
@@ -25,6 +25,7 @@ from sim.app.state import (
     TABS,
     current_view,
     ensure_state,
+    md_escape,
     show_notice,
     sync_preset_menu,
     validated_config,
@@ -56,25 +57,27 @@ def main() -> None:
     st.title("Init Lab: why the weights must not all start at zero")
     st.markdown(INTRO)
     sync_preset_menu(st.session_state)
-    sidebar()
-
     try:
-        cfg = validated_config()
-        error = None
+        cfg, error = validated_config(), None
     except ConfigError as exc:
-        cfg, error = None, str(exc)
+        cfg, error = None, exc
+    marked = sidebar(error)  # the problem goes under the widget that holds the bad value
+
     show_notice("url_notice", cfg.to_json(indent=None) if cfg is not None else "")
-    if error is not None:
-        st.error(f"**Invalid setting.** {error}")
-        result = st.session_state.get("last_result")
-        if result is None:
-            st.stop()
-        st.caption("Showing the last valid result until the setting is fixed.")
-    else:
+    result: Result | None = None
+    if error is not None and marked is None:  # no widget on screen holds it
+        st.error(f"**Invalid setting.** {md_escape(str(error))}")
+    elif cfg is not None:
         t0 = time.perf_counter()
         result = train(cfg)
         train_seconds = time.perf_counter() - t0
         st.session_state["last_result"] = result
+    if result is None:
+        result = st.session_state.get("last_result")
+        if result is None:
+            st.stop()
+        where = f"the setting marked in the sidebar ({marked})" if marked else "the setting"
+        st.caption(f"Showing the last valid result until {where} is fixed.")
 
     name = st.session_state["preset"]
     preset = PRESETS.get(name) or PRESETS.get(st.session_state.get("preset_from"),

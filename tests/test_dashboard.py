@@ -116,6 +116,17 @@ def result(at: AppTest) -> sim.Result:
     return at.session_state["last_result"]
 
 
+def plain(text: str) -> str:
+    """A message's text without the markdown escapes (``\\-1`` -> ``-1``)."""
+    return text.replace("\\", "")
+
+
+def messages(at: AppTest) -> list[str]:
+    """Every error, warning and exception on the page (main area and sidebar)."""
+    return [plain(e.value) for kind in ("error", "warning", "exception")
+            for e in getattr(at, kind)]
+
+
 # ------------------------------------------------------------------------------------------
 # The default page
 # ------------------------------------------------------------------------------------------
@@ -409,25 +420,88 @@ BAD_VALUES = [
     ("text_input", "hidden", "8, 0", "hidden layer 2"),
     ("text_input", "hidden", "0", "hidden layer 1"),
     ("number_input", "lr", 0.0, "lr (learning rate)"),
+    ("number_input", "batch_size", 500, "**Invalid setting.** batch_size must be at most"),
 ]
 
 
 @pytest.mark.parametrize("kind,key,value,field", BAD_VALUES,
-                         ids=["empty", "8,,x", "zero-units", "zero-only", "lr-0"])
+                         ids=["empty", "8,,x", "zero-units", "zero-only", "lr-0", "batch"])
 def test_bad_value_shows_an_error_and_keeps_the_last_good_charts(app: AppTest, kind, key,
                                                                  value, field) -> None:
-    """A bad value gives st.error naming the field, no exception, and the page keeps
-    showing the last valid result's charts."""
+    """A bad value gives one st.error naming the field (under its widget; in the page for
+    settings that do not fit together), no exception, and the page keeps showing the last
+    valid result's charts."""
     before = loss_traces(app)
     n_before = len(figures(app))
     _set(app, kind, key, value)
     assert not app.exception
-    messages = [e.value for e in app.error]
-    assert any(field in m for m in messages), messages
+    shown = messages(app)
+    assert len(shown) == 1 and field in shown[0], shown
     assert len(figures(app)) == n_before
     after = loss_traces(app)
     assert len(after) == len(before)
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_a_typed_negative_learning_rate_is_named_under_its_input(app: AppTest) -> None:
+    """The Learning rate input does not clamp -1 to its own minimum: the validator's message
+    (naming the learning rate and the -1) is the page's only message, right under the
+    input, and the page says the charts are the last valid ones."""
+    app.number_input(key="lr").set_value(-1.0).run()
+    assert not app.exception
+    assert app.number_input(key="lr").value == -1.0
+    sidebar = [plain(e.value) for e in app.sidebar.error]
+    assert sidebar == ["lr (learning rate) must be a number > 0 and <= 100. Got -1.0."]
+    assert messages(app) == sidebar
+    assert any("marked in the sidebar (Learning rate)" in c.value for c in app.caption)
+
+
+def test_fixing_the_learning_rate_removes_its_message(app: AppTest) -> None:
+    """After -1, a valid learning rate trains and no message is left on the page."""
+    app.number_input(key="lr").set_value(-1.0).run()
+    app.number_input(key="lr").set_value(0.1).run()
+    assert not messages(app)
+    assert result(app).config.lr == 0.1
+
+
+def _right_side(app: AppTest, scheme: str, bias: str = "zeros") -> None:
+    app.selectbox(key="right_scheme").select(scheme).run()
+    app.selectbox(key="right_bias").select(bias).run()
+    assert not app.exception
+
+
+BAD_INIT_VALUES = [  # (scheme, bias, widget key, value, what the message names)
+    ("normal", "zeros", "right_normal_std", -1.0, "parameter 'std' must be a number >= 0"),
+    ("xavier_uniform", "zeros", "right_xavier_uniform_gain", -1.0,
+     "parameter 'gain' must be a number >= 0"),
+    ("xavier_uniform", "normal", "right_bias_normal_std", -1.0,
+     "parameter 'std' must be a number >= 0"),
+    ("xavier_uniform", "zeros", "right_scale", -1.0, "right scale must be a number >= 0"),
+    ("uniform", "zeros", "right_uniform_a", 1.0, "'a' must be less than parameter 'b'"),
+]
+
+
+@pytest.mark.parametrize("scheme,bias,key,value,expected", BAD_INIT_VALUES,
+                         ids=["std", "gain", "bias-std", "scale", "a-above-b"])
+def test_a_bad_initializer_value_is_named_under_its_input(app: AppTest, scheme, bias, key,
+                                                          value, expected) -> None:
+    """Scheme and bias parameters and the scale factor take what is typed; the validator's
+    message is the page's only one, in the sidebar (a and b together: under b)."""
+    _right_side(app, scheme, bias)
+    app.number_input(key=key).set_value(value).run()
+    assert not app.exception
+    assert app.number_input(key=key).value == value
+    shown = messages(app)
+    assert len(shown) == 1 and expected in shown[0], shown
+    assert [plain(e.value) for e in app.sidebar.error] == shown
+
+
+def test_bad_hidden_sizes_give_one_message(app: AppTest) -> None:
+    """``8,x`` is explained once, under the hidden sizes, without the layers caption."""
+    _set(app, "text_input", "hidden", "8,x")
+    assert messages(app) == ["hidden layer 2 must be an integer between 1 and 2048. Got 'x'."]
+    assert app.sidebar.error
+    assert not any(c.value.startswith("Layers:") for c in app.sidebar.caption)
 
 
 def test_fixing_a_bad_value_trains_again(app: AppTest) -> None:
