@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import sim
-from sim import PRESETS, Config, charts, export, train_comparison
+from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS, Config, charts, export, train_comparison
 from sim.app import export_tab, panels, state
 from sim.presets import DEFAULT_PRESET
 
@@ -30,6 +31,18 @@ WIDGET_TYPES = ("text_input", "number_input", "selectbox", "slider", "radio", "t
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_caught_failures(caplog):
+    """The page's last line of defence turns an unexpected exception into one short message
+    and a log record (loggers ``sim.app.*``); any such record fails the test, so the
+    defence hides no bug from the tests. Tests of the defence clear the records they
+    expect."""
+    yield
+    caught = [r for r in caplog.get_records("call")
+              if r.name.startswith("sim.app") and r.levelno >= logging.ERROR]
+    assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
 @pytest.fixture(scope="module")
@@ -496,12 +509,87 @@ def test_a_bad_initializer_value_is_named_under_its_input(app: AppTest, scheme, 
     assert [plain(e.value) for e in app.sidebar.error] == shown
 
 
+#: Every float parameter whose lowest value is 0 (gain, std...), on the right, and the scale.
+ZERO_LOW_PARAMS = [(scheme, "zeros", state.param_key("right", scheme, p.name), p.name)
+                   for scheme, info in INITIALIZERS.items() for p in info.params
+                   if p.kind == "float" and p.low == 0.0] + [
+    ("xavier_uniform", scheme, state.param_key("right", scheme, p.name, True), p.name)
+    for scheme, info in BIAS_INITIALIZERS.items() for p in info.params
+    if p.kind == "float" and p.low == 0.0] + [
+    ("xavier_uniform", "zeros", "right_scale", "scale")]
+
+
+@pytest.mark.parametrize("scheme,bias,key,name", ZERO_LOW_PARAMS,
+                         ids=[k for _, _, k, _ in ZERO_LOW_PARAMS])
+def test_minus_zero_gives_a_result_or_one_message_naming_the_parameter(
+        app: AppTest, scheme, bias, key, name) -> None:
+    """``-0`` typed as a gain, a standard deviation or the scale is the validator's to answer
+    (it reached numpy once: ``ValueError: high - low < 0``): a trained result, or one
+    message naming the parameter; never an exception."""
+    _right_side(app, scheme, bias)
+    app.number_input(key=key).set_value(-0.0).run()
+    assert not app.exception
+    shown = messages(app)
+    if shown:
+        assert len(shown) == 1 and name in shown[0], shown
+        return
+    spec = result(app).config.inits[1]  # trained with the -0 (equal to 0)
+    given = {"right_scale": {"scale": spec.scale}}.get(
+        key, spec.bias_params if key.startswith("right_bias_") else spec.params)
+    assert (spec.scheme, spec.bias, given[name]) == (scheme, bias, 0.0)
+
+
 def test_bad_hidden_sizes_give_one_message(app: AppTest) -> None:
     """``8,x`` is explained once, under the hidden sizes, without the layers caption."""
     _set(app, "text_input", "hidden", "8,x")
     assert messages(app) == ["hidden layer 2 must be an integer between 1 and 2048. Got 'x'."]
     assert app.sidebar.error
     assert not any(c.value.startswith("Layers:") for c in app.sidebar.caption)
+
+
+def _caught(caplog) -> list[logging.LogRecord]:
+    """The records of the page's last line of defence, cleared (they are expected here)."""
+    records = [r for r in caplog.get_records("call") if r.name.startswith("sim.app")]
+    caplog.clear()
+    return records
+
+
+def test_a_failing_tab_gives_one_short_message_and_a_logged_traceback(
+        app: AppTest, monkeypatch, caplog) -> None:
+    """An unexpected exception while drawing a tab (a bug) is one short error naming the
+    tab, not a traceback; the server's log gets the traceback and the configuration."""
+    def broken(result):
+        raise RuntimeError("chart exploded " + "x" * 10_000)
+
+    monkeypatch.setattr("sim.app.compare.compare_tab", broken)
+    app.run()
+    assert not app.exception
+    shown = messages(app)
+    assert len(shown) == 1 and shown[0].startswith("**Drawing the Compare tab failed** "
+                                                   "(RuntimeError: chart exploded x")
+    assert len(shown[0]) < 400
+    (record,) = _caught(caplog)
+    assert record.exc_info[0] is RuntimeError
+    assert PRESETS[DEFAULT_PRESET].config().to_json(indent=None) in record.getMessage()
+
+
+def test_a_failing_training_keeps_the_last_result(app: AppTest, monkeypatch, caplog) -> None:
+    """An unexpected exception while training is one short error naming the training; the
+    charts of the last result stay, and the address keeps it."""
+    def broken(cfg, *args, **kwargs):
+        raise ValueError("high - low < 0")
+
+    before, address = loss_traces(app), dict(app.query_params)
+    monkeypatch.setattr(sim, "train_comparison", broken)
+    app.number_input(key="epochs").set_value(123).run()  # not in the cache
+    assert not app.exception
+    assert messages(app) == ["**Training this configuration failed** (ValueError: high - low "
+                             "< 0). This is a bug in Init Lab, not in your settings; the "
+                             "details are in the server's log."]
+    assert result(app).config.epochs == 500
+    assert all(np.array_equal(a, b) for a, b in zip(before, loss_traces(app), strict=True))
+    assert dict(app.query_params) == address
+    assert len(_caught(caplog)) == 1
 
 
 def test_fixing_a_bad_value_trains_again(app: AppTest) -> None:

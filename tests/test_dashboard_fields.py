@@ -7,6 +7,7 @@ the page with no other declaration.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,16 @@ from sim.optimizers import OPTIMIZERS
 from sim.share import params_to_config
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture(autouse=True)
+def no_caught_failures(caplog):
+    """Any unexpected exception the page's last line of defence caught (and logged under
+    ``sim.app``) fails the test: the defence hides no bug from the tests."""
+    yield
+    caught = [r for r in caplog.get_records("call")
+              if r.name.startswith("sim.app") and r.levelno >= logging.ERROR]
+    assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
 def _page(**state) -> AppTest:
