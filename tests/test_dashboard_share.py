@@ -511,6 +511,41 @@ def test_bad_upload_in_the_page_changes_nothing(export_page: AppTest) -> None:
     assert shown_config(at) == DEFAULT
 
 
+def test_a_refused_upload_after_another_shows_only_the_new_notice(export_page) -> None:
+    """Each upload attempt replaces the last one's notice: after a file that is not JSON,
+    a 2 MB file gives its own message only."""
+    at = export_page
+    at.file_uploader[0].upload("notes.json", b"hello, not JSON", "application/json")
+    at.run()
+    at.file_uploader[0].upload("big.json", b" " * 2_000_000, "application/json")
+    at.run()
+    assert not at.exception
+    shown = notices(at)
+    assert len(shown) == 1 and shown[0].startswith("**big.json was not loaded.** The file "
+                                                   "is 2 MB; a configuration file may be at "
+                                                   "most 1 MB"), shown
+    assert shown_config(at) == DEFAULT
+
+
+def test_an_unreadable_upload_is_one_short_message(monkeypatch, caplog) -> None:
+    """The last line of defence: an unexpected exception while reading a file (a bug) is a
+    short message that the file could not be read, never a traceback; the state stays and
+    the log has the details."""
+    def broken(data, max_bytes):
+        raise RecursionError("deep inside")
+
+    monkeypatch.setattr(links, "config_from_upload", broken)
+    state = _state()
+    before = dict(state)
+    kind, message = links.restore_from_upload(CUSTOM.to_json().encode(), state)
+    assert (kind, state) == ("error", before)
+    assert message.replace("\\", "") == ("**the file could not be read.** Upload a "
+                                          "config.json saved by Init Lab or by the command "
+                                          "line. The experiment is unchanged.")
+    assert [r.name for r in caplog.get_records("call")] == ["sim.app.links"]
+    caplog.clear()
+
+
 def _state() -> dict:
     state = {"preset": DEFAULT_PRESET, "origin": None}
     state.update(app_state.widget_values(DEFAULT))

@@ -404,8 +404,12 @@ def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
     try:
         cfg, note = fit_dashboard(config_from_upload(uploaded, MAX_UPLOAD_BYTES))
     except ConfigError as exc:
-        return ("error", f"**{label} was not loaded.** {md_escape(str(exc))} The experiment "
-                         "is unchanged.")
+        return ("error", f"**{label} was not loaded.** {md_escape(clip(str(exc), MAX_MESSAGE))}"
+                         " The experiment is unchanged.")
+    except Exception:  # the last line of defence: a message, not a traceback
+        log.exception("Reading the uploaded file %s failed", label)
+        return ("error", f"**{label} could not be read.** Upload a config.json saved by Init "
+                         "Lab or by the command line. The experiment is unchanged.")
     restore(cfg, state, f"the file {label}")
     text = (f"**Restored the experiment from {label}** (config "
             f"{export.config_hash(cfg)}).")
@@ -418,6 +422,7 @@ def on_upload() -> None:
     ss = st.session_state
     key = f"upload_{ss.get('upload_round', 0)}"
     uploaded = ss.get(key)
+    ss.pop("upload_notice", None)  # a new attempt: the last one's notice is stale
     if uploaded is None:
         return
     kind, text = restore_from_upload(uploaded, ss)
