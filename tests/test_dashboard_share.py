@@ -320,9 +320,10 @@ HUGE = "9" * 100_000 + "x"  # bad for every parameter, like "9x"
 
 @pytest.mark.parametrize("params", [{"act": HUGE}, {"lr": HUGE}, {"tab": HUGE},
                                     {"left": HUGE}, {"hidden": HUGE}, {"shown_epoch": HUGE},
-                                    {"left.scale": HUGE}, {"epochs": [HUGE, "3"]}],
+                                    {"left.scale": HUGE}, {"loss": HUGE},
+                                    {"epochs": [HUGE, "3"]}],
                          ids=["act", "lr", "tab", "left", "hidden", "shown_epoch",
-                              "left.scale", "twice"])
+                              "left.scale", "loss", "twice"])
 def test_a_100_kb_value_gives_a_short_message(params) -> None:
     """A value of 100 KB is quoted short (at most ~80 characters of it): the notice is
     hardly longer than for a short bad value, a few lines, and names the parameter."""
