@@ -2,19 +2,23 @@
 
 Run with ``streamlit run dashboard.py``. The script is thin, like Streamlit's own demos: the
 sidebar (one widget per row of :data:`sim.fields.FIELDS`) fills the session state,
-:meth:`sim.Config.from_dict` validates it, training goes through ``st.cache_data`` and each
-tab draws what :mod:`sim.charts` and :mod:`sim.explain` compute. Everything Streamlit-specific
+:meth:`sim.Config.from_dict` validates it (a refused value is explained once, under the
+widget that holds it), training goes through ``st.cache_data`` and each tab draws what
+:mod:`sim.charts` and :mod:`sim.explain` compute. Anything else that fails is one short
+message naming what failed (:func:`guarded`), never a traceback. Everything Streamlit-specific
 lives in :mod:`sim.app` (state, links, sidebar, one module per tab), which ``import sim``
 never loads.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
-from sim import PRESETS, ConfigError
+from sim import PRESETS, Config, ConfigError, Result
 from sim.app.compare import compare_tab
 from sim.app.export_tab import export_tab
 from sim.app.links import page_params, sync_url
@@ -23,8 +27,10 @@ from sim.app.sidebar import sidebar
 from sim.app.state import (
     CUSTOM,
     TABS,
+    clip,
     current_view,
     ensure_state,
+    md_escape,
     show_notice,
     sync_preset_menu,
     validated_config,
@@ -47,6 +53,30 @@ INTRO = (
 TAB_RENDERERS = dict(zip(TABS, (compare_tab, why_tab, more_tab, export_tab), strict=True))
 
 
+#: Unexpected exceptions caught by :func:`guarded` are logged here, with the traceback (the
+#: server's console); the dashboard's tests fail on any such record.
+log = logging.getLogger("sim.app.dashboard")
+
+
+def guarded(what: str, cfg: Config, fn: Callable, *args):
+    """``fn(*args)``, or None after an unexpected exception: the last line of defence.
+
+    A problem a user can cause (a setting, a link, a file) is a :class:`ConfigError`
+    answered where it arises; anything else reaching here is a bug. The user gets one short
+    message naming ``what`` failed instead of a traceback, the server's log gets the
+    traceback and the configuration to reproduce it. Streamlit's own stop and rerun
+    signals are not ``Exception``s and pass through.
+    """
+    try:
+        return fn(*args)
+    except Exception as exc:  # the point: no traceback on the page
+        log.exception("%s failed for the configuration %s", what, cfg.to_json(indent=None))
+        detail = md_escape(clip(f"{type(exc).__name__}: {exc}", 160))
+        st.error(f"**{what} failed** ({detail}). This is a bug in Init Lab, not in your "
+                 "settings; the details are in the server's log.")
+        return None
+
+
 def main() -> None:
     st.set_page_config(page_title="Init Lab: zero vs random initialization", layout="wide",
                        page_icon="🧮")
@@ -56,25 +86,29 @@ def main() -> None:
     st.title("Init Lab: why the weights must not all start at zero")
     st.markdown(INTRO)
     sync_preset_menu(st.session_state)
-    sidebar()
-
     try:
-        cfg = validated_config()
-        error = None
+        cfg, error = validated_config(), None
     except ConfigError as exc:
-        cfg, error = None, str(exc)
+        cfg, error = None, exc
+    marked = sidebar(error)  # the problem goes under the widget that holds the bad value
+
     show_notice("url_notice", cfg.to_json(indent=None) if cfg is not None else "")
-    if error is not None:
-        st.error(f"**Invalid setting.** {error}")
+    result: Result | None = None
+    if error is not None and marked is None:  # no widget on screen holds it
+        st.error(f"**Invalid setting.** {md_escape(str(error))}")
+    elif cfg is not None:
+        t0 = time.perf_counter()
+        result = guarded("Training this configuration", cfg, train, cfg)
+        train_seconds = time.perf_counter() - t0
+        if result is not None:
+            st.session_state["last_result"] = result
+    if result is None:
         result = st.session_state.get("last_result")
         if result is None:
             st.stop()
-        st.caption("Showing the last valid result until the setting is fixed.")
-    else:
-        t0 = time.perf_counter()
-        result = train(cfg)
-        train_seconds = time.perf_counter() - t0
-        st.session_state["last_result"] = result
+        where = f"the setting marked in the sidebar ({marked})" if marked else "the setting"
+        st.caption(f"Showing the last valid result until {where} is fixed."
+                   if error is not None else "Showing the last result that could be trained.")
 
     name = st.session_state["preset"]
     preset = PRESETS.get(name) or PRESETS.get(st.session_state.get("preset_from"),
@@ -87,12 +121,12 @@ def main() -> None:
 
     current_view(result)  # settles the shown epoch before its slider exists
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    for tab, render in zip(tabs, TAB_RENDERERS.values(), strict=True):
+    for tab, (tab_name, render) in zip(tabs, TAB_RENDERERS.items(), strict=True):
         if tab.open is False:  # lazy tabs: only the open one is computed
             continue
         with tab:
-            render(result)
-    if error is None:  # the address keeps the last valid experiment
+            guarded(f"Drawing the {tab_name} tab", result.config, render, result)
+    if cfg is not None and cfg == result.config:  # the address keeps the last valid one
         sync_url(page_params(result))
     st.caption(f"Page computed in {time.perf_counter() - t_start:.2f} s "
                f"(training or cache look-up {train_seconds:.2f} s).")

@@ -335,3 +335,93 @@ def test_classic_compare_and_tanh_why_tab(app_page, capsys) -> None:
     clicked = _select(app_page, "preset", PRESETS["dead_zeros"].label)
     _wait_for_rerun(app_page, "stays exactly 0 at every step", clicked)
     assert _combobox(app_page, "activation") == "tanh"
+
+
+# ------------------------------------------------------------------------------------------
+# Bad values, links and files, as a user on a 1280 x 720 screen meets them
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def laptop(server, chromium):
+    """A fresh 1280 x 720 page (a laptop with the sidebar open); ``laptop(query)`` opens
+    the dashboard at that query and waits for ``ready`` (a chart)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+
+    def open_at(query: str = "", ready: str = CHART):
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server}/{query}")
+        page.wait_for_selector(ready)
+        page.wait_for_selector(IDLE)
+        return page
+
+    yield open_at
+    context.close()
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(300)  # the rerun starts after the input's own debounce
+    page.wait_for_selector(IDLE)
+
+
+def _view_shot(page, name: str) -> Path:
+    """What the user sees (the viewport, not the full page)."""
+    SHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_a_typed_negative_learning_rate_is_named_under_its_input(laptop) -> None:
+    """-1 typed as the learning rate stays in the input (no silent clamp to the widget's
+    minimum), the validator's message appears once, under it; fixing the value removes
+    the message."""
+    page = laptop()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Training", exact=True).click()
+    lr = page.locator(".st-key-lr input")
+    lr.fill("-1")
+    lr.press("Enter")
+    _settled(page)
+    message = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')
+    message.get_by_text("lr (learning rate) must be a number > 0").wait_for()
+    assert lr.input_value() == "-1"
+    assert page.locator('[data-testid="stAlert"]').count() == 1
+    page.locator(".st-key-lr").scroll_into_view_if_needed()
+    _view_shot(page, "laptop_lr_minus_1")
+    lr.fill("0.1")
+    lr.press("Enter")
+    _settled(page)
+    page.get_by_text("Custom settings (started from").wait_for()
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+
+
+def test_a_link_with_one_bad_parameter_loads_the_others(laptop) -> None:
+    """``?tab=bogus&act=relu``: relu is loaded, one warning names 'tab'."""
+    page = laptop("?tab=bogus&act=relu")
+    assert _combobox(page, "activation") == "relu"
+    alerts = page.locator('[data-testid="stAlert"]')
+    assert alerts.count() == 1
+    assert "The link's parameter 'tab' was not used" in alerts.first.inner_text()
+    _view_shot(page, "laptop_link_bad_tab")
+
+
+def test_a_file_streamlit_refuses_leaves_no_old_notice(laptop, tmp_path) -> None:
+    """After a refused file's notice, a file too large for the uploader is refused by
+    Streamlit in the browser (the script never sees it): the old notice is hidden, so the
+    only message is Streamlit's on the refused file."""
+    page = laptop("?tab=export", ready='[data-testid="stFileUploader"]')
+    bad, big = tmp_path / "bad.json", tmp_path / "big.json"
+    bad.write_text("hello, not JSON")
+    big.write_text(" " * 2_000_000)
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploader.set_input_files(str(bad))
+    notice = page.get_by_text("bad.json was not loaded.")
+    notice.wait_for()
+    _settled(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    page.locator('[data-testid="stFileChip"][aria-invalid="true"]').wait_for()
+    notice.wait_for(state="hidden")
+    page.locator('[data-testid="stFileUploader"]').scroll_into_view_if_needed()
+    _view_shot(page, "laptop_upload_refused_by_streamlit")

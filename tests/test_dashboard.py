@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import sim
-from sim import PRESETS, Config, charts, export, train_comparison
+from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS, Config, charts, export, train_comparison
 from sim.app import export_tab, panels, state
 from sim.presets import DEFAULT_PRESET
 
@@ -30,6 +31,18 @@ WIDGET_TYPES = ("text_input", "number_input", "selectbox", "slider", "radio", "t
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_caught_failures(caplog):
+    """The page's last line of defence turns an unexpected exception into one short message
+    and a log record (loggers ``sim.app.*``); any such record fails the test, so the
+    defence hides no bug from the tests. Tests of the defence clear the records they
+    expect."""
+    yield
+    caught = [r for r in caplog.get_records("call")
+              if r.name.startswith("sim.app") and r.levelno >= logging.ERROR]
+    assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +127,17 @@ def loss_traces(at: AppTest) -> list[np.ndarray]:
 
 def result(at: AppTest) -> sim.Result:
     return at.session_state["last_result"]
+
+
+def plain(text: str) -> str:
+    """A message's text without the markdown escapes (``\\-1`` -> ``-1``)."""
+    return text.replace("\\", "")
+
+
+def messages(at: AppTest) -> list[str]:
+    """Every error, warning and exception on the page (main area and sidebar)."""
+    return [plain(e.value) for kind in ("error", "warning", "exception")
+            for e in getattr(at, kind)]
 
 
 # ------------------------------------------------------------------------------------------
@@ -409,25 +433,163 @@ BAD_VALUES = [
     ("text_input", "hidden", "8, 0", "hidden layer 2"),
     ("text_input", "hidden", "0", "hidden layer 1"),
     ("number_input", "lr", 0.0, "lr (learning rate)"),
+    ("number_input", "batch_size", 500, "**Invalid setting.** batch_size must be at most"),
 ]
 
 
 @pytest.mark.parametrize("kind,key,value,field", BAD_VALUES,
-                         ids=["empty", "8,,x", "zero-units", "zero-only", "lr-0"])
+                         ids=["empty", "8,,x", "zero-units", "zero-only", "lr-0", "batch"])
 def test_bad_value_shows_an_error_and_keeps_the_last_good_charts(app: AppTest, kind, key,
                                                                  value, field) -> None:
-    """A bad value gives st.error naming the field, no exception, and the page keeps
-    showing the last valid result's charts."""
+    """A bad value gives one st.error naming the field (under its widget; in the page for
+    settings that do not fit together), no exception, and the page keeps showing the last
+    valid result's charts."""
     before = loss_traces(app)
     n_before = len(figures(app))
     _set(app, kind, key, value)
     assert not app.exception
-    messages = [e.value for e in app.error]
-    assert any(field in m for m in messages), messages
+    shown = messages(app)
+    assert len(shown) == 1 and field in shown[0], shown
     assert len(figures(app)) == n_before
     after = loss_traces(app)
     assert len(after) == len(before)
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_a_typed_negative_learning_rate_is_named_under_its_input(app: AppTest) -> None:
+    """The Learning rate input does not clamp -1 to its own minimum: the validator's message
+    (naming the learning rate and the -1) is the page's only message, right under the
+    input, and the page says the charts are the last valid ones."""
+    app.number_input(key="lr").set_value(-1.0).run()
+    assert not app.exception
+    assert app.number_input(key="lr").value == -1.0
+    sidebar = [plain(e.value) for e in app.sidebar.error]
+    assert sidebar == ["lr (learning rate) must be a number > 0 and <= 100. Got -1.0."]
+    assert messages(app) == sidebar
+    assert any("marked in the sidebar (Learning rate)" in c.value for c in app.caption)
+
+
+def test_fixing_the_learning_rate_removes_its_message(app: AppTest) -> None:
+    """After -1, a valid learning rate trains and no message is left on the page."""
+    app.number_input(key="lr").set_value(-1.0).run()
+    app.number_input(key="lr").set_value(0.1).run()
+    assert not messages(app)
+    assert result(app).config.lr == 0.1
+
+
+def _right_side(app: AppTest, scheme: str, bias: str = "zeros") -> None:
+    app.selectbox(key="right_scheme").select(scheme).run()
+    app.selectbox(key="right_bias").select(bias).run()
+    assert not app.exception
+
+
+BAD_INIT_VALUES = [  # (scheme, bias, widget key, value, what the message names)
+    ("normal", "zeros", "right_normal_std", -1.0, "parameter 'std' must be a number >= 0"),
+    ("xavier_uniform", "zeros", "right_xavier_uniform_gain", -1.0,
+     "parameter 'gain' must be a number >= 0"),
+    ("xavier_uniform", "normal", "right_bias_normal_std", -1.0,
+     "parameter 'std' must be a number >= 0"),
+    ("xavier_uniform", "zeros", "right_scale", -1.0, "right scale must be a number >= 0"),
+    ("uniform", "zeros", "right_uniform_a", 1.0, "'a' must be less than parameter 'b'"),
+]
+
+
+@pytest.mark.parametrize("scheme,bias,key,value,expected", BAD_INIT_VALUES,
+                         ids=["std", "gain", "bias-std", "scale", "a-above-b"])
+def test_a_bad_initializer_value_is_named_under_its_input(app: AppTest, scheme, bias, key,
+                                                          value, expected) -> None:
+    """Scheme and bias parameters and the scale factor take what is typed; the validator's
+    message is the page's only one, in the sidebar (a and b together: under b)."""
+    _right_side(app, scheme, bias)
+    app.number_input(key=key).set_value(value).run()
+    assert not app.exception
+    assert app.number_input(key=key).value == value
+    shown = messages(app)
+    assert len(shown) == 1 and expected in shown[0], shown
+    assert [plain(e.value) for e in app.sidebar.error] == shown
+
+
+#: Every float parameter whose lowest value is 0 (gain, std...), on the right, and the scale.
+ZERO_LOW_PARAMS = [(scheme, "zeros", state.param_key("right", scheme, p.name), p.name)
+                   for scheme, info in INITIALIZERS.items() for p in info.params
+                   if p.kind == "float" and p.low == 0.0] + [
+    ("xavier_uniform", scheme, state.param_key("right", scheme, p.name, True), p.name)
+    for scheme, info in BIAS_INITIALIZERS.items() for p in info.params
+    if p.kind == "float" and p.low == 0.0] + [
+    ("xavier_uniform", "zeros", "right_scale", "scale")]
+
+
+@pytest.mark.parametrize("scheme,bias,key,name", ZERO_LOW_PARAMS,
+                         ids=[k for _, _, k, _ in ZERO_LOW_PARAMS])
+def test_minus_zero_gives_a_result_or_one_message_naming_the_parameter(
+        app: AppTest, scheme, bias, key, name) -> None:
+    """``-0`` typed as a gain, a standard deviation or the scale is the validator's to answer
+    (it reached numpy once: ``ValueError: high - low < 0``): a trained result, or one
+    message naming the parameter; never an exception."""
+    _right_side(app, scheme, bias)
+    app.number_input(key=key).set_value(-0.0).run()
+    assert not app.exception
+    shown = messages(app)
+    if shown:
+        assert len(shown) == 1 and name in shown[0], shown
+        return
+    spec = result(app).config.inits[1]  # trained with the -0 (equal to 0)
+    given = {"right_scale": {"scale": spec.scale}}.get(
+        key, spec.bias_params if key.startswith("right_bias_") else spec.params)
+    assert (spec.scheme, spec.bias, given[name]) == (scheme, bias, 0.0)
+
+
+def test_bad_hidden_sizes_give_one_message(app: AppTest) -> None:
+    """``8,x`` is explained once, under the hidden sizes, without the layers caption."""
+    _set(app, "text_input", "hidden", "8,x")
+    assert messages(app) == ["hidden layer 2 must be an integer between 1 and 2048. Got 'x'."]
+    assert app.sidebar.error
+    assert not any(c.value.startswith("Layers:") for c in app.sidebar.caption)
+
+
+def _caught(caplog) -> list[logging.LogRecord]:
+    """The records of the page's last line of defence, cleared (they are expected here)."""
+    records = [r for r in caplog.get_records("call") if r.name.startswith("sim.app")]
+    caplog.clear()
+    return records
+
+
+def test_a_failing_tab_gives_one_short_message_and_a_logged_traceback(
+        app: AppTest, monkeypatch, caplog) -> None:
+    """An unexpected exception while drawing a tab (a bug) is one short error naming the
+    tab, not a traceback; the server's log gets the traceback and the configuration."""
+    def broken(result):
+        raise RuntimeError("chart exploded " + "x" * 10_000)
+
+    monkeypatch.setattr("sim.app.compare.compare_tab", broken)
+    app.run()
+    assert not app.exception
+    shown = messages(app)
+    assert len(shown) == 1 and shown[0].startswith("**Drawing the Compare tab failed** "
+                                                   "(RuntimeError: chart exploded x")
+    assert len(shown[0]) < 400
+    (record,) = _caught(caplog)
+    assert record.exc_info[0] is RuntimeError
+    assert PRESETS[DEFAULT_PRESET].config().to_json(indent=None) in record.getMessage()
+
+
+def test_a_failing_training_keeps_the_last_result(app: AppTest, monkeypatch, caplog) -> None:
+    """An unexpected exception while training is one short error naming the training; the
+    charts of the last result stay, and the address keeps it."""
+    def broken(cfg, *args, **kwargs):
+        raise ValueError("high - low < 0")
+
+    before, address = loss_traces(app), dict(app.query_params)
+    monkeypatch.setattr(sim, "train_comparison", broken)
+    app.number_input(key="epochs").set_value(123).run()  # not in the cache
+    assert not app.exception
+    assert messages(app) == ["**Training this configuration failed** (ValueError: high - low "
+                             "< 0). This is a bug in Init Lab, not in your settings; the "
+                             "details are in the server's log."]
+    assert result(app).config.epochs == 500
+    assert all(np.array_equal(a, b) for a, b in zip(before, loss_traces(app), strict=True))
+    assert dict(app.query_params) == address
+    assert len(_caught(caplog)) == 1
 
 
 def test_fixing_a_bad_value_trains_again(app: AppTest) -> None:

@@ -7,6 +7,7 @@ the page with no other declaration.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,16 @@ from sim.optimizers import OPTIMIZERS
 from sim.share import params_to_config
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture(autouse=True)
+def no_caught_failures(caplog):
+    """Any unexpected exception the page's last line of defence caught (and logged under
+    ``sim.app``) fails the test: the defence hides no bug from the tests."""
+    yield
+    caught = [r for r in caplog.get_records("call")
+              if r.name.startswith("sim.app") and r.levelno >= logging.ERROR]
+    assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
 def _page(**state) -> AppTest:
@@ -110,3 +121,30 @@ def test_a_bad_text_setting_is_explained_under_its_widget():
     assert not at.exception
     assert any("hidden layer 2 must be an integer" in e.value for e in at.sidebar.error)
     assert at.session_state["last_result"].config.hidden == (8,)
+
+
+def _beyond(row) -> float | int:
+    """A value just outside the row's range: below its lowest value, or at an open end."""
+    if row.low is not None:
+        value = row.low if row.low_open else row.low - 1
+    else:
+        value = row.high if row.high_open else row.high + 1
+    return int(value) if row.kind == "int" else float(value)
+
+
+NUMBER_ROWS = [row for row in FIELDS.values() if row.widget == "number"]
+
+
+@pytest.mark.parametrize("row", NUMBER_ROWS, ids=[row.name for row in NUMBER_ROWS])
+def test_a_number_input_takes_any_value_and_the_validator_names_it(row):
+    """A number input has no bounds of its own (Streamlit would clamp or ignore what is
+    typed): a value beyond the row's range stays in the widget and gets the row's message,
+    once, in the sidebar."""
+    at = _page(dataset="blobs", optimizer="momentum")
+    value = _beyond(row)
+    at.number_input(key=row.name).set_value(value).run()
+    assert not at.exception
+    assert at.number_input(key=row.name).value == value
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert len(shown) == 1 and shown[0].startswith(f"{row.who} must be"), shown
+    assert [e.value for e in at.sidebar.error] == [e.value for e in at.error]

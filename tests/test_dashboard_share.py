@@ -11,6 +11,7 @@ cannot do: the functions that build the files are tested directly, and the real 
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -44,6 +45,17 @@ CUSTOM = Config.from_dict({
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_caught_failures(caplog):
+    """Any unexpected exception the page's last line of defence caught (and logged under
+    ``sim.app``) fails the test: the defence hides no bug from the tests. Tests of the
+    defence clear the records they expect."""
+    yield
+    caught = [r for r in caplog.get_records("call")
+              if r.name.startswith("sim.app") and r.levelno >= logging.ERROR]
+    assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
 def open_page(params: dict[str, str | list[str]] | None = None) -> AppTest:
@@ -94,6 +106,12 @@ def widget_values(at: AppTest) -> dict:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
+
+
+def notices(at: AppTest) -> list[str]:
+    """Every error, warning and exception on the page, without markdown escapes."""
+    return [e.value.replace("\\", "") for kind in ("error", "warning", "exception")
+            for e in getattr(at, kind)]
 
 
 def export_labels(at: AppTest) -> tuple[str, ...]:
@@ -222,48 +240,142 @@ def test_address_written_by_the_page_reproduces_it(custom_page: AppTest) -> None
 # Bad links
 # ------------------------------------------------------------------------------------------
 
-BAD_LINKS = [
-    ({"speed": "9"}, "Unknown URL parameter 'speed'"),
-    ({"epochs": "many"}, "URL parameter 'epochs'"),
-    ({"lr": "-1"}, "URL parameter 'lr'"),
-    ({"left": "magic"}, "URL parameter 'left'"),
-    ({"act": ["relu", "tanh"]}, "'act' must be given once"),
-    ({"noise": "5"}, "URL parameter 'noise' must be at most 2 in the dashboard"),
-    ({"init3": "zeros"}, "the dashboard shows two"),
-    ({"tab": "settings"}, "URL parameter 'tab' must be one of"),
-    ({"shown_epoch": "9999"}, "URL parameter 'shown_epoch'"),
+BAD_LINKS = [  # (the bad part of a link, the parameter named, what the message says)
+    ({"speed": "9"}, "speed", "Unknown URL parameter 'speed'"),
+    ({"epochs": "many"}, "epochs", "epochs must be an integer"),
+    ({"lr": "-1"}, "lr", "lr (learning rate) must be a number > 0 and <= 100. Got '-1'."),
+    ({"left": "magic"}, "left", "Unknown initializer 'magic'"),
+    ({"hidden": ["4", "8"]}, "hidden", "'hidden' must be given once"),
+    ({"noise": "5"}, "noise", "noise must be at most 2 in the dashboard (the Noise slider"),
+    ({"init3": "zeros"}, "init3", "the dashboard shows two"),
+    ({"tab": "bogus"}, "tab", "tab must be one of compare, why, more, export. Got 'bogus'."),
+    ({"shown_epoch": "9999"}, "shown_epoch", "shown_epoch must be an epoch from 0 to 500"),
+    ({"shown_epoch": "²"}, "shown_epoch", "Got '²'"),
+    ({"left.gain": "2"}, "left.gain", "'zeros': unknown parameter 'gain'"),
 ]
 
 
-@pytest.mark.parametrize("params,expected", BAD_LINKS,
+@pytest.mark.parametrize("bad,name,expected", BAD_LINKS,
                          ids=["unknown", "type", "range", "scheme", "twice", "noise-slider",
-                              "three-inits", "tab", "epoch"])
-def test_bad_link_shows_one_error_and_the_default_page(params, expected) -> None:
-    """A bad link gives one st.error naming the parameter, no exception, and the default
-    experiment, whose settings replace the bad ones in the address."""
+                              "three-inits", "tab", "epoch", "epoch-digit", "scheme-param"])
+def test_a_bad_parameter_is_named_and_the_rest_of_the_link_is_loaded(bad, name,
+                                                                     expected) -> None:
+    """A link with one bad parameter and a good one (``act=relu``) loads the good one, and
+    one notice names the bad one and why; the address then holds what is shown."""
+    at = open_page({**bad, "act": "relu"})
+    assert not at.exception
+    shown = notices(at)
+    assert len(shown) == 1, shown
+    assert shown[0].startswith(f"**The link's parameter '{name}' was not used:** ")
+    assert expected in shown[0] and shown[0].endswith("The other settings were loaded.")
+    assert shown_config(at) == DEFAULT.replace(activation="relu")
+    assert url_config(at) == DEFAULT.replace(activation="relu")
+
+
+def test_a_bad_tab_keeps_the_shared_settings() -> None:
+    """``?tab=bogus&act=relu`` (a typo in the view) still shows relu, on the first tab."""
+    at = open_page({"tab": "bogus", "act": "relu"})
+    assert shown_config(at).activation == "relu"
+    assert at.session_state["tab"] == app_state.TABS[0]
+    assert "'tab'" in notices(at)[0]
+
+
+def test_a_bad_learning_rate_keeps_the_shared_settings() -> None:
+    """``?lr=-1&act=relu``: relu is shown with the default page's learning rate, and the
+    notice names 'lr'."""
+    at = open_page({"lr": "-1", "act": "relu"})
+    assert (shown_config(at).activation, shown_config(at).lr) == ("relu", DEFAULT.lr)
+    assert "The link's parameter 'lr' was not used" in notices(at)[0]
+
+
+def test_several_bad_parameters_are_listed_in_one_notice() -> None:
+    """Each bad parameter (of the config and of the view) is left out on its own and listed
+    in the one notice; the valid ones are all loaded."""
+    at = open_page({"lr": "-1", "neurons": "many", "act": "relu", "loss_axis": "linear",
+                    "left": "he_normal", "left.std": "0.1"})
+    shown = notices(at)
+    assert len(shown) == 1 and shown[0].startswith("**3 of the link's parameters were not")
+    for name in ("lr", "left.std", "neurons"):
+        assert f"- '{name}': " in shown[0]
+    cfg = shown_config(at)
+    assert (cfg.activation, cfg.inits[0].scheme, cfg.lr) == ("relu", "he_normal", DEFAULT.lr)
+    assert at.toggle(key="log_y").value is False
+
+
+def test_a_whole_link_problem_gives_the_default_experiment() -> None:
+    """Settings that do not fit together (a batch larger than the training set) are no one
+    parameter's fault: the default experiment, one error saying why, naming the URL's
+    parameters; the valid view parameters are still used."""
+    at = open_page({"batch": "300", "samples": "100", "tab": "why"})
+    shown = notices(at)
+    assert len(shown) == 1 and shown[0].startswith("**The settings in this link were not")
+    assert "batch_size is 'batch'" in shown[0]
+    assert shown[0].endswith("Showing the default experiment instead.")
+    assert shown_config(at) == DEFAULT and url_config(at) == DEFAULT
+    assert at.session_state["tab"] == "Why?"
+
+
+HUGE = "9" * 100_000 + "x"  # bad for every parameter, like "9x"
+
+
+@pytest.mark.parametrize("params", [{"act": HUGE}, {"lr": HUGE}, {"tab": HUGE},
+                                    {"left": HUGE}, {"hidden": HUGE}, {"shown_epoch": HUGE},
+                                    {"left.scale": HUGE}, {"loss": HUGE},
+                                    {"epochs": [HUGE, "3"]}],
+                         ids=["act", "lr", "tab", "left", "hidden", "shown_epoch",
+                              "left.scale", "loss", "twice"])
+def test_a_100_kb_value_gives_a_short_message(params) -> None:
+    """A value of 100 KB is quoted short (at most ~80 characters of it): the notice is
+    hardly longer than for a short bad value, a few lines, and names the parameter."""
     at = open_page(params)
     assert not at.exception
-    messages = errors(at)
-    assert len(messages) == 1
-    assert expected.replace("'", "") in messages[0].replace("\\", "").replace("'", "")
+    (shown,) = notices(at)
+    short = {k: ["9x", *v[1:]] if isinstance(v, list) else "9x" for k, v in params.items()}
+    (short_shown,) = notices(open_page(short))
+    assert len(shown) <= len(short_shown) + 90, (shown, short_shown)
+    assert len(shown) < 500, len(shown)  # the longest lists every scheme's name
+    assert f"parameter '{next(iter(params))}' was not used" in shown
+
+
+def test_a_100_kb_parameter_name_gives_a_short_message() -> None:
+    """An unknown parameter named by 100 KB of text: quoted short too (the notice lists the
+    valid parameters, so it is a little longer)."""
+    at = open_page({"x" * 100_000: "1", "act": "relu"})
+    (shown,) = notices(at)
+    assert len(shown) < 700 and "Unknown URL parameter 'xxx" in shown
+    assert shown_config(at).activation == "relu"
+
+
+def test_an_unreadable_link_gives_the_default_experiment(monkeypatch, caplog) -> None:
+    """The last line of defence: an unexpected exception while reading a link (a bug) is one
+    short error and the default experiment, never a traceback; the log has the details."""
+    def broken(params):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(links, "url_config", broken)
+    at = open_page({"act": "relu"})
+    assert not at.exception
+    assert notices(at) == ["**This link could not be read.** Showing the default experiment "
+                           "instead."]
     assert shown_config(at) == DEFAULT
-    assert url_config(at) == DEFAULT
+    assert [r.name for r in caplog.get_records("call")] == ["sim.app.links"]
+    caplog.clear()
 
 
-def test_bad_link_error_goes_away_after_a_change() -> None:
-    """The link's error stays until the user changes a setting."""
+def test_bad_link_notice_goes_away_after_a_change() -> None:
+    """The link's notice stays until the user changes a setting."""
     at = open_page({"lr": "-1"})
     at.session_state["tab"] = "More charts"
     at.run()
-    assert len(errors(at)) == 1
+    assert len(notices(at)) == 1
     at.selectbox(key="activation").select("tanh").run()
-    assert not errors(at)
+    assert not notices(at)
 
 
 def test_link_text_is_shown_never_rendered() -> None:
     """Markdown or LaTeX in a link (an image, a formula) is escaped in the error message."""
     at = open_page({"act": "![x](https://example.com/x.png) $x$"})
-    message = errors(at)[0]
+    message = at.warning[0].value
     assert "![x](" not in message and "\\!\\[x\\]" in message
     assert "$x$" not in message and "\\$x\\$" in message
 
@@ -398,6 +510,41 @@ def test_bad_upload_in_the_page_changes_nothing(export_page: AppTest) -> None:
     assert not at.exception
     assert len(errors(at)) == 1 and "not valid JSON" in errors(at)[0]
     assert shown_config(at) == DEFAULT
+
+
+def test_a_refused_upload_after_another_shows_only_the_new_notice(export_page) -> None:
+    """Each upload attempt replaces the last one's notice: after a file that is not JSON,
+    a 2 MB file gives its own message only."""
+    at = export_page
+    at.file_uploader[0].upload("notes.json", b"hello, not JSON", "application/json")
+    at.run()
+    at.file_uploader[0].upload("big.json", b" " * 2_000_000, "application/json")
+    at.run()
+    assert not at.exception
+    shown = notices(at)
+    assert len(shown) == 1 and shown[0].startswith("**big.json was not loaded.** The file "
+                                                   "is 2 MB; a configuration file may be at "
+                                                   "most 1 MB"), shown
+    assert shown_config(at) == DEFAULT
+
+
+def test_an_unreadable_upload_is_one_short_message(monkeypatch, caplog) -> None:
+    """The last line of defence: an unexpected exception while reading a file (a bug) is a
+    short message that the file could not be read, never a traceback; the state stays and
+    the log has the details."""
+    def broken(data, max_bytes):
+        raise RecursionError("deep inside")
+
+    monkeypatch.setattr(links, "config_from_upload", broken)
+    state = _state()
+    before = dict(state)
+    kind, message = links.restore_from_upload(CUSTOM.to_json().encode(), state)
+    assert (kind, state) == ("error", before)
+    assert message.replace("\\", "") == ("**the file could not be read.** Upload a "
+                                          "config.json saved by Init Lab or by the command "
+                                          "line. The experiment is unchanged.")
+    assert [r.name for r in caplog.get_records("call")] == ["sim.app.links"]
+    caplog.clear()
 
 
 def _state() -> dict:

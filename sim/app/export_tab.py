@@ -16,6 +16,15 @@ from sim import Config, Result, charts, export
 from sim.app.links import UPLOAD_MB, on_upload, page_params, share_link
 from sim.app.state import SIDE_TITLES, SIDES, View, current_view, show_notice
 
+#: Streamlit refuses a file larger than the uploader's ``max_upload_size`` in the browser:
+#: the script never hears of it, so the last upload's notice would stay beside the refused
+#: file (its reason is in the file chip's tooltip). While the uploader lists a file (refused,
+#: or on its way), that notice is stale: hidden. A new upload reruns the script, with a new
+#: uploader and its own notice.
+UPLOAD_STYLE = """<style>
+.st-key-upload_area:has([data-testid="stFileChip"]) .st-key-upload_notice {display: none;}
+</style>"""
+
 #: Built ZIPs kept per server process (each a few MB), keyed by config and view.
 ZIP_CACHE_ENTRIES = 4
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
@@ -197,15 +206,19 @@ def export_tab(result: Result) -> None:
                 + ". Whoever opens it sees this page, trained again with the same settings.")
     if link:
         st.code(link, language=None, wrap_lines=True)
-    c1, c2 = st.columns([1, 2], gap="large", vertical_alignment="center")
-    with c1:
-        _download("Config (JSON)", makers, names, "json", "dl_config",
-                  "The settings as a file: upload it here to restore this experiment, or "
-                  "run python -m sim export --config FILE.json --out DIR.")
-    with c2:
-        st.file_uploader(
-            "Restore a config JSON", type=["json"], max_upload_size=UPLOAD_MB,
-            key=f"upload_{st.session_state.get('upload_round', 0)}", on_change=on_upload,
-            help="A config JSON saved here or by the command line. Only its JSON is read, "
-                 "checked like every setting; a bad file changes nothing.")
-    show_notice("upload_notice", cfg.to_json(indent=None))
+    st.html(UPLOAD_STYLE)
+    with st.container(key="upload_area"):
+        c1, c2 = st.columns([1, 2], gap="large", vertical_alignment="center")
+        with c1:
+            _download("Config (JSON)", makers, names, "json", "dl_config",
+                      "The settings as a file: upload it here to restore this experiment, or "
+                      "run python -m sim export --config FILE.json --out DIR.")
+        with c2:
+            st.file_uploader(
+                "Restore a config JSON", type=["json"], max_upload_size=UPLOAD_MB,
+                key=f"upload_{st.session_state.get('upload_round', 0)}", on_change=on_upload,
+                help=f"A config JSON (at most {UPLOAD_MB} MB) saved here or by the command "
+                     "line. Only its JSON is read, checked like every setting; a bad file "
+                     "changes nothing.")
+        with st.container(key="upload_notice"):
+            show_notice("upload_notice", cfg.to_json(indent=None))

@@ -5,14 +5,21 @@ plus the view-only parameters such as the tab), and the first run of a session r
 (:func:`sim.share.params_to_config`) into the widgets' state before the widgets exist, so a
 copied address reproduces the view. Uploaded config files go through
 :func:`sim.share.config_from_upload`. Both are fitted to what the dashboard's controls can show
-(:func:`fit_dashboard`: two initializations, the widgets' own ends from the table of fields).
+(:func:`fit_dashboard`: two initializations, the sliders' ends from the table of fields).
+
+A link is used as far as it is valid: a bad parameter is left out (the default page's value
+takes its place) and named in one notice, the others are loaded (:func:`link_config`,
+:func:`url_view`). Nothing a link or a file holds ends in a traceback: the messages quote at
+most :data:`sim.validate.MAX_QUOTED` characters of a value.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping, MutableMapping
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote as url_quote
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -24,6 +31,7 @@ from sim.app.state import (
     TAB_PARAMS,
     TABS,
     VIEW_PARAMS,
+    clip,
     md_escape,
     restore,
     shown_snapshot,
@@ -33,14 +41,27 @@ from sim.presets import DEFAULT_PRESET
 from sim.share import (
     INIT_PREFIXES,
     MAX_UPLOAD_BYTES,
+    _single,
     config_from_upload,
     config_to_params,
+    param_of_field,
     params_to_config,
 )
+from sim.validate import MAX_QUOTED, check_int, quote
+
+log = logging.getLogger(__name__)
 
 #: Largest config upload, in megabytes for the uploader widget (Streamlit counts whole MB)
 #: and in bytes for :func:`sim.share.config_from_upload`, which checks again.
 UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // 1_000_000)
+
+#: A link with more bad parameters than this is not used at all (each one left out costs a
+#: validation of the whole configuration).
+MAX_DROPPED = 10
+
+#: The longest message a notice quotes from the validator: a last safeguard, as values in
+#: it are quoted short already (the longest, an unknown scheme's, lists every name: ~430).
+MAX_MESSAGE = 600
 
 
 def fit_dashboard(cfg: Config, field_name: Callable[[str], str] = repr
@@ -48,9 +69,10 @@ def fit_dashboard(cfg: Config, field_name: Callable[[str], str] = repr
     """``cfg`` as the dashboard shows it: two initializations, values its controls reach.
 
     A config with one initialization gets the default right-hand one (and a note saying
-    so); more than two, or a value beyond a widget's own end (``widget_low`` and
+    so); more than two, or a value beyond a slider's end (``widget_low`` and
     ``widget_high`` of :data:`sim.fields.FIELDS`: the Noise slider ends at 2) are refused.
-    ``field_name`` names a config field in messages (the URL parameter, say).
+    Number inputs have no ends: they take what the config takes. ``field_name`` names a
+    config field in messages (the URL parameter, say).
 
     Returns
     -------
@@ -76,9 +98,9 @@ def fit_dashboard(cfg: Config, field_name: Callable[[str], str] = repr
                 f"{default[n].label}.")
     for name, row in FIELDS.items():
         value = getattr(cfg, name)
-        if value is None or row.widget is None:
+        if value is None or row.widget != "slider":
             continue
-        widget = f"the {row.label} {'slider' if row.widget == 'slider' else 'input'}"
+        widget = f"the {row.label} slider"
         if row.widget_high is not None and value > row.widget_high:
             raise ConfigError(
                 f"{field_name(name)} must be at most {row.widget_high:g} in the dashboard "
@@ -92,8 +114,8 @@ def fit_dashboard(cfg: Config, field_name: Callable[[str], str] = repr
 
 
 def _url_name(fld: str) -> str:
-    """``URL parameter 'samples'`` for the config field ``n_samples``."""
-    return f"URL parameter {url_name(fld) or fld!r}"
+    """``samples`` for the config field ``n_samples``."""
+    return url_name(fld) or fld
 
 
 def _is_scheme_param(prefix: str, key: str) -> bool:
@@ -136,64 +158,188 @@ def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
     Raises
     ------
     ConfigError
-        Naming the parameter (from :func:`sim.share.params_to_config`).
+        Naming the parameter (from :func:`sim.share.params_to_config`), on the first
+        problem; :func:`link_config` leaves the bad parameters out instead.
     """
     base = config_to_params(PRESETS[DEFAULT_PRESET].config())
     cfg = params_to_config(merge_url_params(params, base), ignore=VIEW_PARAMS)
     return fit_dashboard(cfg, _url_name)
 
 
-def _single_view(params: Mapping[str, list[str]], key: str) -> str | None:
-    values = params.get(key)
-    if not values:
-        return None
-    if len(values) != 1:
-        raise ConfigError(f"URL parameter {key!r} must be given once. Got it {len(values)} "
-                          "times.")
-    return values[0]
+def _params_at_fault(exc: ConfigError, params: Mapping[str, object]) -> list[str]:
+    """The link's parameters that ``exc`` (from :func:`url_config`) is about, to be left
+    out; ``[]`` when it is about the configuration as a whole (``exc.field`` None, or a
+    value the link did not give).
+
+    ``exc.field`` is a config field (``lr`` -> ``lr``, ``inits[0].params.std`` ->
+    ``left.std``: :func:`sim.share.param_of_field`) or the parameter itself (an unknown or
+    repeated one); ``inits[0].params`` (parameters that do not fit together, ``a`` >= ``b``)
+    is every scheme parameter of ``left`` the link gives, and ``inits`` (more
+    initializations than the dashboard's two) every ``init3``... parameter.
+    """
+    field = exc.field
+    if not field:
+        return []
+    if field in params:
+        return [field]
+    if field == "inits":
+        return [k for k in params if k.split(".", 1)[0] in INIT_PREFIXES[len(SIDES):]]
+    m = re.fullmatch(r"inits\[(\d+)\]\.(bias_)?params", field)
+    if m is not None and int(m.group(1)) < len(INIT_PREFIXES):
+        prefix = INIT_PREFIXES[int(m.group(1))]
+        own = [k for k in params if (k.startswith(f"{prefix}.bias.") if m.group(2)
+                                     else _is_scheme_param(prefix, k))]
+        if own:
+            return own
+    param = param_of_field(field)
+    return [param] if param in params else []
 
 
-def url_view(params: Mapping[str, list[str]], cfg: Config) -> dict:
+def _message(exc: ConfigError, params: Mapping[str, list[str]], dropped: list[str]) -> str:
+    """``exc``'s message for a notice about ``dropped``: without the ``URL parameter 'lr':``
+    the notice already says, long values of the link quoted short, markdown escaped."""
+    text = str(exc)
+    for key in (*dropped, param_of_field(exc.field)):
+        prefix = f"URL parameter {key!r}: "
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    for key, values in params.items():  # messages that quote a value in full (repr)
+        for value in (key, *values):
+            if len(value) > MAX_QUOTED:
+                text = text.replace(repr(value), quote(value))
+    return md_escape(clip(text, MAX_MESSAGE))
+
+
+def _names(keys: list[str]) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 'c'``: quoted short, markdown escaped."""
+    names = [md_escape(quote(k)) for k in keys]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _parameters(keys: list[str]) -> str:
+    """``parameter 'a'`` or ``parameters 'a' and 'b'``."""
+    return f"parameter{'s' if len(keys) > 1 else ''} {_names(keys)}"
+
+
+def link_config(params: Mapping[str, list[str]]
+                ) -> tuple[Config, list[tuple[list[str], str]], str | None]:
+    """The configuration of a link, with its bad parameters left out.
+
+    Each problem that names a parameter of the link (:func:`_params_at_fault`) leaves that
+    parameter out, so the default page's value takes its place, and the rest is validated
+    again, up to :data:`MAX_DROPPED` times. A problem of the configuration as a whole
+    (settings that do not fit together) gives the default experiment.
+
+    Returns
+    -------
+    cfg : Config
+    dropped : list of (list of str, str)
+        The parameters left out, each problem's together, and why (markdown, escaped).
+    refused : str or None
+        Why the whole link was refused (markdown, escaped); ``cfg`` is the default then.
+    """
+    left = {k: v for k, v in params.items() if k not in VIEW_PARAMS}
+    dropped: list[tuple[list[str], str]] = []
+    while True:
+        try:
+            cfg, _ = url_config(left)
+            return cfg, dropped, None
+        except ConfigError as exc:
+            bad = _params_at_fault(exc, left)
+            message = _message(exc, left, bad)
+            if not bad or len(dropped) >= MAX_DROPPED:
+                if bad:
+                    message = (f"More than {MAX_DROPPED} of its parameters cannot be used "
+                               f"(the next: {_names(bad)}: {message}).")
+                return PRESETS[DEFAULT_PRESET].config(), dropped, message
+            dropped.append((bad, message))
+            for key in bad:
+                del left[key]
+
+
+def url_view(params: Mapping[str, list[str]], cfg: Config
+             ) -> tuple[dict, list[tuple[list[str], str]]]:
     """Session-state values of the view-only URL parameters (tab, loss axis, neuron count,
-    shown epoch); raises :class:`ConfigError` naming a bad one."""
+    shown epoch), each bad one left out on its own.
+
+    Returns
+    -------
+    view : dict
+    dropped : list of (list of str, str)
+        The parameters left out (one each) and why (markdown, escaped).
+    """
     out: dict = {}
+    dropped: list[tuple[list[str], str]] = []
     choices = (("tab", TAB_PARAMS), ("loss_axis", LOSS_AXES), ("neurons", METRIC_CHOICES))
-    for key, allowed in choices:
-        value = _single_view(params, key)
-        if value is None:
+    for key in VIEW_PARAMS:
+        if not params.get(key):
             continue
-        if value not in allowed:
-            raise ConfigError(f"URL parameter {key!r} must be one of {', '.join(allowed)}. "
-                              f"Got {value!r}.")
-        if key == "tab":
-            out["tab"] = TAB_PARAMS[value]
-        elif key == "loss_axis":
-            out["log_y"] = value == "log"
-        else:
-            out["metric"] = value
-    epoch = _single_view(params, "shown_epoch")
-    if epoch is not None:
-        if not (epoch.strip().isdigit() and int(epoch) <= cfg.epochs):
-            raise ConfigError(f"URL parameter 'shown_epoch' must be an epoch from 0 to "
-                              f"{cfg.epochs} (epochs). Got {epoch!r}.")
-        out["epoch_request"] = int(epoch)  # the nearest stored snapshot, once trained
-    return out
+        try:
+            value = _single(key, params[key])
+            allowed = dict(choices).get(key)
+            if allowed is not None and value not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}. "
+                                  f"Got {quote(value)}.", key)
+            if key == "tab":
+                out["tab"] = TAB_PARAMS[value]
+            elif key == "loss_axis":
+                out["log_y"] = value == "log"
+            elif key == "neurons":
+                out["metric"] = value
+            else:
+                try:
+                    epoch = check_int(key, value, 0, cfg.epochs)
+                except ConfigError:
+                    raise ConfigError(f"shown_epoch must be an epoch from 0 to {cfg.epochs} "
+                                      f"(epochs). Got {quote(value)}.", key) from None
+                out["epoch_request"] = epoch  # the nearest stored snapshot, once trained
+        except ConfigError as exc:
+            dropped.append(([key], _message(exc, params, [key])))
+    return out, dropped
+
+
+def _link_notice(dropped: list[tuple[list[str], str]], refused: str | None
+                 ) -> tuple[str, str]:
+    """The one notice about a link's problems: (kind, markdown)."""
+    if refused is not None:
+        text = f"**The settings in this link were not loaded.** {refused}"
+        if dropped:
+            text += "".join(f" Its {_parameters(k)} {'were' if len(k) > 1 else 'was'} not "
+                            f"valid either: {m}" for k, m in dropped)
+        return "error", text + " Showing the default experiment instead."
+    if len(dropped) == 1:
+        keys, message = dropped[0]
+        were = "were" if len(keys) > 1 else "was"
+        return "warning", (f"**The link's {_parameters(keys)} {were} not used:** {message} "
+                           "The other settings were loaded.")
+    items = "\n".join(f"- {_names(keys)}: {message}" for keys, message in dropped)
+    count = sum(len(keys) for keys, _ in dropped)
+    return "warning", (f"**{count} of the link's parameters were not used:**\n\n{items}"
+                       "\n\nThe other settings were loaded.")
 
 
 def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> bool:
-    """Set the controls to the page address's experiment and view. A bad address leaves
-    ``state`` as it was and stores an error notice naming the problem; returns success."""
+    """Set the controls to the page address's experiment and view, as far as they are
+    valid: each bad parameter is left out and named in one notice (``url_notice``); a
+    problem of the whole configuration leaves the default experiment. Returns whether the
+    whole link was used."""
     try:
-        cfg, _ = url_config(params)
-        view = url_view(params, cfg)
-    except ConfigError as exc:
-        state["url_notice"] = (
-            "error", "**The settings in this link were not loaded.** "
-            f"{md_escape(str(exc))} Showing the default experiment instead.", None)
+        cfg, dropped, refused = link_config(params)
+        view, bad_view = url_view(params, cfg)
+    except Exception:  # the last line of defence: a notice, not a traceback
+        log.exception("Reading the link %s failed", clip(repr(dict(params)), 2000))
+        state["url_notice"] = ("error", "**This link could not be read.** Showing the "
+                                        "default experiment instead.", None)
         return False
-    restore(cfg, state, "a shared link")
+    problems = dropped + bad_view
+    if refused is None:
+        restore(cfg, state, "a shared link")
     state.update(view)
-    return True
+    if refused is None and not problems:
+        return True
+    kind, text = _link_notice(problems, refused)
+    state["url_notice"] = (kind, text, None)
+    return False
 
 
 def view_params(result: Result) -> dict[str, str]:
@@ -226,7 +372,7 @@ def share_link(params: Mapping[str, str]) -> str | None:
         return None
     if not urlsplit(base).path:
         base += "/"
-    return f"{base}?{urlencode(params, quote_via=quote, safe=',')}"
+    return f"{base}?{urlencode(params, quote_via=url_quote, safe=',')}"
 
 
 def _file_label(name: object) -> str:
@@ -258,8 +404,12 @@ def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
     try:
         cfg, note = fit_dashboard(config_from_upload(uploaded, MAX_UPLOAD_BYTES))
     except ConfigError as exc:
-        return ("error", f"**{label} was not loaded.** {md_escape(str(exc))} The experiment "
-                         "is unchanged.")
+        return ("error", f"**{label} was not loaded.** {md_escape(clip(str(exc), MAX_MESSAGE))}"
+                         " The experiment is unchanged.")
+    except Exception:  # the last line of defence: a message, not a traceback
+        log.exception("Reading the uploaded file %s failed", label)
+        return ("error", f"**{label} could not be read.** Upload a config.json saved by Init "
+                         "Lab or by the command line. The experiment is unchanged.")
     restore(cfg, state, f"the file {label}")
     text = (f"**Restored the experiment from {label}** (config "
             f"{export.config_hash(cfg)}).")
@@ -272,6 +422,7 @@ def on_upload() -> None:
     ss = st.session_state
     key = f"upload_{ss.get('upload_round', 0)}"
     uploaded = ss.get(key)
+    ss.pop("upload_notice", None)  # a new attempt: the last one's notice is stale
     if uploaded is None:
         return
     kind, text = restore_from_upload(uploaded, ss)

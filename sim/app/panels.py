@@ -83,7 +83,9 @@ def metrics_row(result: Result) -> None:
         values = (train_loss, test_loss, acc, share)
         with col:
             st.markdown(side_header(result, i), unsafe_allow_html=True)
-            m = st.columns(4)
+            # Two rows of two: four tiles in a row cut their numbers to "0.0…" in a
+            # 1280 px window with the sidebar open.
+            tiles = [c for _ in range(2) for c in st.columns(2)]
             labels = ("Final train loss", "Final test loss",
                       "Test accuracy" if result.data.n_test else "Train accuracy",
                       "Distinct neurons")
@@ -107,8 +109,8 @@ def metrics_row(result: Result) -> None:
                         delta = None  # an arrow for "+0" would claim a difference
                     else:
                         color = "inverse" if k < 2 else "normal"
-                m[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
-                            delta_color=color)
+                tiles[k].metric(labels[k], shown[k], delta=delta, help=helps[k],
+                                delta_color=color)
         base = values
 
 

@@ -20,6 +20,7 @@ from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, Conf
 from sim.charts import METRIC_TITLES, View
 from sim.fields import FIELDS, Field
 from sim.presets import DEFAULT_PRESET
+from sim.validate import MAX_QUOTED
 
 SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
@@ -38,6 +39,42 @@ VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
 def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
     """Session-state key of one initializer parameter widget (one per scheme and side)."""
     return f"{side}_{'bias_' if bias else ''}{scheme}_{name}"
+
+
+_INIT_FIELD = re.compile(r"inits\[(\d+)\]\.(scheme|params|scale|bias|bias_params)(?:\.(.+))?")
+
+
+def widget_key(field: str | None, state: Mapping) -> str | None:
+    """The key of the sidebar widget that holds :attr:`ConfigError.field` ``field``.
+
+    ``lr`` -> ``lr``, ``inits[1].params.std`` -> ``right_normal_std`` (the side's chosen
+    scheme), ``inits[0].scale`` -> ``left_scale``; a problem of a scheme's parameters
+    together (``inits[0].params``: ``a`` must be below ``b``) goes to the scheme's last
+    parameter, right under all of them. None for a field without a widget and for a problem
+    of the whole configuration (``field`` None).
+    """
+    if not field:
+        return None
+    row = FIELDS.get(field)
+    if row is not None:
+        return field if row.widget is not None else None
+    m = _INIT_FIELD.fullmatch(field)
+    if m is None or int(m.group(1)) >= len(SIDES):
+        return None
+    side, part, name = SIDES[int(m.group(1))], m.group(2), m.group(3)
+    if part in ("scheme", "scale", "bias"):
+        return f"{side}_{part}"
+    bias = part == "bias_params"
+    scheme = state.get(f"{side}_bias" if bias else f"{side}_scheme")
+    registry = BIAS_INITIALIZERS if bias else INITIALIZERS
+    if scheme not in registry:
+        return None
+    names = [p.name for p in registry[scheme].params]
+    if name is None and names:
+        name = names[-1]
+    if name not in names:
+        return f"{side}_bias" if bias else f"{side}_scheme"
+    return param_key(side, scheme, name, bias)
 
 
 def widget_value(row: Field, value: Any, dataset: str) -> Any:
@@ -183,8 +220,9 @@ def config_dict(state: Mapping | None = None) -> dict:
 
 
 def validated_config() -> Config:
-    """The widgets' configuration, validated; raises :class:`ConfigError`."""
-    return Config.from_dict(config_dict())
+    """The widgets' configuration, validated; raises :class:`ConfigError` (whose message
+    names the initializations ``left`` and ``right``, like the sidebar)."""
+    return Config.from_dict(config_dict(), init_names=SIDES)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -194,6 +232,12 @@ def md_escape(text: str) -> str:
     """``text`` shown literally by ``st.markdown``/``st.error``: a URL parameter or a file
     name can hold markdown (links, images) or ``$...$`` (LaTeX); nothing of it is rendered."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def clip(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters (ending in ``…``): an exception's message or a
+    value quoted in a notice can be any length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def show_notice(slot: str, config_key: str) -> None:
