@@ -40,7 +40,7 @@ from typing import Any, BinaryIO
 from sim.config import MAX_INITS, Config, ConfigError, InitSpec
 from sim.fields import FIELDS, INITS_AFTER, NOISE_DEFAULT, URL_FIELDS, format_number, url_name
 from sim.jsonio import MAX_JSON_BYTES, load_json
-from sim.validate import MAX_QUOTED, quote
+from sim.validate import quote
 
 #: URL parameter -> config field, in the order :func:`config_to_params` writes them (the
 #: initializations come after ``loss``); made from :data:`sim.fields.FIELDS`.
@@ -106,9 +106,9 @@ def _valid_params_text() -> str:
             "P.scale, P.bias, P.bias.<parameter>.")
 
 
-def _single(key: str, value: Any) -> str:
+def single_value(key: str, value: Any) -> str:
     """The one text value of a query parameter (``st.query_params`` may give a list)."""
-    field = URL_FIELDS.get(key, key[:MAX_QUOTED])
+    field = URL_FIELDS.get(key, key)
     if isinstance(value, (list, tuple)):
         if not value:
             raise ConfigError(f"URL parameter {quote(key)} has no value.", field)
@@ -194,7 +194,7 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
             continue
         if not isinstance(key, str):
             raise ConfigError(f"URL parameter names must be text. Got {quote(key)}.")
-        value = _single(key, raw)
+        value = single_value(key, raw)
         prefix = key.split(".", 1)[0]
         if key in URL_FIELDS:
             simple[key] = value
@@ -202,7 +202,7 @@ def params_to_config(params: Mapping[str, str | list[str]], *,
             inits.setdefault(prefix, {})[key] = value
         else:
             raise ConfigError(f"Unknown URL parameter {quote(key)}. {_valid_params_text()}",
-                              key[:MAX_QUOTED])
+                              key)  # the whole name: the dashboard drops that parameter
 
     data: dict[str, Any] = {URL_FIELDS[key]: FIELDS[URL_FIELDS[key]].from_text(value)
                             for key, value in simple.items()}
@@ -278,4 +278,5 @@ __all__ = [
     "config_to_params",
     "format_number",
     "params_to_config",
+    "single_value",
 ]

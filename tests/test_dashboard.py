@@ -433,7 +433,7 @@ BAD_VALUES = [
     ("text_input", "hidden", "8, 0", "hidden layer 2"),
     ("text_input", "hidden", "0", "hidden layer 1"),
     ("number_input", "lr", 0.0, "lr (learning rate)"),
-    ("number_input", "batch_size", 500, "**Invalid setting.** batch_size must be at most"),
+    ("number_input", "batch_size", 500, "batch_size must be at most"),
 ]
 
 

@@ -303,16 +303,25 @@ def test_several_bad_parameters_are_listed_in_one_notice() -> None:
 
 
 def test_a_whole_link_problem_gives_the_default_experiment() -> None:
-    """Settings that do not fit together (a batch larger than the training set) are no one
-    parameter's fault: the default experiment, one error saying why, naming the URL's
-    parameters; the valid view parameters are still used."""
-    at = open_page({"batch": "300", "samples": "100", "tab": "why"})
+    """Settings over the cost limits are no one parameter's fault: the default experiment,
+    one error saying why; the valid view parameters are still used."""
+    at = open_page({"samples": "100000", "hidden": "2048,2048,2048", "epochs": "100000",
+                    "tab": "why"})
     shown = notices(at)
     assert len(shown) == 1 and shown[0].startswith("**The settings in this link were not")
-    assert "batch_size is 'batch'" in shown[0]
+    assert "do not fit together" in shown[0]
     assert shown[0].endswith("Showing the default experiment instead.")
     assert shown_config(at) == DEFAULT and url_config(at) == DEFAULT
     assert at.session_state["tab"] == "Why?"
+
+
+def test_a_batch_larger_than_the_data_drops_the_batch() -> None:
+    """A batch larger than the link's training set names the batch; the samples are kept."""
+    at = open_page({"batch": "300", "samples": "100", "act": "relu"})
+    (shown,) = notices(at)
+    assert "'batch'" in shown and "batch_size must be at most" in shown
+    cfg = shown_config(at)
+    assert (cfg.n_samples, cfg.activation, cfg.batch_size) == (100, "relu", DEFAULT.batch_size)
 
 
 HUGE = "9" * 100_000 + "x"  # bad for every parameter, like "9x"

@@ -41,13 +41,13 @@ from sim.presets import DEFAULT_PRESET
 from sim.share import (
     INIT_PREFIXES,
     MAX_UPLOAD_BYTES,
-    _single,
     config_from_upload,
     config_to_params,
     param_of_field,
     params_to_config,
+    single_value,
 )
-from sim.validate import MAX_QUOTED, check_int, quote
+from sim.validate import check_int, quote
 
 log = logging.getLogger(__name__)
 
@@ -197,16 +197,13 @@ def _params_at_fault(exc: ConfigError, params: Mapping[str, object]) -> list[str
 
 def _message(exc: ConfigError, params: Mapping[str, list[str]], dropped: list[str]) -> str:
     """``exc``'s message for a notice about ``dropped``: without the ``URL parameter 'lr':``
-    the notice already says, long values of the link quoted short, markdown escaped."""
+    the notice already says, markdown escaped, and clipped as a last defence (the checks
+    quote values at most 80 characters long)."""
     text = str(exc)
     for key in (*dropped, param_of_field(exc.field)):
         prefix = f"URL parameter {key!r}: "
         if text.startswith(prefix):
             text = text[len(prefix):]
-    for key, values in params.items():  # messages that quote a value in full (repr)
-        for value in (key, *values):
-            if len(value) > MAX_QUOTED:
-                text = text.replace(repr(value), quote(value))
     return md_escape(clip(text, MAX_MESSAGE))
 
 
@@ -275,7 +272,7 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
         if not params.get(key):
             continue
         try:
-            value = _single(key, params[key])
+            value = single_value(key, params[key])
             allowed = dict(choices).get(key)
             if allowed is not None and value not in allowed:
                 raise ConfigError(f"{key} must be one of {', '.join(allowed)}. "
