@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -511,21 +512,28 @@ def _main(argv: Sequence[str] | None, status: _Status) -> int:
     status.phase = "report"
     try:
         return _report(args, cfg, result, formats, status)
-    except BrokenPipeError:  # stdout closed (`| head`): sim.__main__ handles it
-        raise
     except OSError as exc:  # e.g. the disk filled up while writing
         print(f"{status.prog}: cannot write the files ({exc.strerror or exc}){status.holds()}",
               file=sys.stderr)
         return 2
 
 
+def _say(text: str) -> None:
+    """Print ``text`` to stdout. Once stdout is closed (``| head``) the rest is dropped, and
+    the files are still written: they do not depend on who reads the table."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _report(args: argparse.Namespace, cfg: Config, result, formats: list[str],
             status: _Status) -> int:
     if args.command == "run":
         if args.json:
-            print(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))
+            _say(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))
         else:
-            print(format_summary(result))
+            _say(format_summary(result))
         if args.out:
             from sim.export import write_run_files
 
@@ -533,7 +541,7 @@ def _report(args: argparse.Namespace, cfg: Config, result, formats: list[str],
             write_run_files(result, status.folder.stage())
             paths = status.folder.commit()
             if not args.json:
-                print("\nwrote " + ", ".join(str(p) for p in paths))
+                _say("\nwrote " + ", ".join(str(p) for p in paths))
         return 0
     return _export(result, status.folder, formats, status)
 
@@ -542,7 +550,7 @@ def _export(result: Result, folder: OutputFolder, formats: list[str],
             status: _Status) -> int:
     from sim import export
 
-    print(format_summary(result))
+    _say(format_summary(result))
     status.phase = "writing"
     try:
         from sim.charts import all_figures
@@ -555,7 +563,7 @@ def _export(result: Result, folder: OutputFolder, formats: list[str],
         print(f"{status.prog}: {exc}", file=sys.stderr)
         return 2
     folder.commit()
-    print("\nwrote " + ", ".join(str(folder.path / p.name) for p in paths))
+    _say("\nwrote " + ", ".join(str(folder.path / p.name) for p in paths))
     return 0
 
 

@@ -277,6 +277,15 @@ def test_users_own_files_are_kept(tmp_path, capsys, monkeypatch):
     assert json.loads((tmp_path / "config.json").read_text())["epochs"] == 4
 
 
+def test_files_are_written_when_stdout_is_closed(tmp_path):
+    """`run --out DIR | head`: the table's reader went away, the files are still written."""
+    p = _popen("run", "--epochs", "3", "--out", str(tmp_path))
+    p.stdout.close()  # before the table is printed: its write fails with a broken pipe
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and err == ""
+    assert _set_epochs(tmp_path) == 3
+
+
 def test_manifest_names_only_files_in_the_folder(tmp_path, old_result):
     """A manifest line naming a path elsewhere, a lab file or a folder removes nothing."""
     outside = tmp_path / "outside.txt"
