@@ -348,9 +348,9 @@ def _raise_interrupted(signum: int, _frame: object) -> NoReturn:
 
 
 @contextlib.contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM raises :class:`Interrupted` inside the block (unless it is ignored); the
-    handlers are put back after it, as ``main`` may be called from a test."""
+def _signals_interrupt(restore: bool = True) -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` inside the block (unless it is ignored); with
+    ``restore`` the handlers are put back after it."""
     if threading.current_thread() is not threading.main_thread():  # no handlers there
         yield
         return
@@ -361,12 +361,13 @@ def _signals_interrupt() -> Iterator[None]:
         yield
     finally:
         for s, handler in previous.items():
-            if handler is not None:
+            if restore and handler is not None:
                 signal.signal(s, handler)
 
 
 def _ignore_signals() -> None:
-    """Once interrupted, a second Ctrl-C must not turn the one line into a traceback."""
+    """Once interrupted (or done, as the program), a second Ctrl-C must not turn the one line
+    into a traceback."""
     if threading.current_thread() is threading.main_thread():
         for s in (signal.SIGINT, signal.SIGTERM):
             signal.signal(s, signal.SIG_IGN)
@@ -463,20 +464,28 @@ def _open_out_dir(out: str, status: _Status) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input, 128 + the signal's number when
-    interrupted: 130 for Ctrl-C)."""
+    interrupted: 130 for Ctrl-C).
+
+    Called as the program (``argv`` None), it ignores SIGINT and SIGTERM once its work is done:
+    the process is exiting, and a late Ctrl-C must not print a traceback. Called with
+    ``argv`` (a test, a script), it puts the signal handlers back.
+    """
     status = _Status()
-    with _signals_interrupt():
+    with _signals_interrupt(restore=argv is not None):
         try:
-            return _main(argv, status)
+            try:
+                return _main(argv, status)
+            finally:  # inside the outer try: an interrupt during the cleanup is reported too
+                if status.folder is not None:  # releases the lock, removes the temp folder
+                    status.folder.close()
+                if argv is None:
+                    _ignore_signals()
         except KeyboardInterrupt as exc:
             _ignore_signals()
             if status.folder is not None:
                 status.folder.close()  # before saying what the folder holds
             print(status.interrupted(), file=sys.stderr)
             return 128 + getattr(exc, "signum", signal.SIGINT)
-        finally:
-            if status.folder is not None:  # releases the lock, removes the temp folder
-                status.folder.close()
 
 
 def _main(argv: Sequence[str] | None, status: _Status) -> int:

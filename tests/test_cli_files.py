@@ -459,3 +459,19 @@ def test_signal_during_the_swap_waits_for_it(tmp_path, old_result, monkeypatch, 
         f"python -m sim run: interrupted; {tmp_path} holds the complete new set of files\n")
     assert _set_epochs(tmp_path) == 9 and _leftovers(tmp_path) == []
     assert signal.getsignal(signal.SIGTERM) == handler  # main() put it back
+
+
+def test_as_the_program_late_signals_are_ignored(tmp_path, monkeypatch, capsys):
+    """Called as the program (no argv), main() leaves SIGINT and SIGTERM ignored when done:
+    a Ctrl-C while the process exits must not print a traceback (or kill it, SIGTERM)."""
+    monkeypatch.setattr(sys, "argv", ["python -m sim", "run", "--epochs", "3", "--out",
+                                      str(tmp_path)])
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert cli.main() == 0
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    assert _set_epochs(tmp_path) == 3
