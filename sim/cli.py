@@ -15,22 +15,44 @@ parameters, plus ``scale`` (multiplies the weights), ``bias`` (a bias scheme) an
 ``bias.PARAM`` (its parameters). Examples: ``zeros``, ``normal:std=0.1``,
 ``xavier_uniform:gain=1.667``, ``he_normal:mode=fan_out``,
 ``zeros:bias=normal,bias.std=0.5``, ``xavier_normal:scale=0.1``.
+
+The output folder
+-----------------
+``--out DIR`` is checked before training: a file is really created (and removed) there, and
+the run takes DIR's lock, so a read-only folder or a second run into the same folder is
+refused in one line (exit 2) before any work. The files are written into a temporary folder
+inside DIR and swapped in only when complete, so DIR holds either the previous complete set
+or the new one, and the user's own files in DIR are never touched (see
+:mod:`sim.export.folder`).
+
+Progress and interrupts
+-----------------------
+Training reports its progress through ``train_comparison(..., progress=)``; the main thread
+only waits for the training threads with a timeout, so Ctrl-C reaches it at once. On a
+terminal, a training estimated (:func:`sim.config.estimate_cost`) to take over
+:data:`PROGRESS_AFTER` seconds shows a tqdm progress bar with its ETA on stderr; ``--quiet``
+or a stderr that is not a terminal shows none. Ctrl-C (or SIGTERM) prints one line, saying at
+which epoch it stopped or what DIR holds, and exits with 128 + the signal's number (130 for
+Ctrl-C, 143 for SIGTERM), never with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+import threading
+from collections.abc import Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from sim.activations import ACTIVATIONS
-from sim.config import Config, ConfigError, InitSpec
+from sim.config import Config, ConfigError, InitSpec, estimate_cost
 from sim.datasets import DATASETS
 from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
 from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
@@ -39,6 +61,10 @@ from sim.losses import LOSSES
 from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS
 from sim.validate import MAX_QUOTED, quote
+
+if TYPE_CHECKING:  # imported when used: fcntl is POSIX-only, training imports are slow
+    from sim.export.folder import OutputFolder
+    from sim.train import Result
 
 INIT_SYNTAX_HELP = """\
 initializer syntax (--init, repeatable: one run per --init, times --seeds):
@@ -53,6 +79,9 @@ defaults: zeros vs xavier_uniform, and each flag's default above
 """
 
 FORMATS = ("png", "svg", "pdf", "html", "csv", "npz", "json", "zip")
+
+#: A progress bar is shown for trainings estimated to take longer than this (seconds).
+PROGRESS_AFTER = 1.0
 
 
 class UsageError(Exception):
@@ -110,11 +139,16 @@ def _build_parser() -> _Parser:
                                      "--format png,svg,pdf,html,csv,npz,json,zip.")
     for sp in (run, exp):
         _add_config_flags(sp)
-    run.add_argument("--out", metavar="DIR", help="write config.json, metrics.csv, weights.npz")
+    run.add_argument("--out", metavar="DIR",
+                     help="write config.json, metrics.csv, weights.npz (swapped in complete)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
-    exp.add_argument("--out", metavar="DIR", required=True, help="output folder")
+    exp.add_argument("--out", metavar="DIR", required=True,
+                     help="output folder (the files are swapped in complete)")
     exp.add_argument("--format", default="png,html,csv,json",
                      help=f"comma-separated, from {', '.join(FORMATS)} (default: %(default)s)")
+    for sp in (run, exp):
+        sp.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress bar or other notes on stderr (errors still are)")
     sub.add_parser("presets", help="list the presets", description="List the presets.")
     sub.add_parser("schemes", help="list initializers, activations, datasets and losses",
                    description="List the names every flag accepts.")
@@ -293,23 +327,168 @@ def _list_schemes() -> str:
     return "\n".join(lines)
 
 
-def _prepare_out_dir(out: str) -> None:
-    """Create the output folder, or raise :class:`UsageError` saying why it cannot be."""
-    path = Path(out)
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that ``kill`` also cleans up.
+
+    A KeyboardInterrupt rather than an Exception: library code that catches every Exception
+    does not swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame: object) -> NoReturn:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_interrupt(restore: bool = True) -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` inside the block (unless it is ignored); with
+    ``restore`` the handlers are put back after it."""
+    if threading.current_thread() is not threading.main_thread():  # no handlers there
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    if previous[signal.SIGTERM] == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        if path.exists() and not path.is_dir():
-            reason = "it is a file, not a folder"
-        raise UsageError(f"--out {out}: cannot write there ({reason})") from None
+        yield
+    finally:
+        for s, handler in previous.items():
+            if restore and handler is not None:
+                signal.signal(s, handler)
+
+
+def _ignore_signals() -> None:
+    """Once interrupted (or done, as the program), a second Ctrl-C must not turn the one line
+    into a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
+
+
+class _Status:
+    """Where a command is, for the one line an interrupt prints."""
+
+    def __init__(self) -> None:
+        self.prog = "python -m sim"
+        self.phase = "setup"  # setup, training, report, writing
+        self.epoch = 0
+        self.out: str | None = None
+        self.folder: OutputFolder | None = None  # the --out folder
+
+    def interrupted(self) -> str:
+        if self.folder is not None and self.folder.changed:
+            return f"{self.prog}: interrupted{self.holds()}"
+        if self.phase == "writing":
+            return f"{self.prog}: interrupted while writing{self.holds()}"
+        return f"{self.prog}: interrupted at epoch {self.epoch}, nothing written"
+
+    def holds(self) -> str:
+        """``; DIR is unchanged`` or what else DIR holds now ("" without ``--out``)."""
+        if self.folder is None:
+            return ""
+        if self.folder.committed:
+            return f"; {self.out} holds the complete new set of files"
+        if self.folder.changed:
+            return f"; {self.out} may hold a mix of the previous and the new files"
+        return f"; {self.out} is unchanged"
+
+
+def show_progress(quiet: bool, stream: IO[str], seconds: float) -> bool:
+    """Whether to show a progress bar on ``stream`` for a training of about ``seconds``.
+
+    Only for someone watching a wait: not with ``--quiet``, only on a terminal (nothing
+    extra when piped or redirected) and only past :data:`PROGRESS_AFTER` seconds.
+    """
+    if quiet or seconds <= PROGRESS_AFTER:
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def _progress_bar(cfg: Config, quiet: bool):
+    """A tqdm bar counting ``cfg``'s epochs on stderr, or None (see :func:`show_progress`)."""
+    if not show_progress(quiet, sys.stderr, estimate_cost(cfg)[0]):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is in requirements.txt
+        return None
+    # leave=False: the bar is erased when done, and the summary table follows as before.
+    return tqdm(total=cfg.epochs, desc="training", unit="epoch", leave=False, file=sys.stderr,
+                dynamic_ncols=True)
+
+
+def _train(cfg: Config, quiet: bool, status: _Status) -> Result:
+    """Train ``cfg``, with a progress bar on a terminal; ``status.epoch`` follows it."""
+    from sim.train import train_comparison  # after validation: errors come fast
+
+    bar = _progress_bar(cfg, quiet)
+
+    def progress(fraction: float) -> None:
+        # Called from this (the main) thread, which otherwise only waits for the training
+        # threads: a progress callback is what lets Ctrl-C in at once.
+        status.epoch = round(fraction * cfg.epochs)
+        if bar is not None:
+            bar.update(status.epoch - bar.n)
+
+    status.phase = "training"
+    try:
+        return train_comparison(cfg, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _open_out_dir(out: str, status: _Status) -> None:
+    """Open the ``--out`` folder before training: created, checked writable, locked; or
+    :class:`UsageError` saying why it cannot be used. ``status.folder`` holds it even before
+    it is open, so that :func:`main` closes it however the command ends."""
+    from sim.export.folder import FolderError, OutputFolder
+
+    status.out, status.folder = out, OutputFolder(out)
+    try:
+        status.folder.open()
+    except FolderError as exc:
+        raise UsageError(f"{status.prog}: --out {out}: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 2 bad input)."""
+    """Entry point; returns the exit code (0 ok, 2 bad input, 128 + the signal's number when
+    interrupted: 130 for Ctrl-C).
+
+    Called as the program (``argv`` None), it ignores SIGINT and SIGTERM once its work is done:
+    the process is exiting, and a late Ctrl-C must not print a traceback. Called with
+    ``argv`` (a test, a script), it puts the signal handlers back.
+    """
+    status = _Status()
+    with _signals_interrupt(restore=argv is not None):
+        try:
+            try:
+                return _main(argv, status)
+            finally:  # inside the outer try: an interrupt during the cleanup is reported too
+                if status.folder is not None:  # releases the lock, removes the temp folder
+                    status.folder.close()
+                if argv is None:
+                    _ignore_signals()
+        except KeyboardInterrupt as exc:
+            _ignore_signals()
+            if status.folder is not None:
+                status.folder.close()  # before saying what the folder holds
+            print(status.interrupted(), file=sys.stderr)
+            return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def _main(argv: Sequence[str] | None, status: _Status) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        status.prog = f"python -m sim {args.command}"
         if args.command == "presets":
             for p in PRESETS.values():
                 print(f"{p.name:12s} {p.label}")
@@ -325,8 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if bad or not formats:
                 raise UsageError(f"--format: unknown format {quote(bad[0] if bad else '')}; "
                                  f"choose from {', '.join(FORMATS)}")
-        if getattr(args, "out", None):
-            _prepare_out_dir(args.out)  # before training: a bad folder fails fast
+        if args.out:  # before training: a bad or busy folder fails fast
+            _open_out_dir(args.out, status)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -334,46 +513,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m sim {args.command}: {exc}", file=sys.stderr)
         return 2
 
-    from sim.train import train_comparison  # after validation: errors come fast
-
-    result = train_comparison(cfg)
+    result = _train(cfg, args.quiet, status)
+    status.phase = "report"
     try:
-        return _report(args, cfg, result, formats)
+        return _report(args, cfg, result, formats, status)
     except OSError as exc:  # e.g. the disk filled up while writing
-        print(f"python -m sim {args.command}: cannot write the files "
-              f"({exc.strerror or exc})", file=sys.stderr)
+        print(f"{status.prog}: cannot write the files ({exc.strerror or exc}){status.holds()}",
+              file=sys.stderr)
         return 2
 
 
-def _report(args: argparse.Namespace, cfg: Config, result, formats: list[str]) -> int:
+def _say(text: str) -> None:
+    """Print ``text`` to stdout. Once stdout is closed (``| head``) the rest is dropped, and
+    the files are still written: they do not depend on who reads the table."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _report(args: argparse.Namespace, cfg: Config, result, formats: list[str],
+            status: _Status) -> int:
     if args.command == "run":
         if args.json:
-            print(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))
+            _say(json.dumps({"config": cfg.to_dict(), "runs": summary_rows(result)}, indent=2))
         else:
-            print(format_summary(result))
+            _say(format_summary(result))
         if args.out:
             from sim.export import write_run_files
 
-            paths = write_run_files(result, args.out)
+            status.phase = "writing"
+            write_run_files(result, status.folder.stage())
+            paths = status.folder.commit()
             if not args.json:
-                print("\nwrote " + ", ".join(str(p) for p in paths))
+                _say("\nwrote " + ", ".join(str(p) for p in paths))
         return 0
-    return _export(result, args.out, formats)
+    return _export(result, status.folder, formats, status)
 
 
-def _export(result, out: str, formats: list[str]) -> int:
+def _export(result: Result, folder: OutputFolder, formats: list[str],
+            status: _Status) -> int:
     from sim import export
 
-    print(format_summary(result))
+    _say(format_summary(result))
+    status.phase = "writing"
     try:
         from sim.charts import all_figures
 
         figures = all_figures(result)
-        paths = export.export_files(result, figures, out, formats)
+        paths = export.export_files(result, figures, folder.stage(), formats)
     except export.ExportUnavailable as exc:
-        print(f"python -m sim export: {exc}", file=sys.stderr)
+        if exc.written:  # the other formats, as when written in place
+            folder.commit()
+        print(f"{status.prog}: {exc}", file=sys.stderr)
         return 2
-    print("\nwrote " + ", ".join(str(p) for p in paths))
+    folder.commit()
+    _say("\nwrote " + ", ".join(str(folder.path / p.name) for p in paths))
     return 0
 
 

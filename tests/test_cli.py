@@ -130,7 +130,7 @@ def test_help_documents_every_flag():
     for flag in ["--dataset", "--samples", "--noise", "--hidden", "--activation", "--loss",
                  "--init", "--bias-init", "--init-scale", "--optimizer", "--lr", "--epochs",
                  "--batch-size", "--l2", "--dropout", "--seeds", "--seed", "--dtype",
-                 "--config", "--out", "--preset"]:
+                 "--config", "--out", "--preset", "--quiet"]:
         assert flag in p.stdout
 
 

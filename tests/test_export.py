@@ -305,6 +305,15 @@ def test_zip_config_and_weights_load_back(result, figures):
     np.testing.assert_array_equal(w["snapshot_epochs"], result.history.snapshot_epochs)
 
 
+def test_zip_deflates_the_stored_npz(result, figures):
+    """weights.npz is stored as it is (NPZ_COMPRESSED is False), so the ZIP deflates it."""
+    assert not export.NPZ_COMPRESSED
+    with zipfile.ZipFile(io.BytesIO(export.weights_npz(result))) as npz:
+        assert {i.compress_type for i in npz.infolist()} == {zipfile.ZIP_STORED}
+    assert _zip(export_zip(result, figures, ("npz",))).getinfo(
+        "weights.npz").compress_type == zipfile.ZIP_DEFLATED
+
+
 def test_zip_without_browser_skips_images_and_says_why(no_browser, result, figures):
     """No Chromium: no images in the ZIP, the README says why, the rest is all there."""
     z = _zip(export_zip(result, figures, ("png", "svg", "csv", "json")))

@@ -12,6 +12,9 @@ then ``export.metrics_csv(result)`` is all a caller needs:
 * :mod:`sim.export.bundle`: every chart in one offline HTML page (:func:`figures_html`),
   everything in one ZIP with a README (:func:`export_zip`) or in a folder
   (:func:`export_files`, ``python -m sim export``).
+* :mod:`sim.export.folder` (imported on its own: it needs POSIX ``fcntl``): the command
+  line's ``--out`` folder, checked before training, locked against a second run and filled
+  with a complete set of files at once (:class:`~sim.export.folder.OutputFolder`).
 * :mod:`sim.naming` (outside the package: no plotly): :func:`config_hash`,
   :func:`figure_filename`, :func:`zip_filename` and :func:`page_title`, e.g.
   ``loss_overlay-zeros-vs-xavier_uniform-1c2d3e4f.png`` and ``Init Lab: zeros vs
