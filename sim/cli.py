@@ -507,7 +507,10 @@ def _main(argv: Sequence[str] | None, status: _Status) -> int:
         if args.out:  # before training: a bad or busy folder fails fast
             _open_out_dir(args.out, status)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        text = str(exc)
+        if not text.startswith("python -m sim"):  # argparse's own errors carry the prefix
+            text = f"{status.prog}: {text}"
+        print(text, file=sys.stderr)
         return 2
     except ConfigError as exc:
         print(f"python -m sim {args.command}: {exc}", file=sys.stderr)

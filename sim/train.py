@@ -183,6 +183,9 @@ class _Chunk:
         self.loss = LOSSES[cfg.loss_name]
         self.progress = 0.0
         self.error: BaseException | None = None
+        #: Set by the calling thread when the comparison is abandoned (Ctrl-C, an error in
+        #: another chunk): the loop returns at the next epoch.
+        self.stop = False
 
     def run_safely(self) -> None:
         """:meth:`run`, keeping an exception for the calling thread to re-raise."""
@@ -203,6 +206,8 @@ class _Chunk:
                     self._snapshot(snap_index[e])
                 if e == E:
                     break
+                if self.stop:
+                    return
                 self._train_epoch(e, recompute=diverged.any())
                 self.progress = (e + 1) / E
 
@@ -455,7 +460,7 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         for t in threads:
             t.start()
         if progress is None:
-            chunks[0].run_safely()
+            chunks[0].run()  # Ctrl-C or an error here propagates at once
         else:
             main = threading.Thread(target=chunks[0].run_safely, daemon=True)
             main.start()
@@ -464,6 +469,10 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
                 progress(min(c.progress for c in chunks))
         for t in threads:
             t.join()
+    except BaseException:
+        for c in chunks:  # the other threads stop at their next epoch
+            c.stop = True
+        raise
     finally:
         if limits is not None:
             limits.restore_original_limits()

@@ -209,3 +209,25 @@ def test_history_loss_leaves_the_l2_penalty_out():
     assert penalty > 0.1  # the two differ visibly
     assert "without L2" in loss_axis_title(result)
     assert "without L2" not in loss_axis_title(train_comparison(cfg.replace(l2=0.0)))
+
+
+def test_ctrl_c_stops_every_training_thread_promptly():
+    """Ctrl-C (KeyboardInterrupt in the main thread) leaves train_comparison at once, without
+    a progress callback too, and the worker thread stops at its next epoch."""
+    import _thread
+    import threading
+    import time
+
+    cfg = Config.from_dict({"hidden": [64, 64], "n_samples": 1000, "epochs": 1500,
+                            "seeds": 2})  # several seconds of training
+    before = threading.active_count()
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        train_comparison(cfg, workers=2)
+    assert time.perf_counter() - t0 < 2.0  # well before the end of the training
+    deadline = time.perf_counter() + 5.0
+    while threading.active_count() > before and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == before
