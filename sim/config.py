@@ -335,15 +335,16 @@ class _ConfigBase:
             raise ConfigError(f"batch_size must be at most the number of training samples "
                               f"({self.n_train}), or 0 for full batch. Got {self.batch_size}.")
         seconds, nbytes = estimate_cost(self)
+        # Rounded up, so that a configuration over a limit never reads as within it.
         if nbytes > MAX_BYTES:
             raise ConfigError(
-                f"This configuration needs about {nbytes / 1024**3:.1f} GB of memory "
-                f"(limit {MAX_BYTES / 1024**3:.0f} GB): use fewer or smaller layers, fewer "
-                "samples, runs or snapshots.")
+                f"This configuration needs about {math.ceil(nbytes / 1024**3 * 10) / 10:.1f} GB "
+                f"of memory, over the {MAX_BYTES / 1024**3:g} GB limit: use fewer or smaller "
+                "layers, fewer samples, runs or snapshots.")
         if seconds > MAX_SECONDS:
             raise ConfigError(
-                f"This configuration would take about {seconds:.0f} s to train "
-                f"(limit {MAX_SECONDS:.0f} s): use fewer epochs, samples, runs or smaller "
+                f"This configuration would take about {math.ceil(seconds)} s to train, over "
+                f"the {MAX_SECONDS:g} s limit: use fewer epochs, samples, runs or smaller "
                 "layers.")
 
 

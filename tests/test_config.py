@@ -1,10 +1,12 @@
 """Configuration validation: every rule gives a message naming the field."""
 
 import json
+import re
 
 import pytest
 
-from sim.config import MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hidden
+import sim.config
+from sim.config import MAX_BYTES, MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hidden
 
 
 @pytest.mark.parametrize("changes,words", [
@@ -55,15 +57,37 @@ def test_bad_value_raises_with_field_in_message(changes, words):
 
 def test_too_much_work_is_refused_with_the_estimate():
     """A config estimated over the time limit is refused, quoting estimate and limit."""
-    with pytest.raises(ConfigError, match=r"about \d+ s to train \(limit 60 s\)"):
+    with pytest.raises(ConfigError, match=r"would take about \d+ s to train, over the 60 s "
+                                          r"limit: use fewer epochs"):
         Config.from_dict({"hidden": [256] * 8, "epochs": 20000, "n_samples": 2000})
 
 
 def test_too_much_memory_is_refused_with_the_estimate():
     """A config over the memory limit is refused, quoting the estimate in GB."""
-    with pytest.raises(ConfigError, match=r"GB of memory \(limit 2 GB\)"):
+    with pytest.raises(ConfigError, match=r"needs about \d+\.\d GB of memory, over the 2 GB "
+                                          r"limit: use fewer or smaller layers"):
         Config.from_dict({"hidden": [2048] * 40, "epochs": 1, "n_samples": 100000,
                           "seeds": 20})
+
+
+@pytest.mark.parametrize("nbytes,text", [(MAX_BYTES + 1, "2.1 GB"),
+                                         (int(2.55 * 1024**3), "2.6 GB"),
+                                         (3 * 1024**3, "3.0 GB")])
+def test_memory_figure_is_rounded_up(monkeypatch, nbytes, text):
+    """The memory figure is rounded up to a tenth: over the limit never reads 2.0 GB."""
+    monkeypatch.setattr(sim.config, "estimate_cost", lambda cfg: (1.0, nbytes))
+    with pytest.raises(ConfigError, match=re.escape(f"needs about {text} of memory, over the "
+                                                    "2 GB limit")):
+        Config.from_dict({})
+
+
+@pytest.mark.parametrize("seconds,text", [(MAX_SECONDS + 0.01, "61 s"), (75.0, "75 s")])
+def test_time_figure_is_rounded_up(monkeypatch, seconds, text):
+    """The time figure is rounded up to a second: over the limit never reads 60 s."""
+    monkeypatch.setattr(sim.config, "estimate_cost", lambda cfg: (seconds, 0))
+    with pytest.raises(ConfigError, match=f"would take about {text} to train, over the 60 s "
+                                          "limit"):
+        Config.from_dict({})
 
 
 def test_estimate_of_standard_comparison_is_within_limits():
