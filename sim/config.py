@@ -400,11 +400,11 @@ Config = dataclasses.make_dataclass(
 # is an upper bound). Re-measure them there when the engine or the machine changes.
 
 #: Seconds per flop of a large matrix product on one thread, by dtype ...
-_SECONDS_PER_FLOP = {"float64": 1 / 75e9, "float32": 1 / 145e9}
+_SECONDS_PER_FLOP = {"float64": 1 / 75e9, "float32": 1 / 130e9}
 #: ... of which a product whose shortest side is ``k`` gets ``k / (k + _FLOP_SIDE)``.
 _FLOP_SIDE = {"float64": 16, "float32": 30}
 #: Seconds per element of one element-wise pass over a large array, by dtype ...
-_SECONDS_PER_ELEMENT = {"float64": 0.65e-9, "float32": 0.3e-9}
+_SECONDS_PER_ELEMENT = {"float64": 0.75e-9, "float32": 0.35e-9}
 #: ... over arrays that fit in the cache (the runs' stacked arrays up to this many bytes).
 _SECONDS_PER_CACHED_ELEMENT = {"float64": 0.3e-9, "float32": 0.15e-9}
 _CACHE_BYTES = 1024**2
