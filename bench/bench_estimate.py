@@ -2,8 +2,8 @@
 
 Run from the project root::
 
-    python bench/bench_estimate.py             # the whole grid (a few minutes)
-    python bench/bench_estimate.py --quick     # a dozen points, shorter trainings (~1 min)
+    python bench/bench_estimate.py             # the whole grid (about 3 minutes)
+    python bench/bench_estimate.py --quick     # a dozen points, shorter trainings (20 s)
     python bench/bench_estimate.py --repeat 3  # keep the fastest of 3 trainings per point
     python bench/bench_estimate.py --only 2048 # the points whose summary contains "2048"
     python bench/bench_estimate.py --parts     # and the estimate's parts, in seconds

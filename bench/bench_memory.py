@@ -2,8 +2,8 @@
 
 Run from the project root::
 
-    python bench/bench_memory.py           # every case (a few minutes)
-    python bench/bench_memory.py --quick   # the two reported cases and two at the limit
+    python bench/bench_memory.py           # every case (about 5 minutes)
+    python bench/bench_memory.py --quick   # the two reported cases and two at the limit (1 min)
 
 Each case runs the whole command line in a subprocess (training, summary, ``metrics.csv`` and
 ``weights.npz`` written into a temporary folder) and reads its peak resident set size from

@@ -395,9 +395,10 @@ Config = dataclasses.make_dataclass(
 # product, element-wise pass and Python call of a step, the evaluation passes, the snapshots
 # and their effective-neuron metrics, on the thread that trains the larger share of the runs.
 # The constants were measured on the 2-core machine (numpy 2.4, OpenBLAS, one BLAS thread per
-# worker) with bench/bench_estimate.py (time: estimate 1-1.5x the measured time) and
-# bench/bench_memory.py (peak resident memory of `python -m sim run --out`: the estimate
-# is an upper bound). Re-measure them there when the engine or the machine changes.
+# worker) with bench/bench_estimate.py (time: 0.8-1.3x the measured time over its grid,
+# median 1.06) and bench/bench_memory.py (peak resident memory of `python -m sim run --out`:
+# the estimate is an upper bound, 1.02-1.6x). Re-measure them there when the engine or the
+# machine changes.
 
 #: Seconds per flop of a large matrix product on one thread, by dtype ...
 _SECONDS_PER_FLOP = {"float64": 1 / 75e9, "float32": 1 / 130e9}
