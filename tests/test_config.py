@@ -1,10 +1,15 @@
 """Configuration validation: every rule gives a message naming the field."""
 
+import importlib.util
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from sim.config import MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hidden
+import sim.config
+from sim.config import MAX_BYTES, MAX_SECONDS, Config, ConfigError, estimate_cost, parse_hidden
+from sim.presets import PRESETS
 
 
 @pytest.mark.parametrize("changes,words", [
@@ -55,24 +60,122 @@ def test_bad_value_raises_with_field_in_message(changes, words):
 
 def test_too_much_work_is_refused_with_the_estimate():
     """A config estimated over the time limit is refused, quoting estimate and limit."""
-    with pytest.raises(ConfigError, match=r"about \d+ s to train \(limit 60 s\)"):
+    with pytest.raises(ConfigError, match=r"would take about \d+ s to train, over the 60 s "
+                                          r"limit: use fewer epochs"):
         Config.from_dict({"hidden": [256] * 8, "epochs": 20000, "n_samples": 2000})
 
 
 def test_too_much_memory_is_refused_with_the_estimate():
     """A config over the memory limit is refused, quoting the estimate in GB."""
-    with pytest.raises(ConfigError, match=r"GB of memory \(limit 2 GB\)"):
+    with pytest.raises(ConfigError, match=r"needs about \d+\.\d GB of memory, over the 2 GB "
+                                          r"limit: use fewer or smaller layers"):
         Config.from_dict({"hidden": [2048] * 40, "epochs": 1, "n_samples": 100000,
                           "seeds": 20})
 
 
-def test_estimate_of_standard_comparison_is_within_limits():
-    """The benchmark's standard comparison passes validation with an estimate under a minute."""
-    cfg = Config.from_dict({"dataset": "moons", "n_samples": 512, "hidden": [64, 64],
-                            "seeds": 5, "epochs": 1000})
-    seconds, nbytes = estimate_cost(cfg)
-    assert 1 < seconds < MAX_SECONDS
+@pytest.mark.parametrize("nbytes,text", [(MAX_BYTES + 1, "2.1 GB"),
+                                         (int(2.55 * 1024**3), "2.6 GB"),
+                                         (3 * 1024**3, "3.0 GB")])
+def test_memory_figure_is_rounded_up(monkeypatch, nbytes, text):
+    """The memory figure is rounded up to a tenth: over the limit never reads 2.0 GB."""
+    monkeypatch.setattr(sim.config, "estimate_cost", lambda cfg: (1.0, nbytes))
+    with pytest.raises(ConfigError, match=re.escape(f"needs about {text} of memory, over the "
+                                                    "2 GB limit")):
+        Config.from_dict({})
+
+
+@pytest.mark.parametrize("seconds,text", [(MAX_SECONDS + 0.01, "61 s"), (75.0, "75 s")])
+def test_time_figure_is_rounded_up(monkeypatch, seconds, text):
+    """The time figure is rounded up to a second: over the limit never reads 60 s."""
+    monkeypatch.setattr(sim.config, "estimate_cost", lambda cfg: (seconds, 0))
+    with pytest.raises(ConfigError, match=f"would take about {text} to train, over the 60 s "
+                                          "limit"):
+        Config.from_dict({})
+
+
+def _smallest_refused(make, lo: int, hi: int) -> int:
+    """The smallest k in (lo, hi] whose settings are refused (accepted at lo, refused at hi)."""
+    Config.from_dict(make(lo))
+    with pytest.raises(ConfigError):
+        Config.from_dict(make(hi))
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            Config.from_dict(make(mid))
+            lo = mid
+        except ConfigError:
+            hi = mid
+    return hi
+
+
+@pytest.mark.parametrize("make", [
+    lambda k: {"hidden": [k] * 64, "epochs": 1},
+    lambda k: {"hidden": [k], "n_samples": 100_000, "epochs": 1},
+], ids=["64 layers of k units", "100,000 samples, k units"])
+def test_config_just_over_the_memory_limit_reads_over_it(make):
+    """The first width refused for memory is just over the limit, and its message says
+    more than 2.0 GB."""
+    k = _smallest_refused(make, 8, 2048)
+    nbytes = estimate_cost(Config(**{**make(k), "hidden": tuple(make(k)["hidden"])}))[1]
+    assert MAX_BYTES < nbytes < 1.02 * MAX_BYTES
+    with pytest.raises(ConfigError, match="of memory") as exc:
+        Config.from_dict(make(k))
+    assert float(re.search(r"about (\d+\.\d) GB", str(exc.value)).group(1)) > 2.0
+
+
+def test_config_just_over_the_time_limit_reads_over_it():
+    """The first epoch count refused for time is just over the limit, and its message says
+    more than 60 s."""
+    make = lambda e: {"hidden": [64, 64], "seeds": 5, "epochs": e}  # noqa: E731
+    e = _smallest_refused(make, 1, 100_000)
+    seconds = estimate_cost(Config(**{**make(e), "hidden": (64, 64)}))[0]
+    assert MAX_SECONDS < seconds < 1.01 * MAX_SECONDS
+    with pytest.raises(ConfigError, match="to train") as exc:
+        Config.from_dict(make(e))
+    assert int(re.search(r"about (\d+) s", str(exc.value)).group(1)) > MAX_SECONDS
+
+
+def _bench_standard() -> dict:
+    """The standard comparison of bench/bench_engine.py (read from the script)."""
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_engine.py"
+    spec = importlib.util.spec_from_file_location("bench_engine", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.STANDARD
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    *[p.settings for p in PRESETS.values()],
+    pytest.param(_bench_standard(), id="bench standard comparison"),
+    {"hidden": [2048] * 5, "epochs": 20},
+    {"hidden": [2048] * 5, "n_samples": 16, "epochs": 150},
+    {"hidden": [2048] * 5, "n_samples": 8, "epochs": 300, "inits": ["xavier_uniform"]},
+    {"hidden": [2048] * 5, "n_samples": 8, "epochs": 300, "dtype": "float32"},
+], ids=["default", *PRESETS, "bench standard comparison", "5 x 2048, 20 epochs",
+        "5 x 2048, 16 samples, 150 epochs", "5 x 2048, one init, 300 epochs",
+        "5 x 2048, float32, 300 epochs"])
+def test_reasonable_experiments_are_accepted(settings):
+    """The default, the presets, the benchmark's standard comparison and wide networks
+    trained for a few hundred epochs stay within both limits."""
+    seconds, nbytes = estimate_cost(Config.from_dict(settings))
+    assert seconds < MAX_SECONDS
+    assert nbytes < MAX_BYTES
+
+
+def test_estimate_of_standard_comparison_is_a_few_seconds():
+    """The standard comparison (measured about 4.5 s) is estimated at a few seconds, well
+    under a GB."""
+    seconds, nbytes = estimate_cost(Config.from_dict(_bench_standard()))
+    assert 2 < seconds < 10
     assert nbytes < 2**30
+
+
+def test_estimate_counts_every_thread_the_training_uses():
+    """The estimate splits the runs over threads by the training's own rule."""
+    from sim.train import PARALLEL_MIN_ELEMENTS
+
+    assert sim.config._PARALLEL_MIN_ELEMENTS == PARALLEL_MIN_ELEMENTS
 
 
 def test_json_round_trip_is_identity():
