@@ -439,6 +439,8 @@ _LOSS_PASSES = 16
 _UPDATE_PASSES = {"sgd": 3, "momentum": 5, "adam": 13}
 #: Optimizer state arrays, each the size of the parameters.
 _OPTIMIZER_BUFFERS = {"sgd": 0, "momentum": 1, "adam": 3}
+# An optimizer registered later (sim.optimizers.OPTIMIZERS) costs as much as the dearest one,
+# with the buffers its registry entry declares.
 #: Seconds per draw of a dropout mask's uniform number, and per sample of a shuffle.
 _SECONDS_PER_RANDOM = 4.5e-9
 _SECONDS_PER_SHUFFLE = 16e-9
@@ -607,7 +609,8 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
         """One run's training step on ``m`` samples after the forward pass: backward pass,
         update, dropout masks, batch gathering."""
         e = elt(m)
-        t = params * (_UPDATE_PASSES[cfg.optimizer] + (2 if cfg.l2 else 0)) * e
+        passes = _UPDATE_PASSES.get(cfg.optimizer, max(_UPDATE_PASSES.values()))
+        t = params * (passes + (2 if cfg.l2 else 0)) * e
         for l in range(L, 0, -1):
             t += (_product_seconds(sizes[l], m, sizes[l - 1], dt, e, R, rows_are_units=True)
                   + m * sizes[l] * e)
@@ -728,7 +731,9 @@ def _thread_bytes(cfg: Config, R: int) -> tuple[int, int]:
     full_batch = cfg.batch_size in (0, n)
     reuse = full_batch and not dropout
     # Parameters, gradients, optimizer state; the data in the training dtype.
-    state = (_n_parameters(sizes) * (2 + _OPTIMIZER_BUFFERS[cfg.optimizer] + (cfg.l2 > 0))
+    buffers = _OPTIMIZER_BUFFERS.get(cfg.optimizer,
+                                     len(_OPTIMIZER_REGISTRY[cfg.optimizer].buffers) + 1)
+    state = (_n_parameters(sizes) * (2 + buffers + (cfg.l2 > 0))
              * R * item + (n + nt) * (sizes[0] + sizes[L]) * (item + 8))
     # Workspaces, counting the pages they touch: the evaluation's Z and H (and, reused for
     # the step, dZ and the derivative scratch), the test set's Z and H, each batch size's.
