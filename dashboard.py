@@ -27,7 +27,6 @@ from sim.app.sidebar import sidebar
 from sim.app.state import (
     CUSTOM,
     TABS,
-    clip,
     current_view,
     ensure_state,
     md_escape,
@@ -38,6 +37,7 @@ from sim.app.state import (
 from sim.app.training import train
 from sim.app.why import why_tab
 from sim.presets import DEFAULT_PRESET
+from sim.validate import shorten
 
 INTRO = (
     "A neural network learns by giving each hidden unit its own job. If every weight starts "
@@ -71,7 +71,7 @@ def guarded(what: str, cfg: Config, fn: Callable, *args):
         return fn(*args)
     except Exception as exc:  # the point: no traceback on the page
         log.exception("%s failed for the configuration %s", what, cfg.to_json(indent=None))
-        detail = md_escape(clip(f"{type(exc).__name__}: {exc}", 160))
+        detail = md_escape(shorten(f"{type(exc).__name__}: {exc}", 160))
         st.error(f"**{what} failed** ({detail}). This is a bug in Init Lab, not in your "
                  "settings; the details are in the server's log.")
         return None

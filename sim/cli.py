@@ -60,7 +60,7 @@ from sim.jsonio import load_json
 from sim.losses import LOSSES
 from sim.optimizers import OPTIMIZERS
 from sim.presets import PRESETS
-from sim.validate import MAX_QUOTED, quote
+from sim.validate import MAX_QUOTED, quote, shorten
 
 if TYPE_CHECKING:  # imported when used: fcntl is POSIX-only, training imports are slow
     from sim.export.folder import OutputFolder
@@ -197,8 +197,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if args.preset:
         settings.update(PRESETS[args.preset].config().to_dict())
     if args.config:
-        shown = args.config if len(args.config) <= 80 else args.config[:79] + "…"
-        where = f"--config {shown}"
+        where = f"--config {shorten(args.config)}"
         data = load_json(args.config, what=f"{where}: the file")
         try:  # validate the file on its own first: its errors name it
             Config.from_dict(data)

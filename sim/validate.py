@@ -45,6 +45,12 @@ class ConfigError(ValueError):
         self.field = field
 
 
+def shorten(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters, the last one ``…`` (a value, a path or an
+    exception's message can be any length)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def quote(value: Any) -> str:
     """``value`` for a message: ``repr`` of text, ``str`` of numbers, at most
     :data:`MAX_QUOTED` characters (longer text ends in ``…``)."""
@@ -67,9 +73,7 @@ def quote(value: Any) -> str:
             text = repr(value)
         except (RecursionError, ValueError):  # nested too deeply, or digits beyond the limit
             text = f"a {type(value).__name__} too large to show"
-    if len(text) > MAX_QUOTED:
-        text = text[:MAX_QUOTED - 1] + "…"
-    return text
+    return shorten(text)
 
 
 def is_real(value: Any) -> bool:
@@ -181,4 +185,5 @@ __all__ = [
     "is_real",
     "quote",
     "range_text",
+    "shorten",
 ]

@@ -31,7 +31,6 @@ from sim.app.state import (
     TAB_PARAMS,
     TABS,
     VIEW_PARAMS,
-    clip,
     md_escape,
     restore,
     shown_snapshot,
@@ -47,7 +46,7 @@ from sim.share import (
     params_to_config,
     single_value,
 )
-from sim.validate import check_int, quote
+from sim.validate import check_int, quote, shorten
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +203,7 @@ def _message(exc: ConfigError, params: Mapping[str, list[str]], dropped: list[st
         prefix = f"URL parameter {key!r}: "
         if text.startswith(prefix):
             text = text[len(prefix):]
-    return md_escape(clip(text, MAX_MESSAGE))
+    return md_escape(shorten(text, MAX_MESSAGE))
 
 
 def _names(keys: list[str]) -> str:
@@ -324,7 +323,7 @@ def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> 
         cfg, dropped, refused = link_config(params)
         view, bad_view = url_view(params, cfg)
     except Exception:  # the last line of defence: a notice, not a traceback
-        log.exception("Reading the link %s failed", clip(repr(dict(params)), 2000))
+        log.exception("Reading the link %s failed", shorten(repr(dict(params)), 2000))
         state["url_notice"] = ("error", "**This link could not be read.** Showing the "
                                         "default experiment instead.", None)
         return False
@@ -401,7 +400,7 @@ def restore_from_upload(uploaded, state: MutableMapping) -> tuple[str, str]:
     try:
         cfg, note = fit_dashboard(config_from_upload(uploaded, MAX_UPLOAD_BYTES))
     except ConfigError as exc:
-        return ("error", f"**{label} was not loaded.** {md_escape(clip(str(exc), MAX_MESSAGE))}"
+        return ("error", f"**{label} was not loaded.** {md_escape(shorten(str(exc), MAX_MESSAGE))}"
                          " The experiment is unchanged.")
     except Exception:  # the last line of defence: a message, not a traceback
         log.exception("Reading the uploaded file %s failed", label)

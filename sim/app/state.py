@@ -20,7 +20,6 @@ from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, Conf
 from sim.charts import METRIC_TITLES, View
 from sim.fields import FIELDS, Field
 from sim.presets import DEFAULT_PRESET
-from sim.validate import MAX_QUOTED
 
 SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
@@ -232,12 +231,6 @@ def md_escape(text: str) -> str:
     """``text`` shown literally by ``st.markdown``/``st.error``: a URL parameter or a file
     name can hold markdown (links, images) or ``$...$`` (LaTeX); nothing of it is rendered."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def clip(text: str, limit: int = MAX_QUOTED) -> str:
-    """``text`` cut to ``limit`` characters (ending in ``…``): an exception's message or a
-    value quoted in a notice can be any length."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def show_notice(slot: str, config_key: str) -> None:
