@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import config as sim_config  # noqa: E402
+from sim import cost as sim_cost  # noqa: E402
 from sim.config import Config, ConfigError, estimate_cost  # noqa: E402
 from sim.fields import layers_text  # noqa: E402
 from sim.train import train_comparison  # noqa: E402
@@ -168,7 +169,7 @@ def main() -> None:
               f"{os.getloadavg()[0]:5.2f}{note}", flush=True)
         if args.parts:
             print("    " + ", ".join(f"{k} {v:.3g}" for k, v in
-                                     sim_config._seconds_parts(cfg).items()))
+                                     sim_cost._seconds_parts(cfg).items()))
     if ratios:
         print(f"\n{len(ratios)} points in {time.perf_counter() - t_start:.0f} s; est/meas "
               f"min {min(ratios):.2f}, median {sorted(ratios)[len(ratios) // 2]:.2f}, "

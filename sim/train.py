@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import Config, snapshot_count
+from sim.config import Config
+from sim.cost import PARALLEL_MIN_ELEMENTS, default_workers, snapshot_count  # noqa: F401
 from sim.datasets import Dataset, make_dataset
 from sim.initializers import initialize, initialize_bias
 from sim.losses import LOSSES, accuracy
@@ -54,9 +55,6 @@ except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
 
 ProgressCallback = Callable[[float], None]
 
-#: Two threads pay off only when each numpy call has enough to do: below this many elements
-#: per layer and thread (runs x samples x widest layer), the GIL hand-overs cost more.
-PARALLEL_MIN_ELEMENTS = 30_000
 
 
 @dataclass
@@ -448,8 +446,7 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         "diverged_at": np.full(R, -1, dtype=np.int64),
     }
     if workers is None:
-        work = (R // 2) * data.n_train * max(sizes[1:])
-        workers = 2 if R >= 2 and work >= PARALLEL_MIN_ELEMENTS else 1
+        workers = default_workers(cfg)  # the rule the cost estimate assumes
     workers = max(1, min(workers, R))
     bounds = np.linspace(0, R, workers + 1).round().astype(int)
     chunks = [_Chunk(cfg, data, int(bounds[i]), int(bounds[i + 1]), out, snaps)

@@ -171,11 +171,24 @@ def test_estimate_of_standard_comparison_is_a_few_seconds():
     assert nbytes < 2**30
 
 
-def test_estimate_counts_every_thread_the_training_uses():
-    """The estimate splits the runs over threads by the training's own rule."""
-    from sim.train import PARALLEL_MIN_ELEMENTS
+def test_estimate_counts_every_thread_the_training_uses(monkeypatch):
+    """The estimate splits the runs over threads by the training's own rule: training asks
+    sim.cost.default_workers, the one function the estimate reads."""
+    import sim.cost
+    import sim.train
 
-    assert sim.config._PARALLEL_MIN_ELEMENTS == PARALLEL_MIN_ELEMENTS
+    asked = []
+
+    def spy(cfg):
+        asked.append(sim.cost.default_workers(cfg))
+        return asked[-1]
+
+    monkeypatch.setattr(sim.train, "default_workers", spy)
+    small = Config.from_dict({"epochs": 2})
+    large = Config.from_dict({"epochs": 2, "hidden": [64, 64], "n_samples": 512, "seeds": 2})
+    sim.train.train_comparison(small)
+    sim.train.train_comparison(large)
+    assert asked == [1, 2]
 
 
 def test_json_round_trip_is_identity():
