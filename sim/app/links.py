@@ -194,7 +194,7 @@ def _params_at_fault(exc: ConfigError, params: Mapping[str, object]) -> list[str
     return [param] if param in params else []
 
 
-def _message(exc: ConfigError, params: Mapping[str, list[str]], dropped: list[str]) -> str:
+def _message(exc: ConfigError, dropped: list[str]) -> str:
     """``exc``'s message for a notice about ``dropped``: without the ``URL parameter 'lr':``
     the notice already says, markdown escaped, and clipped as a last defence (the checks
     quote values at most 80 characters long)."""
@@ -242,7 +242,7 @@ def link_config(params: Mapping[str, list[str]]
             return cfg, dropped, None
         except ConfigError as exc:
             bad = _params_at_fault(exc, left)
-            message = _message(exc, left, bad)
+            message = _message(exc, bad)
             if not bad or len(dropped) >= MAX_DROPPED:
                 if bad:
                     message = (f"More than {MAX_DROPPED} of its parameters cannot be used "
@@ -266,13 +266,13 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
     """
     out: dict = {}
     dropped: list[tuple[list[str], str]] = []
-    choices = (("tab", TAB_PARAMS), ("loss_axis", LOSS_AXES), ("neurons", METRIC_CHOICES))
+    choices = {"tab": TAB_PARAMS, "loss_axis": LOSS_AXES, "neurons": METRIC_CHOICES}
     for key in VIEW_PARAMS:
         if not params.get(key):
             continue
         try:
             value = single_value(key, params[key])
-            allowed = dict(choices).get(key)
+            allowed = choices.get(key)
             if allowed is not None and value not in allowed:
                 raise ConfigError(f"{key} must be one of {', '.join(allowed)}. "
                                   f"Got {quote(value)}.", key)
@@ -290,7 +290,7 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
                                       f"(epochs). Got {quote(value)}.", key) from None
                 out["epoch_request"] = epoch  # the nearest stored snapshot, once trained
         except ConfigError as exc:
-            dropped.append(([key], _message(exc, params, [key])))
+            dropped.append(([key], _message(exc, [key])))
     return out, dropped
 
 
