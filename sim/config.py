@@ -151,6 +151,20 @@ class InitSpec:
         return cls(scheme, params, scale, bias, bias_params)
 
 
+_INIT_FIELD = re.compile(r"inits\[(\d+)\](?:\.(scheme|params|scale|bias|bias_params)"
+                         r"(?:\.(.+))?)?")
+
+
+def init_field_parts(field: str | None) -> tuple[int, str | None, str | None] | None:
+    """A :attr:`ConfigError.field` inside the initializations, taken apart: ``(index,
+    part, name)``, e.g. ``inits[1].params.std`` -> ``(1, "params", "std")``,
+    ``inits[0].scale`` -> ``(0, "scale", None)``, ``inits[2]`` -> ``(2, None, None)``;
+    None for any other field (``lr``, ``inits``, None). The paths are the ones
+    :meth:`InitSpec.from_dict` gives its errors."""
+    m = _INIT_FIELD.fullmatch(field) if field else None
+    return None if m is None else (int(m.group(1)), m.group(2), m.group(3))
+
+
 def _checked(where: str, path: str, fn, value: Any) -> Any:
     """``fn(value)``, its ValueError as a ConfigError prefixed by ``where`` at ``path``."""
     try:
@@ -411,6 +425,7 @@ __all__ = [
     "MAX_UNITS",
     "OPTIMIZERS",
     "estimate_cost",
+    "init_field_parts",
     "parse_hidden",
     "replace",
     "snapshot_count",

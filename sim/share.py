@@ -37,7 +37,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any, BinaryIO
 
-from sim.config import MAX_INITS, Config, ConfigError, InitSpec
+from sim.config import MAX_INITS, Config, ConfigError, InitSpec, init_field_parts
 from sim.fields import FIELDS, INITS_AFTER, NOISE_DEFAULT, URL_FIELDS, format_number, url_name
 from sim.jsonio import MAX_JSON_BYTES, load_json
 from sim.validate import quote
@@ -129,11 +129,10 @@ def param_of_field(field: str | None) -> str | None:
     ``inits[1].bias_params.std``; None for a problem of the whole configuration."""
     if not field:
         return None
-    m = re.fullmatch(r"inits\[(\d+)\](?:\.(scheme|params|scale|bias|bias_params)"
-                     r"(?:\.(.+))?)?", field)
-    if m is None:
+    parts = init_field_parts(field)
+    if parts is None:
         return url_name(field)
-    index, part, name = int(m.group(1)), m.group(2), m.group(3)
+    index, part, name = parts
     if index >= len(INIT_PREFIXES):
         return None
     prefix = INIT_PREFIXES[index]

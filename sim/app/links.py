@@ -35,6 +35,7 @@ from sim.app.state import (
     restore,
     shown_snapshot,
 )
+from sim.config import init_field_parts
 from sim.fields import FIELDS, url_name
 from sim.presets import DEFAULT_PRESET
 from sim.share import (
@@ -183,10 +184,11 @@ def _params_at_fault(exc: ConfigError, params: Mapping[str, object]) -> list[str
         return [field]
     if field == "inits":
         return [k for k in params if k.split(".", 1)[0] in INIT_PREFIXES[len(SIDES):]]
-    m = re.fullmatch(r"inits\[(\d+)\]\.(bias_)?params", field)
-    if m is not None and int(m.group(1)) < len(INIT_PREFIXES):
-        prefix = INIT_PREFIXES[int(m.group(1))]
-        own = [k for k in params if (k.startswith(f"{prefix}.bias.") if m.group(2)
+    parts = init_field_parts(field)
+    if (parts is not None and parts[1] in ("params", "bias_params") and parts[2] is None
+            and parts[0] < len(INIT_PREFIXES)):
+        prefix = INIT_PREFIXES[parts[0]]
+        own = [k for k in params if (k.startswith(f"{prefix}.bias.") if parts[1] == "bias_params"
                                      else _is_scheme_param(prefix, k))]
         if own:
             return own

@@ -18,6 +18,7 @@ import streamlit as st
 
 from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
 from sim.charts import METRIC_TITLES, View
+from sim.config import init_field_parts
 from sim.fields import FIELDS, Field
 from sim.presets import DEFAULT_PRESET
 
@@ -40,9 +41,6 @@ def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
     return f"{side}_{'bias_' if bias else ''}{scheme}_{name}"
 
 
-_INIT_FIELD = re.compile(r"inits\[(\d+)\]\.(scheme|params|scale|bias|bias_params)(?:\.(.+))?")
-
-
 def widget_key(field: str | None, state: Mapping) -> str | None:
     """The key of the sidebar widget that holds :attr:`ConfigError.field` ``field``.
 
@@ -57,10 +55,10 @@ def widget_key(field: str | None, state: Mapping) -> str | None:
     row = FIELDS.get(field)
     if row is not None:
         return field if row.widget is not None else None
-    m = _INIT_FIELD.fullmatch(field)
-    if m is None or int(m.group(1)) >= len(SIDES):
+    parts = init_field_parts(field)
+    if parts is None or parts[1] is None or parts[0] >= len(SIDES):
         return None
-    side, part, name = SIDES[int(m.group(1))], m.group(2), m.group(3)
+    side, part, name = SIDES[parts[0]], parts[1], parts[2]
     if part in ("scheme", "scale", "bias"):
         return f"{side}_{part}"
     bias = part == "bias_params"
