@@ -12,17 +12,17 @@ never loads.
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
 
 import streamlit as st
 
-from sim import PRESETS, Config, ConfigError, Result
+from sim import PRESETS, ConfigError, Result
 from sim.app.compare import compare_tab
 from sim.app.export_tab import export_tab
+from sim.app.guard import guarded
 from sim.app.links import page_params, sync_url
 from sim.app.more import more_tab
+from sim.app.present import presenter
 from sim.app.sidebar import sidebar
 from sim.app.state import (
     CUSTOM,
@@ -37,44 +37,39 @@ from sim.app.state import (
 from sim.app.training import train
 from sim.app.why import why_tab
 from sim.presets import DEFAULT_PRESET
-from sim.validate import shorten
 
 INTRO = (
-    "A neural network learns by giving each hidden unit its own job. If every weight starts "
-    "at the same value (zero, say), every unit of a layer computes the same output, receives "
-    "the same gradient and makes the same update, step after step: the layer behaves like a "
-    "single neuron, however wide it is. With tanh or ReLU it is worse: the units output 0 "
-    "and no gradient reaches them at all. Random initial weights break this symmetry. Below, "
-    "the same network is trained twice on the same data, once per initialization, "
-    "**left** and **right**; pick a preset in the sidebar or change any setting."
+    "The same network is trained twice on the same data, once per initialization, **left** "
+    "and **right**. If every weight starts at zero, all hidden units of a layer compute the "
+    "same value and get the same update, so the layer acts as **one neuron**, however wide; "
+    "random weights break the symmetry. The **Why?** tab works it out with this run's numbers."
 )
+
+#: A compact page head, so that the numbers and the first chart fit a 1280×720 projector's
+#: first screen (Streamlit's default leaves 6rem above a 2.75rem title).
+PAGE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.6rem;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 1.6rem; padding: 0 0 0.2rem 0;}
+[data-testid="stMetricValue"] {font-size: 1.45rem;}
+[data-testid="stMetric"] label p {font-size: 0.85rem;}
+</style>
+"""
 
 #: The tabs, in order, and what draws each.
 TAB_RENDERERS = dict(zip(TABS, (compare_tab, why_tab, more_tab, export_tab), strict=True))
 
 
-#: Unexpected exceptions caught by :func:`guarded` are logged here, with the traceback (the
-#: server's console); the dashboard's tests fail on any such record.
-log = logging.getLogger("sim.app.dashboard")
-
-
-def guarded(what: str, cfg: Config, fn: Callable, *args):
-    """``fn(*args)``, or None after an unexpected exception: the last line of defence.
-
-    A problem a user can cause (a setting, a link, a file) is a :class:`ConfigError`
-    answered where it arises; anything else reaching here is a bug. The user gets one short
-    message naming ``what`` failed instead of a traceback, the server's log gets the
-    traceback and the configuration to reproduce it. Streamlit's own stop and rerun
-    signals are not ``Exception``s and pass through.
-    """
-    try:
-        return fn(*args)
-    except Exception as exc:  # the point: no traceback on the page
-        log.exception("%s failed for the configuration %s", what, cfg.to_json(indent=None))
-        detail = md_escape(shorten(f"{type(exc).__name__}: {exc}", 160))
-        st.error(f"**{what} failed** ({detail}). This is a bug in Init Lab, not in your "
-                 "settings; the details are in the server's log.")
-        return None
+def preset_note(result: Result) -> None:
+    """What the shown comparison is: the preset's story, or where custom settings began."""
+    name = st.session_state["preset"]
+    preset = PRESETS.get(name) or PRESETS.get(st.session_state.get("preset_from"),
+                                              PRESETS[DEFAULT_PRESET])
+    if name != CUSTOM and result.config == preset.config():
+        st.info(f"**{preset.label}.** {preset.description}")
+    else:
+        origin = st.session_state.get("origin") or f"the preset “{preset.label}”"
+        st.caption(f"Custom settings (started from {origin}).")
 
 
 def main() -> None:
@@ -83,8 +78,16 @@ def main() -> None:
     t_start = time.perf_counter()
     train_seconds = 0.0
     ensure_state()
-    st.title("Init Lab: why the weights must not all start at zero")
-    st.markdown(INTRO)
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    head, switch = st.columns([4, 1], vertical_alignment="center")
+    if not st.session_state.get("present"):
+        head.title("Init Lab: why the weights must not all start at zero")
+    switch.toggle("Presenter view", key="present",
+                  help="One chart at a time, large, without the sidebar: for a projector. "
+                       "The page address keeps it (present=1).")
+    present = bool(st.session_state.get("present"))
+    if not present:
+        st.markdown(INTRO)
     sync_preset_menu(st.session_state)
     try:
         cfg, error = validated_config(), None
@@ -110,23 +113,21 @@ def main() -> None:
         st.caption(f"Showing the last valid result until {where} is fixed."
                    if error is not None else "Showing the last result that could be trained.")
 
-    name = st.session_state["preset"]
-    preset = PRESETS.get(name) or PRESETS.get(st.session_state.get("preset_from"),
-                                              PRESETS[DEFAULT_PRESET])
-    if name != CUSTOM and result.config == preset.config():
-        st.info(f"**{preset.label}.** {preset.description}")
-    else:
-        origin = st.session_state.get("origin") or f"the preset “{preset.label}”"
-        st.caption(f"Custom settings (started from {origin}).")
-
     current_view(result)  # settles the shown epoch before its slider exists
-    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    for tab, (tab_name, render) in zip(tabs, TAB_RENDERERS.items(), strict=True):
-        if tab.open is False:  # lazy tabs: only the open one is computed
-            continue
-        with tab:
-            guarded(f"Drawing the {tab_name} tab", result.config, render, result)
-    if cfg is not None and cfg == result.config:  # the address keeps the last valid one
+    # The address keeps the last valid configuration; fragments (the epoch slider's
+    # charts) update it on their own reruns when it is the one on screen.
+    st.session_state["synced_config"] = result.config if cfg == result.config else None
+    if present:
+        guarded("Drawing the presenter view", result.config, presenter, result)
+    else:
+        preset_note(result)
+        tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+        for tab, (tab_name, render) in zip(tabs, TAB_RENDERERS.items(), strict=True):
+            if tab.open is False:  # lazy tabs: only the open one is computed
+                continue
+            with tab:
+                guarded(f"Drawing the {tab_name} tab", result.config, render, result)
+    if st.session_state["synced_config"] is not None:
         sync_url(page_params(result))
     st.caption(f"Page computed in {time.perf_counter() - t_start:.2f} s "
                f"(training or cache look-up {train_seconds:.2f} s).")

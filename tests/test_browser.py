@@ -44,7 +44,7 @@ TIMEOUT_MS = 60_000
 DEFAULT = PRESETS[DEFAULT_PRESET].config()
 #: The dashboard's view-only URL parameters (dashboard.VIEW_PARAMS; not imported here, as
 #: importing the script would need Streamlit's script context for nothing).
-VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide")
 
 
 def _missing(reason: str) -> None:

@@ -229,12 +229,12 @@ def test_metrics_row_shows_final_numbers_and_difference(default_page: AppTest,
     by_label: dict[str, list] = {}
     for m in default_page.metric:
         by_label.setdefault(m.label, []).append(m)
-    left, right = by_label["Final train loss"]
+    left, right = by_label["Train loss"]
     assert left.value == panels.fmt_loss(lesson.history.train_loss[0, -1])
     assert right.value == panels.fmt_loss(lesson.history.train_loss[1, -1])
     diff = lesson.history.train_loss[1, -1] - lesson.history.train_loss[0, -1]
     assert right.delta.startswith(f"{diff:+.3g}")
-    assert [m.value for m in by_label["Distinct neurons"]] == ["1/8", "8/8"]
+    assert [m.value for m in by_label["Neurons"]] == ["1/8", "8/8"]
 
 
 @pytest.mark.parametrize("x,text", [(0.0031234, "0.00312"), (1.0, "1"), (0.69314, "0.693"),
@@ -245,14 +245,14 @@ def test_losses_in_the_metrics_row_are_short(x: float, text: str) -> None:
 
 
 def test_distinct_neurons_of_many_layers_are_summarised(app: AppTest) -> None:
-    """With 30 layers the tile shows the weakest layer and the layer count; the difference
+    """With 30 layers the tile shows the weakest layer (its help all 30); the difference
     between sides is a share of units, not a sum of counts, with no arrow when equal."""
     app.selectbox(key="preset").select("deep_relu").run()
-    tiles = [m for m in app.metric if m.label == "Distinct neurons"]
-    assert all(t.value.startswith("min ") and "(30 layers)" in t.value for t in tiles)
-    assert all(len(t.value) <= 22 for t in tiles)
+    tiles = [m for m in app.metric if m.label == "Neurons"]
+    assert all(t.value.endswith("/32") and "weakest of the 30 layers" in t.help
+               for t in tiles)
     right = tiles[1]
-    assert right.delta is None or right.delta.endswith("pts vs left")
+    assert right.delta is None or right.delta.endswith(" pts")
 
 
 def test_every_chart_exports_a_named_png(default_page: AppTest) -> None:

@@ -190,11 +190,28 @@ def test_link_opens_its_tab() -> None:
 
 
 def test_default_page_writes_its_config_into_the_address(default_page: AppTest) -> None:
-    """With no query the page writes the whole default configuration and its view."""
+    """With no query the page writes the whole default configuration and its view; the
+    newer view parameters (colour range, presenter view) only when not at their default,
+    so the default page's address is what it was."""
     assert url_config(default_page) == DEFAULT
-    view = {k: default_page.query_params[k] for k in app_state.VIEW_PARAMS}
+    view = {k: default_page.query_params[k] for k in app_state.VIEW_PARAMS
+            if k in default_page.query_params}
     assert view == {"tab": "compare", "loss_axis": "log", "neurons": "distinct_neurons",
                     "shown_epoch": str(DEFAULT.epochs)}
+
+
+def test_presenter_view_and_colour_range_round_trip_through_the_address() -> None:
+    """``present=1&slide=3&colour_range=fixed`` opens the third slide with the fixed
+    colour range, the address keeps them, and Next moves the slide in the address."""
+    at = open_page({"present": "1", "slide": "3", "colour_range": "fixed"})
+    assert at.session_state["present"] is True and at.session_state["weight_scale"] == "fixed"
+    assert at.query_params["present"] == "1" and at.query_params["slide"] == "3"
+    assert at.query_params["colour_range"] == "fixed"
+    assert any("3 / " in m.value for m in at.markdown)
+    at.button(key="slide_next").click().run()
+    assert at.query_params["slide"] == "4"
+    at.toggle(key="present").set_value(False).run()
+    assert "present" not in at.query_params and len(at.tabs) == 4
 
 
 def test_changing_a_control_updates_the_address() -> None:

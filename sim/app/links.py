@@ -26,11 +26,13 @@ import streamlit as st
 from sim import PRESETS, Config, ConfigError, Result, export
 from sim.app.state import (
     LOSS_AXES,
+    MAX_SLIDE,
     METRIC_CHOICES,
     SIDES,
     TAB_PARAMS,
     TABS,
     VIEW_PARAMS,
+    WEIGHT_SCALES,
     md_escape,
     restore,
     shown_snapshot,
@@ -268,7 +270,8 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
     """
     out: dict = {}
     dropped: list[tuple[list[str], str]] = []
-    choices = {"tab": TAB_PARAMS, "loss_axis": LOSS_AXES, "neurons": METRIC_CHOICES}
+    choices = {"tab": TAB_PARAMS, "loss_axis": LOSS_AXES, "neurons": METRIC_CHOICES,
+               "colour_range": WEIGHT_SCALES, "present": ("0", "1")}
     for key in VIEW_PARAMS:
         if not params.get(key):
             continue
@@ -284,6 +287,12 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
                 out["log_y"] = value == "log"
             elif key == "neurons":
                 out["metric"] = value
+            elif key == "colour_range":
+                out["weight_scale"] = value
+            elif key == "present":
+                out["present"] = value == "1"
+            elif key == "slide":
+                out["slide"] = check_int(key, value, 1, MAX_SLIDE)
             else:
                 try:
                     epoch = check_int(key, value, 0, cfg.epochs)
@@ -349,6 +358,13 @@ def view_params(result: Result) -> dict[str, str]:
               "neurons": ss.get("metric", METRIC_CHOICES[0])}
     epochs = result.history.snapshot_epochs
     params["shown_epoch"] = str(int(epochs[shown_snapshot(result)]))
+    # Newer parameters appear only when they differ from the default page, so the
+    # addresses of the default view stay as they were.
+    if ss.get("weight_scale", "shared") != "shared":
+        params["colour_range"] = ss["weight_scale"]
+    if ss.get("present"):
+        params["present"] = "1"
+        params["slide"] = str(ss.get("slide", 1))
     return params
 
 

@@ -10,7 +10,17 @@ import numpy as np
 import streamlit as st
 
 from sim import METRIC_DEFINITIONS, Result, charts
-from sim.app.state import METRIC_CHOICES, METRIC_TITLES, SIDE_TITLES, SIDES, View, current_view
+from sim.app.guard import guarded
+from sim.app.links import page_params, sync_url
+from sim.app.state import (
+    METRIC_CHOICES,
+    METRIC_TITLES,
+    SIDE_TITLES,
+    SIDES,
+    WEIGHT_SCALES,
+    View,
+    current_view,
+)
 
 
 def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
@@ -50,7 +60,7 @@ def fmt_loss(x: float) -> str:
 
 def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
     """Distinct neurons at the end, summarised to fit a metric tile: "8/8" for one layer,
-    "1/8 · 1/8" for two, "min 17/32 (30 layers)" beyond; the full list (for the tooltip);
+    "1/8 · 1/8" for two, the weakest layer's "17/32" beyond; the full list (for the tooltip);
     and the share of distinct units over all layers (for the difference between sides)."""
     widths = result.config.hidden
     v = result.history.metrics["distinct_neurons"][result.run_indices(i), -1, :]
@@ -64,7 +74,7 @@ def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
     else:
         fractions = counts / np.array(widths)
         low = int(np.argmin(fractions))
-        text = f"min {pairs[low]} ({len(widths)} layers)"
+        text = pairs[low]
     return text, full, float(np.sum(counts) / np.sum(widths))
 
 
@@ -80,31 +90,33 @@ def metrics_row(result: Result) -> None:
         acc_arr = h.test_accuracy if result.data.n_test else h.train_accuracy
         acc = _final(result, i, acc_arr)
         neurons, full, share = _neurons_text(result, i)
+        widths = result.config.hidden
         values = (train_loss, test_loss, acc, share)
         with col:
             st.markdown(side_header(result, i), unsafe_allow_html=True)
-            # Two rows of two: four tiles in a row cut their numbers to "0.0…" in a
-            # 1280 px window with the sidebar open.
-            tiles = [c for _ in range(2) for c in st.columns(2)]
-            labels = ("Final train loss", "Final test loss",
-                      "Test accuracy" if result.data.n_test else "Train accuracy",
-                      "Distinct neurons")
+            # Four in a row, with the page's smaller metric font (PAGE_CSS) and deltas
+            # without words: at 1280 px with the sidebar open each tile is about 95 px.
+            tiles = st.columns(4, gap="small")
+            labels = ("Train loss", "Test loss", "Accuracy", "Neurons")
             shown = (fmt_loss(train_loss), fmt_loss(test_loss),
                      f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
-            helps = ("Loss on the training set after the last epoch (mean over seeds).",
-                     "Loss on the held-out test set after the last epoch.",
-                     "Share of points classified correctly after the last epoch.",
+            vs = " The arrow is the difference to the left side." if i else ""
+            helps = ("Loss on the training set after the last epoch (mean over seeds)." + vs,
+                     "Loss on the held-out test set after the last epoch." + vs,
+                     "Share of " + ("test" if result.data.n_test else "training")
+                     + " points classified correctly after the last epoch." + vs,
                      "Distinct neurons / width, per hidden layer"
-                     + (f" ({full})" if full != neurons else "") + ": "
+                     + (f"; the weakest of the {len(widths)} layers (all: {full})"
+                        if full != neurons else "") + ": "
                      + METRIC_DEFINITIONS["distinct_neurons"]
-                     + " The difference is in the share of distinct units over all layers.")
+                     + " The difference to the left side is in the share of distinct "
+                     "units over all layers.")
             for k in range(4):
                 delta, color = None, "off"
                 if base is not None and math.isfinite(values[k]) and math.isfinite(base[k]):
                     d = values[k] - base[k]
                     delta = (f"{d:+.1%}" if k == 2 else f"{d * 100:+.0f} pts"
-                             if k == 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d)
-                             ) + " vs left"
+                             if k == 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d))
                     if (k == 3 and round(d * 100) == 0) or d == 0:
                         delta = None  # an arrow for "+0" would claim a difference
                     else:
@@ -114,8 +126,10 @@ def metrics_row(result: Result) -> None:
         base = values
 
 
-def paired(result: Result, spec: charts.ChartSpec, view: View) -> None:
-    """One row: the chart of each initialization side by side, its caption under each."""
+def paired(result: Result, spec: charts.ChartSpec, view: View, font: int | None = None
+           ) -> None:
+    """One row: the chart of each initialization side by side, its caption under each
+    (``font``: plotly's base font size, larger in the presenter view)."""
     cols = st.columns(2, gap="large")
     for i, col in enumerate(cols[:len(result.config.inits)]):
         with col:
@@ -123,6 +137,8 @@ def paired(result: Result, spec: charts.ChartSpec, view: View) -> None:
             if fig is None:
                 st.info(spec.absent)
                 continue
+            if font is not None:
+                fig.update_layout(font_size=font)
             show_chart(fig, result, spec.name, i)
             if spec.caption is not None:
                 st.caption(spec.caption(result, i, view))
@@ -160,6 +176,25 @@ def epoch_control(result: Result) -> None:
              "epoch with the same colour range.")
 
 
+def weight_scale_control(result: Result) -> None:
+    st.segmented_control(
+        "Colour range of the weights", list(WEIGHT_SCALES), key="weight_scale",
+        required=True, persist_state="page", format_func=lambda m: WEIGHT_SCALES[m],
+        help="Shared: both sides use the larger range at the shown epoch, so their colours "
+             "compare. Each side its own: small weights (the zeros side) get the whole "
+             "scale. Fixed over all epochs: the largest weight of every stored epoch, so "
+             "colours also compare along the epoch slider and while playing.")
+
+
+def layer_control(result: Result) -> None:
+    n = len(result.config.hidden)
+    if n < 2:
+        return
+    st.select_slider("Hidden layer of the unit trajectories", options=list(range(1, n + 1)),
+                     key="traj_layer", persist_state="page",
+                     help="Whose units' incoming weights the trajectories follow.")
+
+
 def metric_control(result: Result) -> None:
     metric = st.radio("Count", METRIC_CHOICES, key="metric", horizontal=True,
                       persist_state="page", format_func=lambda m: METRIC_TITLES[m],
@@ -174,15 +209,16 @@ VIEW_CONTROLS: dict[str, Callable[[Result], None]] = {
     "log_y": log_axis_control,
     "snapshot": epoch_control,
     "metric": metric_control,
+    "weight_scale": weight_scale_control,
+    "layer": layer_control,
 }
 
 
-def chart_sections(result: Result, tab: str) -> None:
-    """Every section of a tab from the chart registry (:func:`sim.charts.sections`): its
-    heading, introductions, the controls its charts need, then the per-initialization
-    charts side by side and the whole-comparison charts in a row."""
-    drawn: set[str] = set()
-    for heading, specs in charts.sections(tab):
+def _draw_sections(result: Result, sections: list[tuple[str, list[charts.ChartSpec]]],
+                   drawn: set[str]) -> None:
+    """Sections in order: heading, introductions, the controls their charts need (each
+    once on the page: ``drawn`` holds those already shown), then the charts."""
+    for heading, specs in sections:
         st.subheader(heading)
         for spec in specs:
             if spec.intro is not None:
@@ -196,3 +232,37 @@ def chart_sections(result: Result, tab: str) -> None:
             if spec.per_init:
                 paired(result, spec, view)
         side_by_side(result, [s for s in specs if not s.per_init], view)
+
+
+@st.fragment
+def epoch_sections(result: Result, sections: list[tuple[str, list[charts.ChartSpec]]],
+                   drawn: frozenset[str]) -> None:
+    """The sections the epoch slider drives, as one Streamlit fragment: moving the slider
+    (or the colour-range and layer controls) reruns only these charts, not the training
+    look-up, the metrics and the loss curves above. The page address follows the slider."""
+    guarded("Drawing the charts of the shown epoch", result.config, _draw_sections, result,
+            sections, set(drawn))
+    if st.session_state.get("synced_config") == result.config:
+        sync_url(page_params(result))
+
+
+def chart_sections(result: Result, tab: str) -> None:
+    """Every section of a tab from the chart registry (:func:`sim.charts.sections`): its
+    heading, introductions, the controls its charts need, then the per-initialization
+    charts side by side and the whole-comparison charts in a row. Consecutive sections
+    whose charts show one epoch (option ``snapshot``) form one fragment
+    (:func:`epoch_sections`)."""
+    groups: list[tuple[bool, list]] = []
+    for heading, specs in charts.sections(tab):
+        by_epoch = any("snapshot" in spec.options for spec in specs)
+        if groups and groups[-1][0] == by_epoch:
+            groups[-1][1].append((heading, specs))
+        else:
+            groups.append((by_epoch, [(heading, specs)]))
+    drawn: set[str] = set()
+    for by_epoch, group in groups:
+        if by_epoch:
+            epoch_sections(result, group, frozenset(drawn))
+            drawn |= {o for _, specs in group for spec in specs for o in spec.options}
+        else:
+            _draw_sections(result, group, drawn)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
 from sim.charts import METRIC_TITLES, View
+from sim.charts.view import WEIGHT_SCALES
 from sim.config import init_field_parts
 from sim.fields import FIELDS, Field
 from sim.presets import DEFAULT_PRESET
@@ -33,7 +34,9 @@ METRIC_CHOICES = tuple(METRIC_TITLES)
 TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts",
               "export": "Export & share"}
 LOSS_AXES = ("log", "linear")
-VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide")
+#: The presenter view's slides are numbered from 1; a link may ask for at most this one.
+MAX_SLIDE = 20
 
 
 def param_key(side: str, scheme: str, name: str, bias: bool = False) -> str:
@@ -176,6 +179,8 @@ def ensure_state() -> None:
     ss.update(widget_values(PRESETS[DEFAULT_PRESET].config()))
     ss["log_y"] = True
     ss["metric"] = METRIC_CHOICES[0]
+    ss["weight_scale"] = "shared"
+    ss["present"] = False
     ss["origin"] = None
     ss["upload_round"] = 0
     if len(st.query_params):
@@ -268,6 +273,10 @@ def current_view(result: Result) -> View:
     if ss.get("snapshot_epoch") != epoch:
         ss["snapshot_epoch"] = epoch
     metric = ss.get("metric", METRIC_CHOICES[0])
+    scale = ss.get("weight_scale")
+    layer = ss.get("traj_layer", 1)
+    layer = layer - 1 if isinstance(layer, int) and 1 <= layer <= len(result.config.hidden) else 0
     return View(bool(ss.get("log_y", True)), metric if metric in METRIC_CHOICES
-                else METRIC_CHOICES[0], k)
+                else METRIC_CHOICES[0], k, weight_scale=scale if scale in WEIGHT_SCALES
+                else "shared", layer=layer)
 

@@ -1,0 +1,76 @@
+"""Headlines: the one number a slide of the presenter view shows above its chart.
+
+Pure functions of a :class:`~sim.train.Result` (numpy only), like the captions: "8 units → 1
+neuron" for the weights, the network and the unit trajectories; the final loss for the loss
+curves; the accuracy for the decision boundary. Each is computed from the same numbers the
+chart under it draws (the hidden units at the snapshot on screen, the last entry of a curve).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.explain.reading import distinct_rows, snapshot_index, unit_params
+from sim.train import Result
+
+__all__ = ["headline", "units_headline"]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def units_headline(result: Result, init_index: int, snapshot: int = -1, seed: int = 0) -> str:
+    """How many neurons the hidden units of one run act as at a snapshot: "8 units → 1
+    neuron" (one hidden layer), "layer 2 of 30: 32 units → 1 neuron" (the layer with the
+    fewest distinct units of a deep network), "diverged" or "no hidden layer"."""
+    hidden = result.config.hidden
+    if not hidden:
+        return "no hidden layer"
+    h = result.history
+    k = snapshot_index(result, snapshot)
+    run = result.run_indices(init_index)[min(seed, result.config.seeds - 1)]
+    if 0 <= h.diverged_at[run] <= int(h.snapshot_epochs[k]):
+        return "diverged"
+    dead = h.metrics["dead_units"][run, k]
+    counts = [distinct_rows(unit_params(result, l, run, k)) for l in range(len(hidden))]
+    # A dead unit (output 0 on every point) counts for nothing, even as "1 neuron".
+    shares = [0.0 if d >= w else c / w for c, w, d in zip(counts, hidden, dead, strict=True)]
+    low = int(np.argmin(shares))
+    if dead[low] >= hidden[low]:
+        text = f"{_plural(hidden[low], 'unit')}, all dead (output 0)"
+    else:
+        text = f"{_plural(hidden[low], 'unit')} → {_plural(counts[low], 'neuron')}"
+    if len(hidden) > 1 and min(shares) == 1.0:
+        return f"all {len(hidden)} layers: every unit distinct"
+    if len(hidden) > 1:
+        text = f"layer {low + 1} of {len(hidden)}: {text}"
+    return text
+
+
+def _final(result: Result, init_index: int, arr: np.ndarray | None) -> float:
+    if arr is None:
+        return math.nan
+    v = arr[result.run_indices(init_index), -1]
+    return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+
+
+def headline(result: Result, chart: str, init_index: int, snapshot: int = -1) -> str:
+    """The headline of chart ``chart`` (a name in :data:`sim.charts.CHARTS`) for one side."""
+    h = result.history
+    if chart in ("loss", "loss_overlay"):
+        loss = _final(result, init_index, h.train_loss)
+        return "diverged" if not math.isfinite(loss) else f"final loss {loss:.3g}"
+    if chart in ("boundary", "accuracy"):
+        arr = h.test_accuracy if result.data.n_test else h.train_accuracy
+        acc = _final(result, init_index, arr)
+        if arr is None or not math.isfinite(acc):
+            loss = _final(result, init_index, h.train_loss)
+            return "diverged" if not math.isfinite(loss) else f"final loss {loss:.3g}"
+        which = "test" if result.data.n_test else "train"
+        return f"{acc:.0%} {which} accuracy"
+    if chart == "neurons":
+        return units_headline(result, init_index, -1)
+    return units_headline(result, init_index, snapshot)
