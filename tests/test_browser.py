@@ -10,18 +10,24 @@ missing browser is a failure, not a skip.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_support import (
+    CHART,
+    IDLE,
+    SHOTS,
+    TIMEOUT_MS,
+    WIDTH,
+    combobox,
+    report,
+    screenshot,
+    select,
+    wait_for_rerun,
+)
 
 from sim import PRESETS, Config, train_comparison
 from sim.charts import all_figures
@@ -31,86 +37,10 @@ from sim.share import params_to_config
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-WIDTH = 1600
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-CHART = '[data-testid="stPlotlyChart"] .main-svg'
-TIMEOUT_MS = 60_000
 DEFAULT = PRESETS[DEFAULT_PRESET].config()
 #: The dashboard's view-only URL parameters (dashboard.VIEW_PARAMS; not imported here, as
 #: importing the script would need Streamlit's script context for nothing).
 VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide")
-
-
-def _missing(reason: str) -> None:
-    """Skip on a developer's machine, fail in CI."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests must run)")
-    pytest.skip(f"{reason}; install it with `apt-get install -y chromium` and "
-                "`pip install playwright` to run the browser tests")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free port; yields its URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless",
-             "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:  # fail fast: a stale server could answer otherwise
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n"
-                            + log.read_text(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not answer /_stcore/health within 60 s:\n"
-                            + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright (no `playwright install`)."""
-    if not Path(CHROMIUM).exists():
-        _missing(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -129,66 +59,6 @@ def app_page(server, chromium):
     context.close()
 
 
-def _report(capsys, text: str) -> None:
-    with capsys.disabled():
-        print(f"\n[browser timing] {text}")
-
-
-_WATCH_STATE = """() => {
-    window.__states = [];
-    const app = document.querySelector('[data-testid=stApp]');
-    new MutationObserver(() => window.__states.push(
-        [performance.now(), app.getAttribute('data-test-script-state')]))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
-def _wait_for_rerun(page, expected_text: str, clicked_at: float) -> float:
-    """Wait until ``expected_text`` is on the page and the script is idle again; return the
-    seconds from the click to the end of the rerun, measured inside the page (a mutation
-    observer on the script state, so Playwright's polling does not count)."""
-    page.get_by_text(expected_text).first.wait_for()
-    page.wait_for_selector(IDLE)
-    states = page.evaluate("() => window.__states.splice(0)")
-    done = [t for t, state in states if state == "notRunning"]
-    return (done[-1] - clicked_at) / 1000 if done else float("nan")
-
-
-def _select(page, key: str, option: str) -> float:
-    """Pick ``option`` in the selectbox with widget key ``key``; returns the page's clock
-    (ms) at the click."""
-    page.locator(f".st-key-{key}").get_by_role("combobox").click()
-    page.keyboard.type(option)  # the menu is virtualised: filter it to bring the option in
-    if not page.evaluate("() => Array.isArray(window.__states)"):
-        page.evaluate(_WATCH_STATE)
-    clicked_at = page.evaluate("() => performance.now()")
-    page.get_by_role("option", name=option, exact=True).click()
-    return clicked_at
-
-
-def _combobox(page, key: str) -> str:
-    """The option a selectbox shows (its combobox input's text)."""
-    return page.locator(f".st-key-{key}").get_by_role("combobox").input_value()
-
-
-def _screenshot(page, name: str) -> Path:
-    """Full-page screenshot: Streamlit scrolls inside its main container, so the viewport is
-    made as tall as the content first."""
-    SHOTS.mkdir(exist_ok=True)
-    page.wait_for_selector(IDLE)
-    page.wait_for_timeout(800)  # let plotly finish its transitions
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll("
-        "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
-        ".map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 16000)})
-    page.wait_for_timeout(800)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": 1000})
-    return path
-
-
 def test_default_page_shows_the_lesson_with_charts(app_page, capsys) -> None:
     """The first screen draws the charts and states the lesson under the zeros panel."""
     # plotly draws each chart on its own after the script ends: wait rather than count once
@@ -196,44 +66,44 @@ def test_default_page_shows_the_lesson_with_charts(app_page, capsys) -> None:
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
         ".filter(e => e.querySelector('.main-svg')).length >= 10")
     app_page.get_by_text("All 8 hidden units are identical").first.wait_for()
-    _report(capsys, f"first render with charts: {app_page.first_render_seconds:.2f} s")
-    _screenshot(app_page, "default")
+    report(capsys, f"first render with charts: {app_page.first_render_seconds:.2f} s")
+    screenshot(app_page, "default")
 
 
 def test_changing_activation_and_initializer_updates_the_page(app_page, capsys) -> None:
     """tanh makes the zero units dead; a new right-hand scheme retitles its charts."""
     t0 = time.perf_counter()
-    clicked = _select(app_page, "activation", "tanh")
-    in_page = _wait_for_rerun(app_page, "are dead (output exactly 0)", clicked)
-    _report(capsys, f"activation change: rerun done {in_page:.2f} s after the click (in-page "
+    clicked = select(app_page, "activation", "tanh")
+    in_page = wait_for_rerun(app_page, "are dead (output exactly 0)", clicked)
+    report(capsys, f"activation change: rerun done {in_page:.2f} s after the click (in-page "
                     f"clock); {time.perf_counter() - t0:.2f} s as Playwright sees it")
     t0 = time.perf_counter()
-    clicked = _select(app_page, "right_scheme", "He/Kaiming normal")
-    in_page = _wait_for_rerun(app_page, "Loss: he_normal", clicked)
-    _report(capsys, f"initializer change: rerun done {in_page:.2f} s after the click (in-page "
+    clicked = select(app_page, "right_scheme", "He/Kaiming normal")
+    in_page = wait_for_rerun(app_page, "Loss: he_normal", clicked)
+    report(capsys, f"initializer change: rerun done {in_page:.2f} s after the click (in-page "
                     f"clock); {time.perf_counter() - t0:.2f} s as Playwright sees it")
     app_page.get_by_text("Weights after 500 epochs: he_normal").first.wait_for()
     app_page.locator(".st-key-right_he_normal_mode").wait_for()
-    _screenshot(app_page, "tanh_he_normal")
+    screenshot(app_page, "tanh_he_normal")
 
 
 def test_preset_and_why_tab(app_page, capsys) -> None:
     """A preset fills the page; the Why? tab shows the derivation with the run's matrices."""
-    clicked = _select(app_page, "preset", "tanh/ReLU with zeros: nothing learns")
-    _wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
-    _screenshot(app_page, "preset_dead_zeros")
-    clicked = _select(app_page, "preset", "The lesson: all zeros vs random (default)")
-    _wait_for_rerun(app_page, "All 8 hidden units are identical", clicked)
+    clicked = select(app_page, "preset", "tanh/ReLU with zeros: nothing learns")
+    wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
+    screenshot(app_page, "preset_dead_zeros")
+    clicked = select(app_page, "preset", "The lesson: all zeros vs random (default)")
+    wait_for_rerun(app_page, "All 8 hidden units are identical", clicked)
     t0 = time.perf_counter()
     app_page.get_by_role("tab", name="Why?").click()
     app_page.get_by_text("Why identical weights stay identical").wait_for()
     app_page.wait_for_selector(IDLE)
     app_page.wait_for_function("() => document.querySelectorAll('.katex').length >= 4")
-    _report(capsys, f"Why? tab shown: {time.perf_counter() - t0:.2f} s")
-    _screenshot(app_page, "why")
+    report(capsys, f"Why? tab shown: {time.perf_counter() - t0:.2f} s")
+    screenshot(app_page, "why")
     app_page.get_by_role("tab", name="More charts").click()
     app_page.get_by_text("Symmetry gap per hidden layer: zeros").wait_for()
-    _screenshot(app_page, "more_charts")
+    screenshot(app_page, "more_charts")
 
 
 def test_camera_button_downloads_a_named_high_resolution_png(app_page, tmp_path) -> None:
@@ -265,14 +135,14 @@ def test_export_zip_download_holds_every_file(app_page, tmp_path, capsys) -> Non
     """The Export tab's "Everything (ZIP)" button downloads the ZIP with the README, the
     config, the metrics, the weights, the HTML page and every chart as PNG and SVG."""
     _open_export_tab(app_page)
-    _screenshot(app_page, "export")
+    screenshot(app_page, "export")
     t0 = time.perf_counter()
     with app_page.expect_download(timeout=180_000) as info:
         app_page.locator(".st-key-dl_zip").get_by_role("button").first.click()
     download = info.value
     path = tmp_path / download.suggested_filename
     download.save_as(path)
-    _report(capsys, f"ZIP (every chart as PNG and SVG): download {time.perf_counter() - t0:.1f} s "
+    report(capsys, f"ZIP (every chart as PNG and SVG): download {time.perf_counter() - t0:.1f} s "
                     "after the click")
     assert download.suggested_filename == f"init-lab-{config_hash(DEFAULT)}.zip"
     with zipfile.ZipFile(path) as z:
@@ -299,18 +169,18 @@ def test_shared_link_restores_the_controls(server, chromium, capsys) -> None:
         page.goto(f"{server}/?act=relu&hidden=4,4&left=he_normal")
         page.wait_for_selector(CHART)
         page.wait_for_selector(IDLE)
-        _report(capsys, f"shared link: first render {time.perf_counter() - t0:.2f} s")
-        assert _combobox(page, "activation") == "relu"
+        report(capsys, f"shared link: first render {time.perf_counter() - t0:.2f} s")
+        assert combobox(page, "activation") == "relu"
         assert page.locator(".st-key-hidden input").input_value() == "4, 4"
-        assert _combobox(page, "left_scheme") == "He/Kaiming normal"
-        assert _combobox(page, "right_scheme") == "Xavier/Glorot uniform"
+        assert combobox(page, "left_scheme") == "He/Kaiming normal"
+        assert combobox(page, "right_scheme") == "Xavier/Glorot uniform"
         page.get_by_text("Loss: he_normal").first.wait_for()
         assert page.get_by_text("Custom settings (started from a shared link)").count() == 1
         query = parse_qs(urlsplit(page.url).query)
         assert params_to_config(query, ignore=VIEW_PARAMS) == DEFAULT.replace(
             activation="relu", hidden=[4, 4],
             inits=[{"scheme": "he_normal"}, DEFAULT.inits[1].to_dict()])
-        _screenshot(page, "shared_link")
+        screenshot(page, "shared_link")
     finally:
         context.close()
 
@@ -319,22 +189,22 @@ def test_classic_compare_and_tanh_why_tab(app_page, capsys) -> None:
     """The classic preset's Compare tab fits its metric tiles; with tanh and zeros the Why?
     tab says the first-layer gradient stays 0 and picking the shown preset again after a
     change re-applies it."""
-    clicked = _select(app_page, "preset", PRESETS["classic"].label)
-    _wait_for_rerun(app_page, "Both hidden units", clicked)
-    _screenshot(app_page, "classic_compare")
-    clicked = _select(app_page, "preset", PRESETS["dead_zeros"].label)
-    _wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
+    clicked = select(app_page, "preset", PRESETS["classic"].label)
+    wait_for_rerun(app_page, "Both hidden units", clicked)
+    screenshot(app_page, "classic_compare")
+    clicked = select(app_page, "preset", PRESETS["dead_zeros"].label)
+    wait_for_rerun(app_page, "All the units of every hidden layer are dead", clicked)
     app_page.get_by_role("tab", name="Why?").click()
     app_page.get_by_text("stays exactly 0 at every step").first.wait_for()
     app_page.wait_for_selector(IDLE)
     app_page.wait_for_function("() => document.querySelectorAll('.katex').length >= 4")
-    _screenshot(app_page, "why_tanh")
-    clicked = _select(app_page, "activation", "sigmoid")
-    _wait_for_rerun(app_page, "Custom settings", clicked)
-    assert _combobox(app_page, "preset") == "Custom settings"
-    clicked = _select(app_page, "preset", PRESETS["dead_zeros"].label)
-    _wait_for_rerun(app_page, "stays exactly 0 at every step", clicked)
-    assert _combobox(app_page, "activation") == "tanh"
+    screenshot(app_page, "why_tanh")
+    clicked = select(app_page, "activation", "sigmoid")
+    wait_for_rerun(app_page, "Custom settings", clicked)
+    assert combobox(app_page, "preset") == "Custom settings"
+    clicked = select(app_page, "preset", PRESETS["dead_zeros"].label)
+    wait_for_rerun(app_page, "stays exactly 0 at every step", clicked)
+    assert combobox(app_page, "activation") == "tanh"
 
 
 # ------------------------------------------------------------------------------------------
@@ -400,7 +270,7 @@ def test_a_typed_negative_learning_rate_is_named_under_its_input(laptop) -> None
 def test_a_link_with_one_bad_parameter_loads_the_others(laptop) -> None:
     """``?tab=bogus&act=relu``: relu is loaded, one warning names 'tab'."""
     page = laptop("?tab=bogus&act=relu")
-    assert _combobox(page, "activation") == "relu"
+    assert combobox(page, "activation") == "relu"
     alerts = page.locator('[data-testid="stAlert"]')
     assert alerts.count() == 1
     assert "The link's parameter 'tab' was not used" in alerts.first.inner_text()

@@ -66,17 +66,21 @@ def animate(fig: go.Figure, snapshots: Sequence[int], active: int, epochs: Seque
         height=(fig.layout.height or 380) + CONTROLS_HEIGHT,
         margin={"b": bottom + CONTROLS_HEIGHT},
         sliders=[{
-            "active": list(snapshots).index(active), "x": 0.16, "len": 0.84, "y": 0,
+            "active": list(snapshots).index(active), "x": 0, "len": 1, "y": 0,
             "yanchor": "top", "pad": {"t": bottom + 4, "b": 0},
-            "currentvalue": {"prefix": "epoch ", "font": {"size": 13}, "offset": 8},
-            "font": {"size": 11}, "ticklen": 3, "minorticklen": 0,
+            "currentvalue": {"prefix": "epoch ", "font": {"size": 13, "color": "#222"},
+                             "offset": 8},
+            # Up to 51 step labels cannot share 300 px: they are drawn transparent, the
+            # current epoch is the slider's heading.
+            "font": {"size": 9, "color": "rgba(0,0,0,0)"}, "ticklen": 3, "minorticklen": 0,
             "steps": [{"method": "animate", "label": name,
                        "args": [[name], {"mode": "immediate", "transition": {"duration": 0},
                                          "frame": {"duration": 0, "redraw": True}}]}
                       for name in names]}],
         updatemenus=[{
+            # In the left margin, beside the slider's track.
             "type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 0,
-            "xanchor": "left", "yanchor": "top", "pad": {"t": bottom + 22, "r": 6},
+            "xanchor": "right", "yanchor": "top", "pad": {"t": bottom + 26, "r": 4},
             "font": {"size": 12},
             "buttons": [
                 {"label": "▶", "name": "play", "method": "animate",

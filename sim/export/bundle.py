@@ -131,6 +131,8 @@ def _chart_div(k: int, name: str, fig: go.Figure, config: Config | None) -> str:
     return pio.to_html(
         fig, full_html=False, include_plotlyjs=False, div_id=f"chart-{k}",
         default_width="100%", default_height="500px",
+        # An animated chart opens at its shown epoch; its play button plays it.
+        auto_play=False,
         config={"responsive": True, "displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2}})
 

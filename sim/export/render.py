@@ -284,6 +284,8 @@ def figure_bytes(fig: go.Figure, fmt: str, scale: float = 2, width: int | None =
         PDF are vector formats; their page size is the layout size.)
     width, height : int, optional
         Layout size in pixels; default: the figure's layout size, else 700 x 500.
+        An animated chart (:mod:`sim.charts.motion`) is drawn at its shown epoch, without
+        its slider and play button.
 
     Raises
     ------
@@ -307,6 +309,10 @@ def figure_bytes(fig: go.Figure, fmt: str, scale: float = 2, width: int | None =
     if not ok:
         raise ExportUnavailable(message)
     import plotly.io as pio
+
+    from sim.charts.motion import still
+
+    fig = still(fig)  # an image cannot play: no frames, slider or play button on it
 
     def render() -> bytes:
         return pio.to_image(fig, format=fmt, scale=scale, width=width, height=height)
