@@ -162,7 +162,8 @@ LAYOUT_PROBLEMS = r"""() => {
             const r = el.getBoundingClientRect();
             const up = el.parentElement.getBoundingClientRect();
             // only the outermost element of each overflow: its parent still fits
-            if (r.width > 0 && r.right > right && up.right <= right && visible(el)
+            if (r.width > 1 && r.height > 1 && r.right > right && up.right <= right
+                    && visible(el)
                     && !el.closest('.hoverlayer'))
                 problems.push(`off the right edge by ${Math.round(r.right - right)} px: `
                     + `<${el.tagName.toLowerCase()}> in `

@@ -21,6 +21,7 @@ from browser_support import (
     IDLE,
     SHOTS,
     TIMEOUT_MS,
+    WATCH_STATE,
     WIDTH,
     combobox,
     report,
@@ -295,3 +296,50 @@ def test_a_file_streamlit_refuses_leaves_no_old_notice(laptop, tmp_path) -> None
     notice.wait_for(state="hidden")
     page.locator('[data-testid="stFileUploader"]').scroll_into_view_if_needed()
     _view_shot(page, "laptop_upload_refused_by_streamlit")
+
+
+_COUNT_FRAMES = """() => {
+    window.__frames = 0;
+    document.querySelectorAll('.js-plotly-plot').forEach(
+        (gd) => gd.on && gd.on('plotly_animatingframe', () => window.__frames++));
+}"""
+
+
+def test_speed_of_the_epoch_slider_and_of_play(app_page, capsys) -> None:
+    """Benchmarks printed in the test output: an epoch-slider step reruns only the charts
+    it drives (a fragment), and a chart's play button animates its frames in the browser.
+    The numbers are printed, not asserted (timed asserts flake on a shared machine); the
+    closing note of issue 9 quotes them against the targets (0.3 s a step, 5 frames/s)."""
+    app_page.evaluate(WATCH_STATE)
+    thumb = app_page.locator('.st-key-snapshot_epoch input[type="range"]')
+    app_page.locator(".st-key-snapshot_epoch").scroll_into_view_if_needed()
+    steps = []
+    for _ in range(5):
+        app_page.evaluate("() => window.__states.splice(0)")
+        thumb.focus()
+        t0 = app_page.evaluate("() => performance.now()")
+        app_page.keyboard.press("ArrowLeft")
+        app_page.wait_for_function(
+            "() => window.__states.some(s => s[1] === 'notRunning')", timeout=TIMEOUT_MS)
+        app_page.wait_for_selector(IDLE)
+        done = [t for t, s in app_page.evaluate("() => window.__states") if s == "notRunning"]
+        steps.append((done[-1] - t0) / 1000)
+    report(capsys, "epoch-slider step: " + ", ".join(f"{s:.2f}" for s in steps)
+           + f" s (median {sorted(steps)[2]:.2f} s; target 0.3 s)")
+    assert thumb.get_attribute("aria-valuetext") != str(DEFAULT.epochs)  # it moved
+    chart = app_page.locator('[data-testid="stPlotlyChart"]').filter(
+        has=app_page.locator(".updatemenu-button")).first
+    chart.scroll_into_view_if_needed()
+    app_page.evaluate(_COUNT_FRAMES)
+    chart.locator(".slider-group").first.click(position={"x": 5, "y": 30})  # to epoch 0
+    app_page.wait_for_timeout(300)
+    app_page.evaluate(_COUNT_FRAMES)
+    t0 = app_page.evaluate("() => performance.now()")
+    chart.locator(".updatemenu-button").first.click()
+    app_page.wait_for_timeout(3000)
+    frames, ms = app_page.evaluate("() => [window.__frames, performance.now()]")
+    chart.locator(".updatemenu-button").nth(1).click()
+    rate = frames / ((ms - t0) / 1000)
+    report(capsys, f"play: {frames} frames in {(ms - t0) / 1000:.1f} s = {rate:.1f} "
+                   "frames/s (target 5)")
+    assert frames > 0
