@@ -400,8 +400,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=lambda: tuple(OPTIMIZERS), option_label=lambda n: OPTIMIZERS[n].label,
           widget="select", caption=_optimizer_caption, metavar="NAME"),
     Field("lr", "float", 0.5, "Learning rate",
-          "Step size of each update. Must be greater than 0. Picking a dataset sets a rate "
-          "that trains it, unless you typed one.", "training", "lr", "--lr",
+          "Step size of each update. Must be greater than 0. In the dashboard, picking a "
+          "dataset sets a rate that trains it, unless you typed one.", "training", "lr", "--lr",
           low=0.0, high=100.0, low_open=True, message_name="lr (learning rate)", step=0.01,
           fmt="%g", reset_to=_dataset_lr, keep_by_hand=lambda value, settings: True),
     Field("momentum", "float", 0.9, "Momentum",
