@@ -72,6 +72,13 @@ class DatasetSpec:
         solve it.
     default_noise : float
         Noise level used when :func:`make_dataset` gets ``noise=None``.
+    default_lr : float
+        Learning rate the dashboard's sidebar sets when the user picks this dataset (unless
+        the user typed one): with the default lesson's other settings (8 sigmoid units,
+        plain SGD, 500 full-batch epochs, loss ``auto``) it trains the random side well
+        without diverging, so random beats zeros on every dataset. Found by experiment
+        (``tests/test_dataset_defaults.py`` checks it); a config or link that omits ``lr``
+        still gets the config's own default.
     fn : callable
         ``fn(n_samples, noise, rng, n_classes) -> (X, y)``; returns unshuffled data.
     """
@@ -82,6 +89,7 @@ class DatasetSpec:
     n_features: int
     summary: str
     default_noise: float
+    default_lr: float
     fn: GeneratorFn
 
 
@@ -363,6 +371,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "better than one."
             ),
             default_noise=0.05,
+            default_lr=1.0,  # 0.7: random still on its plateau at epoch 500; 1.5 overshoots
             fn=_toy,
         ),
         DatasetSpec(
@@ -376,6 +385,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "hidden neurons can."
             ),
             default_noise=0.2,
+            default_lr=2.0,
             fn=_xor,
         ),
         DatasetSpec(
@@ -389,6 +399,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "can enclose the inner circle."
             ),
             default_noise=0.1,
+            default_lr=2.0,  # the lesson preset's
             fn=_circles,
         ),
         DatasetSpec(
@@ -401,6 +412,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "but the curved boundary needs several hidden neurons."
             ),
             default_noise=0.1,
+            default_lr=5.0,  # at 2 some seeds stop on the zeros' plateau
             fn=_moons,
         ),
         DatasetSpec(
@@ -413,6 +425,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "even for small networks, a test of what many distinct hidden units buy."
             ),
             default_noise=0.1,
+            default_lr=0.5,  # from 2 on, zeros catch up with the (stalled) random side
             fn=_spirals,
         ),
         DatasetSpec(
@@ -426,6 +439,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "does well."
             ),
             default_noise=0.7,
+            default_lr=2.0,
             fn=_blobs,
         ),
         DatasetSpec(
@@ -438,6 +452,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "and falls, which one sigmoid unit cannot draw but a few can."
             ),
             default_noise=0.1,
+            default_lr=0.5,  # 2 diverges on both sides
             fn=_sine,
         ),
     )

@@ -159,8 +159,18 @@ class Field:
         values): whether the widget applies (``n_classes`` for multi-class data only).
         A hidden widget keeps its value.
     resets : tuple of str
-        Fields set back to their defaults when this one changes (a new dataset brings its
-        own noise level).
+        Fields the sidebar sets back when this one changes (a new dataset brings its own
+        noise level, learning rate and loss), to their :meth:`reset_value`, except a value
+        the user set by hand that the field's row :meth:`keeps`.
+    reset_to : callable or None
+        ``reset_to(settings) -> value``: what such a reset sets, from the other settings
+        (the new dataset's learning rate); None: ``default``. Only the sidebar's reset uses
+        it: a config, link or file without the field gets ``default``, as before.
+    keep_by_hand : callable or None
+        ``keep_by_hand(value, settings) -> bool``: whether a value the user set by hand in
+        this session survives a reset (a typed learning rate does; a chosen loss while it
+        fits the new dataset); None: never (a noise level means something else on each
+        dataset).
     caption : callable or None
         ``caption(value) -> str | None``: a line shown under the widget.
     metavar : str
@@ -191,6 +201,8 @@ class Field:
     widget_high: float | None = None
     shown: Callable[[Mapping[str, Any]], bool] | None = None
     resets: tuple[str, ...] = ()
+    reset_to: Callable[[Mapping[str, Any]], Any] | None = None
+    keep_by_hand: Callable[[Any, Mapping[str, Any]], bool] | None = None
     caption: Callable[[Any], str | None] | None = None
     metavar: str = "X"
     note: str = ""
@@ -260,6 +272,14 @@ class Field:
         except (KeyError, TypeError, ValueError):
             return True
 
+    def reset_value(self, settings: Mapping[str, Any]) -> Any:
+        """The value a reset (another row's ``resets``) sets, for the new ``settings``."""
+        return self.default if self.reset_to is None else self.reset_to(settings)
+
+    def keeps(self, value: Any, settings: Mapping[str, Any]) -> bool:
+        """Whether ``value``, set by hand, survives a reset under the new ``settings``."""
+        return self.keep_by_hand is not None and bool(self.keep_by_hand(value, settings))
+
     # ------------------------------------------------------------------ documentation
     def rule(self) -> str:
         """What the value must be, for the URL table: ``integer 4-100000``."""
@@ -298,6 +318,20 @@ def _uses(option: str) -> Callable[[Mapping[str, Any]], bool]:
     return shown
 
 
+def _dataset_lr(settings: Mapping[str, Any]) -> float:
+    """The learning rate that trains the new dataset (its spec's ``default_lr``)."""
+    spec = DATASETS.get(settings["dataset"])
+    return FIELDS["lr"].default if spec is None else spec.default_lr
+
+
+def _loss_fits(value: Any, settings: Mapping[str, Any]) -> bool:
+    """Whether the loss ``value`` fits the dataset of ``settings`` (``auto`` always does)."""
+    from sim.config import ALLOWED_LOSSES  # sim.config imports this module
+
+    spec = DATASETS.get(settings["dataset"])
+    return value == "auto" or (spec is not None and value in ALLOWED_LOSSES[spec.task])
+
+
 def _hidden_caption(value: Any) -> str | None:
     try:
         return f"Layers: input → {layers_text(parse_hidden(value))} → output"
@@ -324,7 +358,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("dataset", "choice", "moons", "Dataset",
           "The training data. Circles, XOR, moons and spirals cannot be separated by one "
           "neuron.", "data", "dataset", "--dataset", choices=lambda: tuple(DATASETS),
-          option_label=lambda n: DATASETS[n].label, widget="select", resets=("noise",),
+          option_label=lambda n: DATASETS[n].label, widget="select", resets=("noise", "lr", "loss"),
           caption=_dataset_caption, metavar="NAME"),
     Field("n_samples", "int", 256, "Samples",
           "Number of points, training and test together.", "data", "samples", "--samples",
@@ -354,7 +388,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
     Field("loss", "loss", "auto", "Loss",
           "auto (automatic) uses binary cross-entropy for two classes, cross-entropy for more, "
           "squared error for regression.", "network", "loss", "--loss",
-          option_label=_loss_label, widget="select", metavar="NAME"),
+          option_label=_loss_label, widget="select", keep_by_hand=_loss_fits,
+          metavar="NAME"),
     Field("seeds", "int", 1, "Seeds per initialization",
           "Runs per initialization with different random draws (seeds 0..K-1); curves show "
           "the mean and a band from the lowest to the highest run.", "training", "seeds",
@@ -365,9 +400,10 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           choices=lambda: tuple(OPTIMIZERS), option_label=lambda n: OPTIMIZERS[n].label,
           widget="select", caption=_optimizer_caption, metavar="NAME"),
     Field("lr", "float", 0.5, "Learning rate",
-          "Step size of each update. Must be greater than 0.", "training", "lr", "--lr",
+          "Step size of each update. Must be greater than 0. In the dashboard, picking a "
+          "dataset sets a rate that trains it, unless you typed one.", "training", "lr", "--lr",
           low=0.0, high=100.0, low_open=True, message_name="lr (learning rate)", step=0.01,
-          fmt="%g"),
+          fmt="%g", reset_to=_dataset_lr, keep_by_hand=lambda value, settings: True),
     Field("momentum", "float", 0.9, "Momentum",
           "Fraction of the previous update carried into the next.", "training", "momentum",
           "--momentum", low=0.0, high=1.0, high_open=True, step=0.05, fmt="%g",

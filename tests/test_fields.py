@@ -62,6 +62,17 @@ def test_rows_are_well_formed():
         assert f.help.endswith(".") and f.label[:1].isupper(), f.name
 
 
+@pytest.mark.parametrize("dataset", list(sim.DATASETS))
+def test_each_reset_value_passes_its_fields_check(dataset):
+    """What a switch of a row sets in the rows it ``resets`` (a dataset's own learning
+    rate, the automatic loss) is a value the field accepts, for every dataset."""
+    settings = {**{n: f.default for n, f in FIELDS.items()}, "dataset": dataset}
+    for row in FIELDS.values():
+        for dep in row.resets:
+            value = FIELDS[dep].reset_value(settings)
+            assert FIELDS[dep].check(value) == value, (row.name, dep)
+
+
 def test_config_fields_are_the_table_rows_in_order():
     """Config's dataclass fields are FIELDS, in order, with inits after loss."""
     names = [f.name for f in dataclasses.fields(Config)]

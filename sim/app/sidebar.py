@@ -23,10 +23,10 @@ from sim.app.state import (
     CUSTOM,
     SIDES,
     apply_preset,
+    changed,
     md_escape,
     param_key,
     preset_label,
-    reset_dependents,
     widget_key,
 )
 from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
@@ -66,9 +66,7 @@ def field_widget(row: Field, slot: ErrorSlot | None = None) -> None:
     slot = slot or ErrorSlot()
     if not row.applies(ss):
         return
-    kw = {"key": row.name, "help": row.help,
-          "on_change": reset_dependents if row.resets else None,
-          "args": (row.name,) if row.resets else None}
+    kw = {"key": row.name, "help": row.help, "on_change": changed, "args": (row.name,)}
     if row.shown is not None:
         kw["persist_state"] = "page"
     if row.widget == "select":

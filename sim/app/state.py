@@ -146,13 +146,37 @@ def sync_preset_menu(state: MutableMapping) -> None:
         state["preset"] = CUSTOM
 
 
-def reset_dependents(name: str, state: MutableMapping | None = None) -> None:
-    """A control changed: set the fields its row ``resets`` back to their defaults (a new
-    dataset starts with its own noise level)."""
+#: Session-state key of the values the user set by hand in this session: field -> the
+#: widget's value then. A preset, link or file that sets another value since replaces it.
+BY_HAND = "by_hand"
+
+
+def changed(name: str, state: MutableMapping | None = None) -> None:
+    """Callback of a field's widget: the user set ``name`` by hand (presets, links and files
+    set values without callbacks), then reset the fields that depend on it."""
     ss = st.session_state if state is None else state
+    ss[BY_HAND] = {**ss.get(BY_HAND, {}), name: ss.get(name)}
+    reset_dependents(name, ss)
+
+
+def set_by_hand(name: str, state: Mapping) -> bool:
+    """Whether the widget of ``name`` still holds the value the user set by hand."""
+    typed = state.get(BY_HAND, {})
+    return name in typed and name in state and state[name] == typed[name]
+
+
+def reset_dependents(name: str, state: MutableMapping | None = None) -> None:
+    """A control changed: set the fields its row ``resets`` back to their
+    :meth:`~sim.fields.Field.reset_value` for the new settings (a new dataset starts with its
+    own noise level, the learning rate that trains it and the automatic loss), except a value
+    the user set by hand that the field's row :meth:`~sim.fields.Field.keeps`."""
+    ss = st.session_state if state is None else state
+    dataset = ss.get("dataset", FIELDS["dataset"].default)
     for dep in FIELDS[name].resets:
         row = FIELDS[dep]
-        ss[dep] = widget_value(row, row.default, ss.get("dataset", FIELDS["dataset"].default))
+        if set_by_hand(dep, ss) and row.keeps(ss[dep], ss):
+            continue
+        ss[dep] = widget_value(row, row.reset_value(ss), dataset)
         if row.kind == "noise":
             ss["noise_null"] = True
 

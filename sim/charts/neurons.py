@@ -13,8 +13,9 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.charts.curves import _add_curve
+from sim.charts.curves import _add_curve, _legend_room
 from sim.charts.style import (
+    HEIGHT,
     ZERO_FLOOR,
     _column_domains,
     _init_title,
@@ -86,7 +87,7 @@ def effective_neurons(result: Result, init_index: int, *, metric: str = "distinc
         sub = (sub + "; " if sub else "") + f"{len(layers)} of {len(hidden)} layers shown"
     name = METRIC_LABELS[metric].split(" (")[0]
     return _style(fig, _init_title(result, f"{name[0].upper() + name[1:]} per hidden layer",
-                                   init_index), subtitle=sub)
+                                   init_index), subtitle=sub, extra_top=_legend_room(fig))
 
 
 def symmetry_gap(result: Result, init_index: int, *, band: str = "minmax") -> go.Figure:
@@ -117,7 +118,8 @@ def symmetry_gap(result: Result, init_index: int, *, band: str = "minmax") -> go
     if np.any(mine[np.isfinite(mine)] == 0):
         _note(fig, "at 10<sup>−18</sup>: exactly 0 = perfectly symmetric")
     return _style(fig, _init_title(result, "Symmetry gap per hidden layer", init_index),
-                  subtitle="largest difference between two units' incoming weights and bias")
+                  subtitle="largest difference between two units' incoming weights and bias",
+                  extra_top=_legend_room(fig))
 
 
 def _hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
@@ -128,10 +130,52 @@ def _hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.
         return forward(W, b, X, result.config.activation)
 
 
+#: Pixels between two rows of activation panels: the upper row's tick labels and x-axis
+#: title.
+PANEL_ROW_GAP = 56
+#: Plot height of one more row of activation panels.
+PANEL_HEIGHT = 120
+#: Histogram bins per panel.
+BINS = 40
+#: A panel's x-axis title longer than this drops the word "units" (at 12 px, ~135 px wide:
+#: half of a 300 px plot area).
+PANEL_TITLE_CHARS = 19
+
+
+def _panel_grid(n: int) -> tuple[int, int]:
+    """``(rows, columns)`` of ``n`` activation panels: two columns, so that at 300 px each
+    panel keeps ~135 px for its x-axis title and tick labels (four side by side had 60 px
+    and their titles piled up)."""
+    cols = 1 if n == 1 else 2
+    return math.ceil(n / cols), cols
+
+
+def _row_domains(rows: int, plot_height: float) -> list[list[float]]:
+    """Vertical domains (top row first) of ``rows`` panel rows in a plot area of
+    ``plot_height`` pixels, :data:`PANEL_ROW_GAP` apart."""
+    gap = PANEL_ROW_GAP / plot_height
+    height = (1 - gap * (rows - 1)) / rows
+    out = []
+    for r in range(rows):
+        hi = 1 - r * (height + gap)
+        out.append([round(max(hi - height, 0.0), 6), round(hi, 6)])
+    return out
+
+
+def _panel_title(layer: int, units: int) -> str:
+    text = f"layer {layer} ({units} units)"
+    return text if len(text) <= PANEL_TITLE_CHARS else f"layer {layer} ({units})"
+
+
 def activation_distribution(result: Result, init_index: int, *, seed: int = 0,
                             max_layers: int = 4) -> go.Figure:
     """Histogram of each hidden layer's outputs on the training inputs, at the first and the
-    last snapshot (one run)."""
+    last snapshot (one run): one panel per layer, two panels a row.
+
+    The last snapshot is drawn as bars and the first as a step line on top of them, so that
+    neither hides the other where they share bins (a spike at 0 at both epochs shows as the
+    outlined bar).
+    """
     h = result.history
     hidden = result.config.hidden
     if not hidden:
@@ -146,12 +190,15 @@ def activation_distribution(result: Result, init_index: int, *, seed: int = 0,
         outputs[i] = (_hidden_outputs(result, r, 0, X), _hidden_outputs(result, r, k_last, X))
     first, last = outputs[init_index]
     color = init_color(init_index)
-    light = _mix(color, "#ffffff", 0.55)
+    dark = _mix(color, "#000000", 0.45)
     epochs = (int(h.snapshot_epochs[0]), int(h.snapshot_epochs[k_last]))
-    domains = _column_domains([1] * len(layers), spacing=0.07)
+    n_rows, n_cols = _panel_grid(len(layers))
+    columns = _column_domains([1] * n_cols, spacing=0.1)
+    height = HEIGHT + (PANEL_HEIGHT + PANEL_ROW_GAP) * (n_rows - 1)
     traces, layout, notes = [], {}, []
     for c, l in enumerate(layers, start=1):
         sx = "" if c == 1 else str(c)
+        where = {"xaxis": f"x{sx}", "yaxis": f"y{sx}"}
         arrays = [a[l].ravel() for pair in outputs.values() for a in pair if a]
         everything = np.concatenate(arrays) if arrays else np.zeros(1)
         everything = everything[np.isfinite(everything)]
@@ -162,31 +209,57 @@ def activation_distribution(result: Result, init_index: int, *, seed: int = 0,
         allv = allv[np.isfinite(allv)]
         if hi - lo < 1e-12:
             lo, hi = lo - 0.5, hi + 0.5
-        size = (hi - lo) / 40
+        size = (hi - lo) / BINS
         lo, hi = lo - size / 2, hi + size / 2
-        for a, col, ep in ((first, light, epochs[0]), (last, color, epochs[1])):
-            if not a:
-                continue
-            traces.append(go.Histogram(
-                x=a[l].ravel(), name=f"epoch {ep}", legendgroup=str(ep), showlegend=c == 1,
-                marker={"color": col, "line": {"width": 0}}, opacity=0.75,
-                histnorm="percent", xbins={"start": lo, "end": hi, "size": size},
-                xaxis=f"x{sx}", yaxis=f"y{sx}",
-                hovertemplate=f"epoch {ep}<br>h in %{{x}}: %{{y:.1f}} %<extra></extra>"))
+        edges = np.linspace(lo, hi, BINS + 2)
+        centres = (edges[:-1] + edges[1:]) / 2
+        shares = {}
+        for a, ep in ((first, epochs[0]), (last, epochs[1])):
+            v = a[l].ravel() if a else np.zeros(0)
+            v = v[np.isfinite(v)]
+            counts = np.histogram(v, bins=edges)[0]
+            shares[ep] = 100.0 * counts / max(v.size, 1) if a else None
+        hover = "h in [%{customdata[0]:.3g}, %{customdata[1]:.3g}): %{y:.1f} %<extra></extra>"
+        bins = np.column_stack([edges[:-1], edges[1:]])
+        if shares[epochs[1]] is not None:  # the last epoch: bars, drawn first (underneath)
+            traces.append(go.Bar(
+                x=centres, y=shares[epochs[1]], width=size, customdata=bins,
+                name=f"epoch {epochs[1]}", legendgroup="last", showlegend=c == 1, legendrank=2,
+                marker={"color": color, "line": {"width": 0}}, opacity=0.55,
+                hovertemplate=f"epoch {epochs[1]}<br>{hover}", **where))
+        if shares[epochs[0]] is not None:  # the first: a step line on top of the bars
+            p = shares[epochs[0]]
+            traces.append(go.Scatter(
+                x=np.concatenate([[edges[0]], edges, [edges[-1]]]),
+                y=np.concatenate([[0.0], p, [p[-1], 0.0]]), mode="lines",
+                line={"color": dark, "width": 2, "shape": "hv"},
+                name=f"epoch {epochs[0]}", legendgroup="first", showlegend=c == 1,
+                legendrank=1, hoverinfo="skip", **where))
+            traces.append(go.Scatter(  # the line's hover, one point per bin
+                x=centres, y=p, mode="markers", marker={"size": 6, "opacity": 0},
+                customdata=bins, showlegend=False, legendgroup="first",
+                name=f"epoch {epochs[0]}", hovertemplate=f"epoch {epochs[0]}<br>{hover}",
+                **where))
         vals = np.unique(allv) if allv.size else allv
         if vals.size == 1:
             notes.append({"text": f"every value = {vals[0]:.3g}", "showarrow": False,
                           "xref": f"x{sx} domain", "yref": f"y{sx} domain", "x": 0.5,
                           "y": 0.9, "font": {"size": 12, "color": "#333"}})
-        layout[f"xaxis{sx}"] = {"domain": domains[c - 1], "anchor": f"y{sx}",
-                                "title": f"h, layer {l + 1} ({hidden[l]} units)",
-                                "range": [lo, hi]}
-        layout[f"yaxis{sx}"] = {"anchor": f"x{sx}",
-                                "title": "share of values (%)" if c == 1 else None}
+        layout[f"xaxis{sx}"] = {"domain": columns[(c - 1) % n_cols], "anchor": f"y{sx}",
+                                "range": [lo, hi],
+                                "title": {"text": _panel_title(l + 1, hidden[l]),
+                                          "font": {"size": 12}}}
+        layout[f"yaxis{sx}"] = {"anchor": f"x{sx}", "rangemode": "tozero",
+                                "title": "share (%)" if (c - 1) % n_cols == 0 else None}
     layout.update(barmode="overlay", bargap=0.02, annotations=notes)
     fig = go.Figure(data=traces, layout=layout)
-    sub = "hidden outputs on the training inputs"
+    sub = "hidden outputs h on the training inputs"
     if len(layers) < len(hidden):
-        sub += f"; {len(layers)} of {len(hidden)} layers shown"
-    return _style(fig, _init_title(result, "Activations per hidden layer", init_index),
-                  subtitle=sub)
+        sub += f"; {len(layers)} of {len(hidden)} layers"
+    fig = _style(fig, _init_title(result, "Activations per hidden layer", init_index),
+                 subtitle=sub, height=height, extra_top=_legend_room(fig))
+    m = fig.layout.margin
+    rows = _row_domains(n_rows, fig.layout.height - m.t - m.b)
+    for c in range(1, len(layers) + 1):
+        fig.layout[f"yaxis{'' if c == 1 else c}"].domain = rows[(c - 1) // n_cols]
+    return fig
