@@ -12,11 +12,13 @@ Three choices make the chart readable for any network:
   each: their titles and axis titles ran into each other. Stacked, a panel's text only
   has to fit the chart's width (:data:`REF_WIDTH`, the narrowest chart the dashboard
   draws), which a title of at most :data:`TITLE_CHARS` characters does.
-* **A signed-log colour mapping**: a weight ``w`` is coloured by
-  ``sign(w) * log10(1 + |w| / t) / log10(1 + zmax / t)`` with ``t = zmax * 10**-6``
+* **A half-linear, half-logarithmic colour mapping** (:func:`colour_position`): a weight
+  ``w`` is coloured at ``(w / zmax + signed_log(w)) / 2``, where :func:`signed_log` is
+  ``sign(w) * log10(1 + |w| / t) / log10(1 + zmax / t)`` with ``t = zmax * 10**-7``
   (:data:`LOG_DECADES`). With a linear mapping the eight equal rows of the zeros side
   (about 0.006 against a range of ±9.76 set by the random side) were drawn white, exactly
-  like "all zero". The mapping lives in the colour scale (:func:`colorscale`), not in the
+  like "all zero"; with the log half alone the random side's weights (0.05 to 9.76) were
+  all dark. The mapping lives in the colour scale (:func:`colorscale`), not in the
   data: ``z`` stays the real weights, so hover, export and tests read true values, and an
   exact 0 stays exactly white. Because plotly's colour bar is linear in ``z``, the chart
   draws its own colour key (shapes and labels above the panels) with the real weights
@@ -46,10 +48,13 @@ BIAS_GAP = 0.5  # gap between a layer's weights and its bias column, in bias-col
 BIAS_SHARE = 1 / 24
 #: Layers shown when ``layers`` is not given: first hidden, a middle one, the output.
 DEFAULT_LAYERS = 3
-#: Decades of |w| below the range's end that the colours resolve. 10**-6 is the engine's
-#: tolerance for equal rows (:data:`sim.metrics.DISTINCT_RTOL`): what is coloured alike is
-#: about what is counted alike.
-LOG_DECADES = 6
+#: Decades of |w| below the range's end that the colours resolve: one more than the
+#: engine's tolerance for equal rows (:data:`sim.metrics.DISTINCT_RTOL`, 10**-6), so rows
+#: that are counted as different are never both drawn white.
+LOG_DECADES = 7
+#: Share of the colour position that is linear in w / zmax: it keeps the large weights of a
+#: random side apart (0.1 and 2 would both be dark with the log share alone).
+LINEAR_SHARE = 0.5
 
 # Geometry, in pixels. The texts are sized for the narrowest chart (REF_WIDTH of plot area,
 # one of two columns at 1280 px) at ~7.5 px per character of 13 px text.
@@ -68,7 +73,6 @@ KEY_PX = 44  # its band: the strip, its labels and a gap
 KEY_STRIP_PX = 10
 KEY_X = (0.1, 0.9)  # its ends, as fractions of the plot width (room for the end labels)
 KEY_BANDS = 40
-KEY_STEPS = 2  # labelled values per side of the key (plus 0)
 
 # ColorBrewer RdBu (plotly's RdBu_r) by |u|, without its two palest stops and with a white
 # centre: values a few decades below the range's end are then visibly tinted, and 0 is white.
@@ -161,22 +165,35 @@ def _colour(u: float) -> str:
     return "rgb({},{},{})".format(*stops[-1][1])
 
 
+def colour_position(w: np.ndarray, zmax: float) -> np.ndarray:
+    """Where a weight is drawn on the diverging colour scale, in [-1, 1] (0 is white):
+    ``LINEAR_SHARE * w / zmax + (1 - LINEAR_SHARE) * signed_log(w, zmax)``.
+
+    Monotonic, odd, 0 at 0 and ±1 at ±zmax. The linear share spreads the large weights
+    (a random side: 0.1 and 2 of ±9.76 at 0.34 and 0.54), the log share lifts the small
+    ones off white (the zeros side's 0.0007 and 0.006 at 0.2 and 0.27).
+    """
+    w = np.asarray(w, dtype=float)
+    return LINEAR_SHARE * w / zmax + (1 - LINEAR_SHARE) * signed_log(w, zmax)
+
+
 def colorscale(steps_per_decade: int = 3) -> list[list]:
     """A plotly colour scale for ``z`` = the real weights in ``[-zmax, zmax]`` that draws
-    them with the signed-log mapping of :func:`signed_log`.
+    them at :func:`colour_position`.
 
     Plotly interpolates linearly between stops, so the stops sit at |w| / zmax = 10**(-j /
-    steps_per_decade) for j up to :data:`LOG_DECADES` decades, each with the colour of its
-    signed-log position; between two stops a third of a decade apart the linear
-    interpolation is close to the log curve. The scale does not depend on ``zmax`` (the
-    mapping is a function of w / zmax), so frames only change ``zmin`` and ``zmax``.
+    steps_per_decade) for j up to :data:`LOG_DECADES` decades and every 0.05 above 0.1, each
+    with the colour of its position; between two stops the linear interpolation is close to
+    the curve. The scale does not depend on ``zmax`` (the mapping is a function of w /
+    zmax), so frames only change ``zmin`` and ``zmax``.
     """
-    r = 10.0 ** (-np.arange(LOG_DECADES * steps_per_decade + 1) / steps_per_decade)  # 1 .. 1e-6
-    pos = [(1 - x) / 2 for x in r] + [0.5] + [(1 + x) / 2 for x in r[::-1]]
-    u = [-float(signed_log(x, 1.0)) for x in r] + [0.0] + [float(signed_log(x, 1.0))
-                                                           for x in r[::-1]]
+    logs = 10.0 ** (-np.arange(LOG_DECADES * steps_per_decade + 1) / steps_per_decade)
+    r = np.unique(np.concatenate([logs, np.arange(2, 21) / 20]))[::-1]  # 1 .. 1e-7
+    u = colour_position(r, 1.0)
+    pos = [*((1 - r) / 2), 0.5, *((1 + r[::-1]) / 2)]
+    cols = [*(_colour(-x) for x in u), _colour(0.0), *(_colour(x) for x in u[::-1])]
     pos[0], pos[-1] = 0.0, 1.0
-    return [[float(p), _colour(v)] for p, v in zip(pos, u, strict=True)]
+    return [[float(p), c] for p, c in zip(pos, cols, strict=True)]
 
 
 _COLORSCALE = colorscale()
@@ -186,15 +203,14 @@ def _number(x: float) -> str:
     return "0" if x == 0 else f"{x:.2g}".replace("-", "−")
 
 
-#: The key's labelled values as fractions of zmax: 1, 10**-3 (for 6 decades), 0 and their
-#: negatives, at nearly evenly spaced colours.
-_KEY_W = [s * 10.0 ** (-j * LOG_DECADES / KEY_STEPS) for s in (1, -1) for j in range(KEY_STEPS)]
-_KEY_W = sorted([*_KEY_W, 0.0], reverse=True)
+#: The key's labelled values as fractions of zmax, 1 to -1: at 300 px, five labels such as
+#: "−0.0098" are as many as fit without touching.
+_KEY_W = (1.0, 1e-3, 0.0, -1e-3, -1.0)
 
 
 def _key_x(f: float) -> float:
     """Where the key draws the weight ``f * zmax``, as a fraction of the plot width."""
-    return KEY_X[0] + (KEY_X[1] - KEY_X[0]) * (1 + float(signed_log(f, 1.0))) / 2
+    return KEY_X[0] + (KEY_X[1] - KEY_X[0]) * (1 + float(colour_position(f, 1.0))) / 2
 
 
 def _key_shapes(top: float, px: float) -> list[dict]:
@@ -356,8 +372,8 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     (:func:`groups_text`). Panels are stacked, each the chart's full width, so no text of
     one panel meets another's whatever the number of layers and their widths.
 
-    Colours are diverging, white at exactly 0, and signed-logarithmic
-    (:func:`signed_log`): weights six decades apart are both visibly coloured, where a
+    Colours are diverging, white at exactly 0, half linear and half logarithmic
+    (:func:`colour_position`): weights six decades apart are both visibly coloured, where a
     linear scale drew the zeros side's small equal rows as white as zeros. ``z`` holds the
     real weights; a key above the panels gives the real weights of its colours.
 
