@@ -306,11 +306,17 @@ def _layer_name(l: int, L: int) -> str:
 
 
 def _ticks(n: int, most: int) -> list[int]:
-    """Tick positions 1..n: every one when there are few, else about ``most`` of them
-    from 1 in even steps (not forcing n, whose label would run into the bias column's)."""
+    """At most ``most`` tick positions in 1..n: every one when there are few, else 1 and
+    the multiples of a round step (1, 500, 1000, ... rather than 1, 129, 257, ...); step 2
+    keeps the odd rows (1, 3, 5), whose gaps are all equal. ``n`` itself is not forced:
+    its label would run into the bias column's."""
     if n <= most:
         return list(range(1, n + 1))
-    return list(range(1, n + 1, math.ceil(n / most)))
+    step = next(s for s in (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500)
+                if n / s < most - 1 or s == 2500)
+    if step == 2:
+        return list(range(1, n + 1, 2))
+    return [1, *range(step, n + 1, step)]
 
 
 def _panel(units: int, inputs: int) -> dict:
@@ -448,7 +454,7 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
         epoch = int(h.snapshot_epochs[k])
         title = _init_title(result, f"Weights after {epoch} epochs", init_index)
         subtitle = (f"rows = units; columns = inputs, then bias b{seed_text}<br>"
-                    f"colours {how}: ±{float(ranges[k]):.3g}, log scale")
+                    f"colours {how}: ±{float(ranges[k]):.3g}, log-linear")
         return title, subtitle
 
     data = []
