@@ -432,3 +432,22 @@ def test_the_overlap_check_rejects_side_by_side_titles() -> None:
              "yref": "paper", "showarrow": False} for x in (0.225, 0.775)]})
     with pytest.raises(AssertionError):
         assert_no_overlap(fig)
+
+
+def test_a_still_copy_has_the_chart_height_without_frames() -> None:
+    """motion.still (PNG, SVG, PDF export) gives back the figure drawn without frames."""
+    r = result("lesson")
+    still = motion.still(weight_heatmaps(r, 0, frames=True))
+    plain = weight_heatmaps(r, 0)
+    assert not still.frames
+    assert (still.layout.height, still.layout.margin.b) == (plain.layout.height,
+                                                            plain.layout.margin.b)
+
+
+def test_the_figure_grows_with_its_panels() -> None:
+    """The plot area is the key's band plus each panel's title band, heatmap and x axis:
+    65 panels make a figure over 10,000 px tall rather than 65 squeezed ones."""
+    r = result("deep64")
+    one = weight_heatmaps(r, 0, layers=[0])
+    every = weight_heatmaps(r, 0, layers=list(range(65)))
+    assert every.layout.height > 10_000 > one.layout.height

@@ -336,7 +336,7 @@ def _panel(units: int, inputs: int) -> dict:
     # height/width = units * r / cols within [1/MAX_ASPECT, MAX_ASPECT].
     r = float(np.clip(1.0, cols / (MAX_ASPECT * units), MAX_ASPECT * cols / units))
     aspect = units * r / cols
-    height = float(np.clip(aspect * REF_WIDTH, *PANEL_PX))
+    height = round(float(np.clip(aspect * REF_WIDTH, *PANEL_PX)))
     w_px = min(REF_WIDTH, height / aspect)  # drawn at the reference width
     h_px = w_px * aspect
     px_x = w_px / cols  # pixels per input column
@@ -405,7 +405,10 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
         snapshot (colours then compare along the epoch slider).
     frames : bool
         Carry the snapshots of :func:`sim.charts.motion.frame_indices` as plotly frames,
-        with an epoch slider and play / pause (:func:`sim.charts.motion.animate`).
+        with an epoch slider and play / pause (:func:`sim.charts.motion.animate`). Each
+        frame is computed from its snapshot directly (weights, range, panel titles), not by
+        drawing the figure again; its weights are float32, which halves the JSON and is
+        far finer than a colour or a 6-digit hover.
     """
     h = result.history
     k0 = snapshot_index(result, snapshot)
@@ -457,21 +460,23 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
                     f"colours {how}: ±{float(ranges[k]):.3g}, log-linear")
         return title, subtitle
 
+    # The figure's traces: the snapshot's real weights (float64, as the engine stores them),
+    # one weight heatmap and one bias column per panel, on the panel's own axes.
     data = []
-    for c, (l, tr, p) in enumerate(zip(shown, traces(k0)[::2], panels, strict=True), start=1):
-        units, inputs = tr["z"].shape
+    now = traces(k0)
+    for c, (l, p) in enumerate(zip(shown, panels, strict=True), start=1):
         sx = "" if c == 1 else str(c)
-        axes = {"xaxis": f"x{sx}", "yaxis": f"y{sx}", "colorscale": _COLORSCALE,
-                "zmid": None, "showscale": False, "ygap": p["ygap"], "y0": 1, "dy": 1}
+        common = {"xaxis": f"x{sx}", "yaxis": f"y{sx}", "colorscale": _COLORSCALE,
+                  "showscale": False, "ygap": p["ygap"], "y0": 1, "dy": 1}
+        w, b = now[2 * c - 2], now[2 * c - 1]
         data.append(go.Heatmap(
-            z=tr["z"], zmin=tr["zmin"], zmax=tr["zmax"], x0=1, dx=1, xgap=p["xgap"],
+            **w, x0=1, dx=1, xgap=p["xgap"], **common,
             hovertemplate=(f"{_layer_name(l, L)}<br>unit %{{y}}, input %{{x}}<br>"
-                           "w = %{z:.6g}<extra></extra>"), **axes))
+                           "w = %{z:.6g}<extra></extra>")))
         data.append(go.Heatmap(
-            z=h.biases[l][run, k0][:, None].astype(np.float64), zmin=tr["zmin"],
-            zmax=tr["zmax"], x=p["bias"], xgap=0,
+            **b, x=p["bias"], xgap=0, **common,
             hovertemplate=(f"{_layer_name(l, L)}<br>unit %{{y}}, bias<br>"
-                           "b = %{z:.6g}<extra></extra>"), **axes))
+                           "b = %{z:.6g}<extra></extra>")))
     layout: dict = {"shapes": _key_shapes(1.0, plot_px), "annotations": annotations(k0),
                     "plot_bgcolor": "#cfcfcf"}
     for c, (l, p, d) in enumerate(zip(shown, panels, domains, strict=True), start=1):
@@ -493,7 +498,7 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     title, subtitle = texts(k0)
     # _style's plot area is its height minus 130 px and the subtitle's second line: ask for
     # the height that leaves the panels exactly plot_px.
-    _style(fig, title, subtitle=subtitle, legend=False, height=round(plot_px) + 130 + 18,
+    _style(fig, title, subtitle=subtitle, legend=False, height=plot_px + 130 + 18,
            extra_top=18)
     if frames:
         def frame(k: int) -> tuple[list, dict]:
