@@ -21,8 +21,8 @@ Three choices make the chart readable for any network:
   all dark. The mapping lives in the colour scale (:func:`colorscale`), not in the
   data: ``z`` stays the real weights, so hover, export and tests read true values, and an
   exact 0 stays exactly white. Because plotly's colour bar is linear in ``z``, the chart
-  draws its own colour key (shapes and labels above the panels) with the real weights
-  at evenly spaced colours.
+  draws its own colour key (shapes and labels above the panels), labelled with real
+  weights (±zmax, ±zmax/1000, 0).
 * **The colour range** (``weight_scale``, :data:`sim.charts.view.WEIGHT_SCALES`) is shared
   by both sides at the shown epoch, the side's own, or fixed over every stored epoch so
   that colours compare along the epoch slider.
@@ -170,7 +170,7 @@ def colour_position(w: np.ndarray, zmax: float) -> np.ndarray:
     ``LINEAR_SHARE * w / zmax + (1 - LINEAR_SHARE) * signed_log(w, zmax)``.
 
     Monotonic, odd, 0 at 0 and ±1 at ±zmax. The linear share spreads the large weights
-    (a random side: 0.1 and 2 of ±9.76 at 0.34 and 0.54), the log share lifts the small
+    (a random side: 0.1 and 2 of ±9.76 at 0.36 and 0.55), the log share lifts the small
     ones off white (the zeros side's 0.0007 and 0.006 at 0.2 and 0.27).
     """
     w = np.asarray(w, dtype=float)
