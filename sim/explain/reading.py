@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.metrics import count_distinct
+from sim.metrics import DISTINCT_RTOL, _projection_window, count_distinct
 from sim.train import Result
 
 #: At most this many layers in one chart or caption (first, last and evenly spaced between).
@@ -55,3 +55,65 @@ def distinct_rows(W: np.ndarray) -> int:
     if not np.any(W):
         return 1
     return count_distinct(W)
+
+
+def row_groups(W: np.ndarray, rtol: float = DISTINCT_RTOL) -> list[list[int]]:
+    """The rows (units) of a weight matrix grouped by equality, each group one neuron.
+
+    Rows are equal within ``rtol * max|W|`` (max-norm), joined transitively: the same test
+    and the same connected components as :func:`distinct_rows` (so ``len(row_groups(W)) ==
+    distinct_rows(W)``), but naming *which* rows are one neuron, for the heatmaps' titles.
+    Like :func:`distinct_rows`, a matrix with a non-finite entry (a diverged run) has every
+    row on its own, and an all-zero matrix is one group.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_units, n_params)
+        One row per unit, e.g. ``[W | b]`` from :func:`unit_params`.
+    rtol : float
+        Relative tolerance, :data:`sim.metrics.DISTINCT_RTOL` as in the engine's metric.
+
+    Returns
+    -------
+    list of list of int
+        0-based row indices, each group in increasing order, groups ordered by their first
+        row.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    n = W.shape[0]
+    if n <= 1 or not np.isfinite(W).all():
+        return [[i] for i in range(n)]
+    if not np.any(W):
+        return [list(range(n))]
+    # The same steps as sim.metrics.count_distinct, on the rows rather than their count:
+    # a cheap exit when every projection is apart, then union-find over the unique rows.
+    v, window = _projection_window(W, rtol)
+    if np.diff(np.sort(W @ v)).min() > window:
+        return [[i] for i in range(n)]
+    tol = rtol * float(np.abs(W).max())
+    U, inverse = np.unique(W, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    parent = list(range(U.shape[0]))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    proj = U @ v
+    order = np.argsort(proj, kind="stable")
+    ps = proj[order]
+    for a in range(len(order)):
+        b = a + 1
+        while b < len(order) and ps[b] - ps[a] <= window:
+            i, j = order[a], order[b]
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[ri] = rj
+            b += 1
+    groups: dict[int, list[int]] = {}
+    for row, u in enumerate(inverse):
+        groups.setdefault(find(int(u)), []).append(row)
+    return sorted(groups.values(), key=lambda g: g[0])
