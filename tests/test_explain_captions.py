@@ -150,14 +150,17 @@ def test_gap_caption_says_random_units_differ_from_the_start(sigmoid: Result) ->
 
 
 def test_loss_caption_quotes_start_end_and_accuracy(sigmoid: Result) -> None:
-    """Zeros on circles: the loss barely moves and the accuracy is no better than chance;
-    the numbers are the history's."""
+    """Zeros on circles: the loss barely moves and the accuracy is no better than always
+    answering the largest class of the test set (the old "no better than guessing" compared
+    with 1/n_classes, not with what a constant answer scores); the numbers are the
+    history's."""
     h, runs = sigmoid.history, runs_of(sigmoid, ZEROS)
     text = explain.caption_loss(sigmoid, ZEROS)
     assert text.startswith(f"Train loss went from {h.train_loss[runs, 0].mean():.3g} to "
                            f"{h.train_loss[runs, -1].mean():.3g} in 100 epochs (it barely moved)")
-    assert f"test accuracy {h.test_accuracy[runs, -1].mean():.0%}, no better than guessing" \
-        in text
+    base = np.bincount(sigmoid.data.y_test).max() / sigmoid.data.y_test.size
+    assert (f"test accuracy {h.test_accuracy[runs, -1].mean():.0%}, no better than always "
+            f"answering the largest class ({base:.0%})") in text
 
 
 def test_loss_caption_of_a_regression_has_no_accuracy(toy: Result) -> None:
@@ -187,10 +190,14 @@ def test_weights_caption_says_the_rows_stay_equal(sigmoid: Result) -> None:
         "After 100 epochs all 8 rows of layer 1 are equal")
 
 
-def test_boundary_caption_says_one_neuron_draws_one_line(sigmoid: Result) -> None:
-    """One effective neuron on binary data: one straight boundary at most."""
-    assert explain.caption_boundary(sigmoid, ZEROS).startswith(
-        "One neuron draws one straight boundary at most")
+def test_boundary_caption_calls_the_one_neuron_prediction_constant(sigmoid: Result) -> None:
+    """One effective neuron on circles predicts one class everywhere on the plot: the
+    caption calls it a constant prediction (it used to say "One neuron draws one straight
+    boundary at most" above a plot with no boundary) and says one neuron could draw one line
+    at most."""
+    text = explain.caption_boundary(sigmoid, ZEROS)
+    assert text.startswith("A constant prediction after 100 epochs: class 0 everywhere")
+    assert "one straight line at most" in text
 
 
 def test_boundary_caption_says_dead_units_predict_a_constant(tanh: Result) -> None:
@@ -198,11 +205,12 @@ def test_boundary_caption_says_dead_units_predict_a_constant(tanh: Result) -> No
     assert explain.caption_boundary(tanh, ZEROS).startswith("A constant prediction")
 
 
-def test_boundary_caption_of_a_regression_describes_the_fit(toy: Result) -> None:
-    """A 1-D regression is drawn as a fit: the caption quotes the final loss."""
-    loss = toy.history.train_loss[runs_of(toy, ZEROS), -1].mean()
-    assert explain.caption_boundary(toy, ZEROS) == (
-        f"The network's output against the data; final train loss {loss:.3g}.")
+def test_boundary_caption_of_a_regression_quotes_the_loss(toy: Result) -> None:
+    """A regression has no decision map: the caption quotes the train loss of the run at the
+    shown epoch (it used to say "The network's output against the data" for 3-input data that
+    the chart does not draw)."""
+    loss = toy.history.train_loss[runs_of(toy, ZEROS)[0], -1]
+    assert explain.caption_boundary(toy, ZEROS) == f"Train loss {loss:.3g} after 20 epochs."
 
 
 # ------------------------------------------------------------------------------------------
