@@ -203,6 +203,7 @@ def test_the_old_row_of_four_weight_matrices_is_too_wide():
 
 
 def test_small_matrices_factor_out_a_power_of_ten():
-    """Entries all below 0.01 are shown as 10^e times a matrix of short numbers."""
+    """Entries all below 0.01 are shown as 10^e times a matrix of short numbers, all with
+    the decimals that give the largest entry 3 significant digits."""
     text = why.latex_matrix(np.array([[-5.208e-4, -2.098e-3], [1.0e-4, 4.4e-4]]))
-    assert text.startswith(r"10^{-3}\cdot\begin{bmatrix}-0.521 & -2.1 \\ 0.1 & 0.44")
+    assert text.startswith(r"10^{-3}\cdot\begin{bmatrix}-0.52 & -2.10 \\ 0.10 & 0.44")

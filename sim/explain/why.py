@@ -58,12 +58,22 @@ def num(v: float, digits: int = 4) -> str:
     return rf"{float(mantissa):.{digits}g}\cdot 10^{{{int(exponent)}}}"
 
 
+def _fixed(v: float, decimals: int) -> str:
+    """``v`` with ``decimals`` decimals; exact zeros as "0", no "-0.00"."""
+    if v == 0 or not math.isfinite(v):
+        return num(v)
+    text = f"{v:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
 def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 4,
                  color: str = EQUAL_ROW_COLOR, digits: int = 3) -> str:
-    """A ``bmatrix`` of ``M`` small enough for the page: ``digits`` significant digits, a
-    common power of ten in front when every entry is below 0.01 or from 1e4 on, rows equal to
-    another row (within the tolerance of :func:`distinct_rows`) coloured, and dots beyond
-    ``max_rows`` x ``max_cols``."""
+    """A ``bmatrix`` of ``M`` small enough for the page: a common power of ten in front when
+    the largest entry is below 0.01 or from 1e4 on, then every entry with the same number of
+    decimals, those that give the largest entry ``digits`` significant digits (so the columns
+    stay narrow and entries far below the largest read as 0.00); rows equal to another row
+    (within the tolerance of :func:`distinct_rows`) coloured, and dots beyond ``max_rows`` x
+    ``max_cols``."""
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
     groups = row_groups(M)
     repeated = np.bincount(groups)[groups] > 1
@@ -72,12 +82,13 @@ def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 4,
     top = float(np.abs(finite).max()) if finite.size else 0.0
     if top > 0 and not (1e-2 <= top < 1e4):
         e = int(math.floor(math.log10(top)))
-        prefix, M = rf"10^{{{e}}}\cdot", M / 10.0**e
+        prefix, M, top = rf"10^{{{e}}}\cdot", M / 10.0**e, top / 10.0**e
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(top)))) if top > 0 else 0
     rows = []
     r_show = list(range(min(M.shape[0], max_rows)))
     c_show = list(range(min(M.shape[1], max_cols)))
     for r in r_show:
-        cells = [num(M[r, c], digits) for c in c_show]
+        cells = [_fixed(M[r, c], decimals) for c in c_show]
         if M.shape[1] > max_cols:
             cells.append(r"\cdots")
         if repeated[r]:
