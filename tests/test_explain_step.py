@@ -8,6 +8,7 @@ of the walk-through against the matrices they describe.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -192,3 +193,33 @@ def test_matrices_show_at_most_8_units_and_4_columns() -> None:
     z = next(t for t in forward if t.startswith("Z^{(1)}"))
     first_row = z[z.index(r"\begin{bmatrix}"):].split(r"\\")[0]
     assert first_row.count("&") == step.SHOWN_POINTS - 1
+
+
+def test_first_step_from_zeros_worked_out_by_hand() -> None:
+    """A 1-2-1 sigmoid network with squared error, all parameters 0, one point x = 1 with
+    target y = 1, learning rate 0.1, worked out by hand:
+
+    forward   z1 = 0·1 + 0 = 0 for both units, h = sigmoid(0) = 0.5, z2 = 0·0.5·2 + 0 = 0,
+              y_hat = z2 = 0, L = ½ (0 - 1)² = 0.5;
+    backward  delta2 = (y_hat - y) / n = -1, dL/dW2 = delta2 · h = [-0.5, -0.5],
+              dL/db2 = -1, delta1 = delta2 · W2 · sigmoid'(0) = 0 (W2 is 0), so
+              dL/dW1 = [[0], [0]] and dL/db1 = [0, 0];
+    update    W2 = 0 - 0.1 · (-0.5) = [0.05, 0.05], b2 = 0.1, layer 1 stays 0.
+    """
+    base = sim.train_comparison(sim.Config.from_dict({
+        "dataset": "toy", "hidden": [2], "activation": "sigmoid", "loss": "mse", "lr": 0.1,
+        "epochs": 1, "inits": [{"scheme": "zeros"}, {"scheme": "zeros"}]}))
+    h = base.history
+    one = dataclasses.replace(base.data, X_train=np.ones((1, 1)), y_train=np.ones((1, 1)))
+    hist = dataclasses.replace(h, weights=[np.zeros((2, 2, 2, 1)), np.zeros((2, 2, 1, 2))],
+                               biases=[np.zeros((2, 2, 2)), np.zeros((2, 2, 1))])
+    res = dataclasses.replace(base, data=one, history=hist)
+    s = step.step_numbers(res, 0, 0)
+    assert s.loss == 0.5
+    np.testing.assert_array_equal(s.A[0], [[0.5, 0.5]])
+    np.testing.assert_array_equal(s.grad_weights[1], [[-0.5, -0.5]])
+    np.testing.assert_array_equal(s.grad_biases[1], [-1.0])
+    np.testing.assert_array_equal(s.grad_weights[0], [[0.0], [0.0]])
+    np.testing.assert_array_equal(s.new_weights[1], [[0.05, 0.05]])
+    np.testing.assert_array_equal(s.new_biases[1], [0.1])
+    np.testing.assert_array_equal(s.new_weights[0], [[0.0], [0.0]])
