@@ -251,9 +251,20 @@ def trained(case: str) -> Result:
     return train_comparison(cfg)
 
 
+_GRID_CLASSES: dict[tuple[int, int, int], np.ndarray | None] = {}
+
+
 def chart_grid_classes(result: Result, run: int, k: int) -> np.ndarray | None:
     """The classes the decision-boundary chart colours, from the chart's own functions
-    (sim.charts.boundary), not from the helper the captions use."""
+    (sim.charts.boundary), not from the helper the captions use (kept per run and
+    snapshot: several claims ask)."""
+    key = (id(result), run, k)
+    if key not in _GRID_CLASSES:
+        _GRID_CLASSES[key] = _chart_grid_classes(result, run, k)
+    return _GRID_CLASSES[key]
+
+
+def _chart_grid_classes(result: Result, run: int, k: int) -> np.ndarray | None:
     from sim.charts.boundary import _grid, _predict
 
     gx, gy = _grid(np.vstack([result.data.X_train, result.data.X_test]),
