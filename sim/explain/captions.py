@@ -189,6 +189,20 @@ def caption_boundary(result: Result, init_index: int, snapshot: int = -1, seed: 
     epoch beats always answering the largest class by :data:`ACCURACY_MARGIN`; identical
     hidden units (one distinct row of ``[W | b]`` in every hidden layer) are said to draw a
     single straight line, which is all one neuron can draw.
+
+    Parameters
+    ----------
+    result : Result
+    init_index : int
+    snapshot : int
+        Index into ``result.history.snapshot_epochs`` (negative from the end): pass the
+        chart's, ``view.snapshot``.
+    seed : int
+        The seed the chart draws (0 on the page).
+
+    Returns
+    -------
+    str
     """
     h, data = result.history, result.data
     k = snapshot_index(result, snapshot)

@@ -119,6 +119,29 @@ def step_numbers(result: Result, init_index: int, snapshot: int = -1,
     form for squared error, sigmoid + BCE and softmax + cross-entropy),
     ``dL/dW[l] = delta[l]^T A[l-1] + l2 W[l]``, ``dL/db[l] = sum over samples of delta[l]``,
     ``delta[l-1] = (delta[l] W[l]) * f'(Z[l-1])``. Update: ``W - lr dL/dW``.
+
+    Parameters
+    ----------
+    result : Result
+    init_index : int
+        The initialization (side) whose run is stepped.
+    snapshot : int
+        Index into ``result.history.snapshot_epochs`` (negative counts from the end); the
+        dashboard passes ``current_view(result).snapshot``.
+    seed : int
+        Which of the initialization's seeds (clipped to the last).
+
+    Returns
+    -------
+    StepNumbers or None
+
+    Examples
+    --------
+    >>> from sim import PRESETS, train_comparison
+    >>> r = train_comparison(PRESETS["lesson"].config().replace(epochs=5))
+    >>> s = step_numbers(r, 0, -1)
+    >>> bool((s.new_weights[0] == s.weights[0] - r.config.lr * s.grad_weights[0]).all())
+    True
     """
     cfg = result.config
     k = snapshot_index(result, snapshot)
@@ -280,7 +303,22 @@ def hand_step(result: Result, init_index: int, snapshot: int = -1,
               seed: int = 0) -> list[HandStep]:
     """The walk-through of one plain SGD step of initialization ``init_index`` (its seed
     ``seed``) from the parameters stored at ``snapshot``: what the step shows, the forward
-    pass, the backward pass, the update. One step saying so when the run had diverged."""
+    pass, the backward pass, the update. One step saying so when the run had diverged.
+
+    Parameters
+    ----------
+    result, init_index, snapshot, seed
+        As for :func:`step_numbers`.
+
+    Returns
+    -------
+    list of HandStep
+        Titled stages in order: ``"0 · The run"``, ``"1 · Forward pass"``,
+        ``"2 · Backward pass"``, ``"3 · Update"`` (one ``"The run"`` stage after
+        divergence). When layer 1 starts the step with equal rows of ``[W | b]``, the
+        backward and update stages say whether the gradient rows and the updated rows are
+        still equal, as computed from those matrices.
+    """
     s = step_numbers(result, init_index, snapshot, seed)
     if s is None:
         k = snapshot_index(result, snapshot)
