@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from streamlit.testing.v1 import AppTest
 import sim
 from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS, Config, charts, export, train_comparison
 from sim.app import export_tab, panels, state
+from sim.explain import why
+from sim.explain.step import step_numbers
 from sim.presets import DEFAULT_PRESET
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -615,8 +618,10 @@ def test_why_tab_derives_the_symmetry_with_the_run_numbers(app: AppTest,
     assert len(latex) >= 4
     epochs = [e for e in latex if r"\text{epoch }500" in e]
     assert epochs and r"\textcolor" in epochs[0]
+    # Shown compactly (3 digits, a common power of ten) so it fits the page column; it used
+    # to be 4 digits in one row of four matrices that ran off the right edge.
     last_w = lesson.history.weights[0][0, -1]
-    assert f"{last_w[0, 1]:.4g}" in epochs[0]
+    assert why.latex_matrix(last_w) in epochs[0]
     text = " ".join(m.value for m in app.markdown)
     assert "All 8 hidden values are **equal**" in text
 
@@ -675,6 +680,55 @@ def test_why_tab_states_the_induction_only_when_the_run_kept_the_symmetry(app: A
     """Sigmoid with zeros in float64: the gap stayed 0, so the induction sentence is there."""
     text = _why_text(app, "lesson")
     assert "by induction" in text and "symmetry gap is exactly 0" in text
+
+
+def test_why_tab_with_both_sides_random_claims_no_equal_rows() -> None:
+    """?left=xavier_uniform&right=he_normal: the tab says it writes the argument as an *if*
+    with this run's numbers, and no sentence claims equal rows (it used to say "every row of
+    the gradient is the same" above rows that differ)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["tab"] = "why"
+    at.query_params["left"] = "xavier_uniform"
+    at.query_params["right"] = "he_normal"
+    at.run()
+    assert not at.exception
+    text = " ".join(el.value for kind in ("markdown", "info", "caption")
+                    for el in getattr(at, kind))
+    assert "Neither initialization" in text and "written below in symbols" in text
+    assert "every row of the gradient is the same" not in text
+    assert re.search(r"(?<!\*if\* the )rows of \$[^$]*\$ are equal", text) is None
+
+
+def test_why_tab_formulas_fit_the_page_column(app: AppTest) -> None:
+    """Every formula of the Why? tab (derivation and the step by hand) fits the ~850 px page
+    column by the width estimate of sim.explain.why."""
+    app.session_state["tab"] = "Why?"
+    app.run()
+    assert not app.exception
+    for el in app.latex:
+        tex = el.value.strip().removeprefix("$$").removesuffix("$$").strip()  # st.latex adds $$
+        assert why.latex_width(tex) <= why.LATEX_WIDTH_EM, tex
+
+
+def test_why_tab_steps_through_one_sgd_update(app: AppTest) -> None:
+    """"One step, by hand": the stages are radio options; the backward stage says the zeros
+    side's gradient rows are equal and the update stage shows W - lr * grad, with the numbers
+    of sim.explain.step at the epoch on screen (the last by default)."""
+    app.session_state["tab"] = "Why?"
+    app.run()
+    stage = app.radio(key="why_step")
+    assert stage.options == ["0 · The run", "1 · Forward pass", "2 · Backward pass",
+                             "3 · Update"]
+    assert app.radio(key="why_step_side").value == 0
+    stage.set_value("2 · Backward pass").run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "all 8 rows of $[\\nabla_{W^{(1)}}L \\mid \\nabla_{b^{(1)}}L]$ are equal" in text
+    app.radio(key="why_step").set_value("3 · Update").run()
+    s = step_numbers(result(app), 0, -1)
+    latex = [el.value for el in app.latex]
+    assert any(why.latex_matrix(s.new_weights[0]) in e for e in latex)
+    assert "the update keeps the units identical" in " ".join(m.value for m in app.markdown)
 
 
 def test_more_charts_tab_draws_gradients_activations_and_symmetry_gap(app: AppTest) -> None:

@@ -188,12 +188,13 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
     ChartSpec("neurons", "Effective neurons", True, effective_neurons, ("metric", "band"),
               tab="compare", section="2 · Effective neurons",
               caption=lambda r, i, view: caption_neurons(r, i)),
-    ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps, ("snapshot", "seed"),
+    ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps,
+              ("snapshot", "seed", "weight_scale", "frames"),
               tab="compare", section="3 · Weights",
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary, ("snapshot", "seed"),
               tab="compare", section="5 · What the network predicts",
-              caption=lambda r, i, view: caption_boundary(r, i),
+              caption=lambda r, i, view: caption_boundary(r, i, view.snapshot),
               absent="This chart needs a dataset with 2 inputs (or a 1-D regression)."),
     ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
               tab="more", section="Gradient norm per layer",
@@ -259,12 +260,17 @@ def figures(result: Result, view: View) -> dict[str, go.Figure]:
 
 
 def all_figures(result: Result, *, log_y: bool = True, band: str = "minmax",
-                metric: str = "distinct_neurons", snapshot: int = -1, seed: int = 0
+                metric: str = "distinct_neurons", snapshot: int = -1, seed: int = 0,
+                weight_scale: str = "shared", frames: bool = True
                 ) -> dict[str, go.Figure]:
     """Every chart of a result, keyed by a file-name stem such as ``loss_init1-zeros``.
 
     Charts that do not apply to the result (accuracy of a regression, a decision boundary
-    of 3-D data) are left out.
+    of 3-D data) are left out. With ``frames`` the charts of one epoch (weights, network,
+    trajectories, decision boundary) carry every epoch as plotly frames with a play button
+    (:mod:`sim.charts.motion`): the HTML page plays them; a PNG, SVG or PDF shows the
+    chosen ``snapshot`` without the controls.
     """
     return _figures(result, {"log_y": log_y, "band": band, "metric": metric,
-                             "snapshot": snapshot, "seed": seed})
+                             "snapshot": snapshot, "seed": seed,
+                             "weight_scale": weight_scale, "frames": frames})

@@ -14,7 +14,6 @@ from sim.charts.style import (
     ZERO_FLOOR,
     _init_title,
     _join,
-    _legend_rows,
     _lin_range,
     _log_axis,
     _log_range,
@@ -31,22 +30,9 @@ from sim.train import Result
 
 #: At most this many points per curve (long trainings are thinned evenly, last epoch kept).
 MAX_POINTS = 2000
-#: Height of one row of a horizontal legend at 13 px (measured in Chromium with plotly.js 4:
-#: 30 px per row), against the 26 px per row :func:`~sim.charts.style._style` reserves. A
-#: legend of several rows grows upwards from the plot, so the missing 4 px a row add up and
-#: push its first row over the subtitle.
-LEGEND_ROW = 30
-_STYLE_LEGEND_ROW = 26
 
 LOSS_NAMES = {"mse": "squared error ½(ŷ−y)²", "bce": "binary cross-entropy",
               "ce": "cross-entropy"}
-
-
-def _legend_room(fig: go.Figure) -> int:
-    """Extra top margin (``_style(extra_top=...)``) that gives every row of the figure's
-    legend its full :data:`LEGEND_ROW`, so a legend that wraps stays under the subtitle."""
-    return (LEGEND_ROW - _STYLE_LEGEND_ROW) * _legend_rows(fig)
-
 
 # ------------------------------------------------------------------------------------------
 # Mean curve and band across seeds
@@ -156,8 +142,7 @@ def loss_curves(result: Result, init_index: int, *, log_y: bool = True, band: st
     if (diverged >= 0).any():
         _note(fig, f"{int((diverged >= 0).sum())} run(s) diverged (non-finite numbers) "
                    f"at epoch {int(diverged[diverged >= 0].min())}")
-    return _style(fig, _init_title(result, "Loss", init_index), subtitle=_n_seeds_text(result),
-                  extra_top=_legend_room(fig))
+    return _style(fig, _init_title(result, "Loss", init_index), subtitle=_n_seeds_text(result))
 
 
 def _train_test_curves(fig: go.Figure, result: Result, idx: np.ndarray, train: np.ndarray,
@@ -184,8 +169,7 @@ def loss_overlay(result: Result, *, log_y: bool = True, band: str = "minmax") ->
     _train_test_curves(fig, result, idx, h.train_loss, h.test_loss, band)
     _loss_axes(fig, result, idx, log_y)
     return _style(fig, "Loss of both initializations",
-                  subtitle=_join(_train_test_text(result), _n_seeds_text(result)),
-                  extra_top=_legend_room(fig))
+                  subtitle=_join(_train_test_text(result), _n_seeds_text(result)))
 
 
 def accuracy_curves(result: Result, *, band: str = "minmax") -> go.Figure | None:
@@ -206,8 +190,7 @@ def accuracy_curves(result: Result, *, band: str = "minmax") -> go.Figure | None
     fig.update_layout(xaxis={"title": "epoch", "range": [0, int(idx[-1])]},
                       yaxis={"title": "accuracy (%)", "range": [0, 102]})
     return _style(fig, "Accuracy of both initializations",
-                  subtitle=_join(_train_test_text(result), _n_seeds_text(result)),
-                  extra_top=_legend_room(fig))
+                  subtitle=_join(_train_test_text(result), _n_seeds_text(result)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -240,5 +223,4 @@ def gradient_norms(result: Result, init_index: int, *, band: str = "minmax") -> 
     sub = "‖∇W‖ and ‖∇b‖ together, mean per epoch"
     if len(layers) < L:
         sub += f"; {len(layers)} of {L} layers"
-    return _style(fig, _init_title(result, "Gradient norm per layer", init_index), subtitle=sub,
-                  extra_top=_legend_room(fig))
+    return _style(fig, _init_title(result, "Gradient norm per layer", init_index), subtitle=sub)

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from sim.charts.curves import _add_curve, _legend_room
+from sim.charts.curves import _add_curve
 from sim.charts.style import (
     HEIGHT,
     ZERO_FLOOR,
@@ -87,7 +87,7 @@ def effective_neurons(result: Result, init_index: int, *, metric: str = "distinc
         sub = (sub + "; " if sub else "") + f"{len(layers)} of {len(hidden)} layers shown"
     name = METRIC_LABELS[metric].split(" (")[0]
     return _style(fig, _init_title(result, f"{name[0].upper() + name[1:]} per hidden layer",
-                                   init_index), subtitle=sub, extra_top=_legend_room(fig))
+                                   init_index), subtitle=sub)
 
 
 def symmetry_gap(result: Result, init_index: int, *, band: str = "minmax") -> go.Figure:
@@ -118,8 +118,7 @@ def symmetry_gap(result: Result, init_index: int, *, band: str = "minmax") -> go
     if np.any(mine[np.isfinite(mine)] == 0):
         _note(fig, "at 10<sup>−18</sup>: exactly 0 = perfectly symmetric")
     return _style(fig, _init_title(result, "Symmetry gap per hidden layer", init_index),
-                  subtitle="largest difference between two units' incoming weights and bias",
-                  extra_top=_legend_room(fig))
+                  subtitle="largest difference between two units' incoming weights and bias")
 
 
 def _hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
@@ -257,7 +256,7 @@ def activation_distribution(result: Result, init_index: int, *, seed: int = 0,
     if len(layers) < len(hidden):
         sub += f"; {len(layers)} of {len(hidden)} layers"
     fig = _style(fig, _init_title(result, "Activations per hidden layer", init_index),
-                 subtitle=sub, height=height, extra_top=_legend_room(fig))
+                 subtitle=sub, height=height)
     m = fig.layout.margin
     rows = _row_domains(n_rows, fig.layout.height - m.t - m.b)
     for c in range(1, len(layers) + 1):

@@ -43,6 +43,10 @@ TITLE_CHARS = 54
 CLASS_COLORS = ("#5E3C99", "#E66101", "#1B9E77", "#E7298A", "#66A61E", "#A6761D", "#666666",
                 "#1F78B4", "#B2DF8A", "#FB9A99")
 NOTE_LINE = 18  # pixels per note line under the x-axis title
+#: Pixels plotly.js draws per row of a horizontal legend at 13 px (measured in Chromium):
+#: a legend of several rows grows upwards from the plot, so reserving less lets its first
+#: row climb over the subtitle.
+LEGEND_ROW = 30
 
 
 # ------------------------------------------------------------------------------------------
@@ -90,7 +94,8 @@ def _style(fig: go.Figure, title: str, *, height: int = HEIGHT, legend: bool = T
     in one row between the title and the plot, margins that leave room for axis titles."""
     rows = _legend_rows(fig) if legend else 0
     lines = title.count("<br>") + 1
-    top = 22 + 22 * lines + (22 if subtitle else 0) + 26 * rows + (6 if rows else 0) + extra_top
+    top = (22 + 22 * lines + (22 if subtitle else 0) + LEGEND_ROW * rows + (6 if rows else 0)
+           + extra_top)
     total = height + 22 * (lines - 1) + NOTE_LINE * _notes(fig)
     fig.update_layout(
         template=TEMPLATE, height=total, showlegend=legend,

@@ -3,6 +3,12 @@
 Pure functions from a :class:`~sim.train.Result` and an initialization index to a string (numpy
 only: no plotly, no Streamlit), so the dashboard, the command line and the tests read the same
 sentence. :data:`sim.charts.CHARTS` names the caption of each chart.
+
+A caption states only what its chart shows, read from the numbers the chart draws: the same
+run, snapshot and grid (:mod:`sim.explain.reading`). Equal rows are claimed only where
+:func:`~sim.explain.reading.distinct_rows` is 1, a constant prediction exactly where the
+chart's grid has one predicted class, and a boundary is credited only when the accuracy beats
+always answering the largest class by :data:`~sim.explain.reading.ACCURACY_MARGIN`.
 """
 
 from __future__ import annotations
@@ -12,8 +18,13 @@ import math
 import numpy as np
 
 from sim.explain.reading import (
+    ACCURACY_MARGIN,
+    constant_loss,
     distinct_rows,
     final_metric,
+    grid_prediction,
+    majority_rate,
+    predict,
     shown_layers,
     snapshot_index,
     unit_params,
@@ -34,17 +45,25 @@ __all__ = [
 
 
 def caption_neurons(result: Result, init_index: int) -> str:
-    """One sentence on the hidden units at the end of training, e.g. "all 8 hidden units are
-    identical: the layer acts as one neuron"."""
+    """One sentence on the hidden units at the end of training, e.g. "All 8 hidden units are
+    identical: the layer acts as one neuron, whatever its width".
+
+    The counts are those of the effective-neuron chart at its last snapshot. With several
+    seeds a sentence about every unit is said only when every seed's counts agree; otherwise
+    the means over the seeds are quoted.
+    """
     hidden = result.config.hidden
     if not hidden:
         return "This network has no hidden layer: there are no hidden units to compare."
-    runs = result.run_indices(init_index)
-    if (result.history.diverged_at[runs] >= 0).all():
+    runs = [r for r in result.run_indices(init_index) if result.history.diverged_at[r] < 0]
+    if not runs:
         return "Training diverged (non-finite numbers): no final network to describe."
-    dead = np.round(final_metric(result, init_index, "dead_units")).astype(int)
-    distinct = np.round(final_metric(result, init_index, "distinct_neurons")).astype(int)
-    rank = np.round(final_metric(result, init_index, "rank")).astype(int)
+    m = result.history.metrics
+    per_run = {name: m[name][runs, -1, :] for name in ("dead_units", "distinct_neurons", "rank")}
+    if not all((v == v[0]).all() for v in per_run.values()):
+        return _neurons_by_layer(result, init_index, mean=True)
+    dead, distinct, rank = (np.round(per_run[n][0]).astype(int)
+                            for n in ("dead_units", "distinct_neurons", "rank"))
     width = np.array(hidden)
     n = len(hidden)
     layer_word = "the layer" if n == 1 else "each layer"
@@ -64,17 +83,34 @@ def caption_neurons(result: Result, init_index: int) -> str:
             return (f"{every} {units_phrase} differ, but layer {l + 1}'s outputs span only "
                     f"{rank[l]} of {width[l]} directions (rank).")
         return f"{every} {units_phrase} are different neurons: the symmetry is broken."
+    return _neurons_by_layer(result, init_index, mean=False)
+
+
+def _neurons_by_layer(result: Result, init_index: int, mean: bool) -> str:
+    """Distinct (and dead) units of the shown layers at the end: one seed's counts, or the
+    means over the seeds when they differ."""
+    width = result.config.hidden
+    distinct = final_metric(result, init_index, "distinct_neurons")
+    dead = final_metric(result, init_index, "dead_units")
+    fmt = (lambda v: f"{v:.3g}") if mean else (lambda v: f"{int(round(v))}")
     parts = []
-    for l in shown_layers(n):
-        text = f"layer {l + 1}: {distinct[l]} distinct of {width[l]}"
+    for l in shown_layers(len(width)):
+        text = f"layer {l + 1}: {fmt(distinct[l])} distinct of {width[l]}"
         if dead[l]:
-            text += f", {dead[l]} dead"
+            text += f", {fmt(dead[l])} dead"
         parts.append(text)
-    return "Distinct neurons at the end (" + "; ".join(parts) + ")."
+    seeds = f", mean of {result.config.seeds} seeds" if mean else ""
+    return f"Distinct neurons at the end ({'; '.join(parts)}{seeds})."
+
+
+#: A loss within this fraction of the best constant prediction's loss is "at" that loss.
+CONSTANT_LOSS_RTOL = 0.01
 
 
 def caption_loss(result: Result, init_index: int) -> str:
-    """One sentence on the loss (and accuracy) at the end of training."""
+    """One sentence on the loss curve: where it starts and ends, whether it fell, barely
+    moved or rose, whether it ends at the loss of the best constant prediction, and the test
+    accuracy against always answering the largest class."""
     h = result.history
     runs = result.run_indices(init_index)
     with np.errstate(all="ignore"):
@@ -94,13 +130,17 @@ def caption_loss(result: Result, init_index: int) -> str:
     elif change < 0.01:
         text += " (it barely moved)"
     else:
-        text += f" ({change:.0%} lower)"
+        text += f" ({change:.1%} lower)" if change >= 0.995 else f" ({change:.0%} lower)"
+    const = constant_loss(result)
+    if abs(end - const) <= CONSTANT_LOSS_RTOL * const:
+        text += (f", ending at the loss of the best constant prediction ({const:.3g}): the "
+                 "network learnt no more than the targets' average")
     if h.test_accuracy is not None and result.data.n_test > 0:
         acc = float(np.nanmean(h.test_accuracy[runs, -1]))
-        chance = 1 / max(result.data.n_classes, 2)
+        base = majority_rate(result.data.y_test)
         text += f"; test accuracy {acc:.0%}"
-        if acc <= chance + 0.05:
-            text += ", no better than guessing"
+        if acc < base + ACCURACY_MARGIN:
+            text += f", no better than always answering the largest class ({base:.0%})"
     elif h.train_accuracy is not None:
         text += f"; train accuracy {float(np.nanmean(h.train_accuracy[runs, -1])):.0%}"
     return text + "."
@@ -127,7 +167,8 @@ def caption_weights(result: Result, init_index: int, snapshot: int = -1, seed: i
     d = [distinct_rows(unit_params(result, l, run, k)) for l in range(L - 1)]
     units = [W.shape[0] for W in Ws]
     if all(x == 1 for x in d) and max(units) > 1:
-        which = f"all {units[0]} rows of layer 1 are" if len(Ws) == 1 else \
+        both = "both rows" if units[0] == 2 else f"all {units[0]} rows"
+        which = f"{both} of layer 1 are" if len(Ws) == 1 else \
             "in every hidden layer all rows are"
         return (f"After {epoch} epochs {which} equal: every unit has the same incoming "
                 "weights and bias.")
@@ -139,31 +180,95 @@ def caption_weights(result: Result, init_index: int, snapshot: int = -1, seed: i
         enumerate(zip(d, units, strict=True)) if l in shown_layers(len(Ws))) + ".")
 
 
-def caption_boundary(result: Result, init_index: int) -> str:
-    """One sentence on the decision boundary (2-D classification) or the fit."""
-    h = result.history
-    runs = result.run_indices(init_index)
-    if (h.diverged_at[runs] >= 0).all():
-        return "The run diverged: there is no prediction to show."
+def caption_boundary(result: Result, init_index: int, snapshot: int = -1, seed: int = 0) -> str:
+    """One sentence on the decision-boundary chart of one run at one snapshot (or on the fit
+    of a 1-D regression), read from the grid the chart draws.
+
+    A constant prediction (one predicted class over the whole grid) is called that and gets
+    no boundary; a drawn boundary is credited only when the run's train accuracy at that
+    epoch beats always answering the largest class by :data:`ACCURACY_MARGIN`; identical
+    hidden units (one distinct row of ``[W | b]`` in every hidden layer) are said to draw a
+    single straight line, which is all one neuron can draw.
+
+    Parameters
+    ----------
+    result : Result
+    init_index : int
+    snapshot : int
+        Index into ``result.history.snapshot_epochs`` (negative from the end): pass the
+        chart's, ``view.snapshot``.
+    seed : int
+        The seed the chart draws (0 on the page).
+
+    Returns
+    -------
+    str
+    """
+    h, data = result.history, result.data
+    k = snapshot_index(result, snapshot)
+    epoch = int(h.snapshot_epochs[k])
+    run = result.run_indices(init_index)[min(seed, result.config.seeds - 1)]
     if h.train_accuracy is None:
-        loss = float(np.nanmean(h.train_loss[runs, -1]))
-        return f"The network's output against the data; final train loss {loss:.3g}."
-    acc = float(np.nanmean(h.train_accuracy[runs, -1]))
-    distinct = final_metric(result, init_index, "distinct_neurons")
-    dead = final_metric(result, init_index, "dead_units")
-    hidden = np.array(result.config.hidden)
-    if hidden.size and (dead == hidden).all():
-        return (f"A constant prediction: every hidden unit is dead, so the network answers "
-                f"the same everywhere (train accuracy {acc:.0%}).")
-    binary = max(result.data.n_classes, 2) == 2
-    if hidden.size == 1 and distinct[0] == 1:
-        if binary:
-            return (f"One neuron draws one straight boundary at most (train accuracy "
-                    f"{acc:.0%}).")
-        return ("One effective neuron sees the data through a single direction w·x, so the "
-                f"class regions are bands between parallel lines (train accuracy {acc:.0%}).")
-    drawn = "the boundary" if binary else "the class regions"
-    return f"Train accuracy {acc:.0%} with {drawn} the hidden units draw together."
+        return _caption_fit(result, run, k, epoch)
+    P = grid_prediction(result, run, k)
+    if P is None:
+        W, _ = result.parameters_at(run, k)
+        if not all(np.isfinite(w).all() for w in W):
+            return "The run diverged: there is no prediction to show."
+        return f"Train accuracy {float(h.train_accuracy[run, epoch]):.0%} after {epoch} epochs."
+    acc = float(h.train_accuracy[run, epoch])
+    base = majority_rate(data.y_train)
+    binary = max(data.n_classes, 2) == 2
+    classes = np.unique(P.argmax(axis=1))
+    hidden = result.config.hidden
+    dead = h.metrics["dead_units"][run, k] if hidden else np.zeros(0)
+    one = bool(hidden) and max(hidden) > 1 and not np.any(dead) and all(
+        distinct_rows(unit_params(result, l, run, k)) == 1 for l in range(len(hidden)))
+    units = f"the {hidden[0]} identical hidden units" if len(hidden) == 1 else \
+        "the identical units of each hidden layer"
+    if classes.size == 1:
+        c = int(classes[0])
+        lo, hi = f"{P[:, 1].min():.2f}", f"{P[:, 1].max():.2f}"
+        shares = "" if not binary else (f" (P(class 1) ≈ {lo})" if lo == hi
+                                        else f" (P(class 1) between {lo} and {hi})")
+        why = ""
+        if hidden and np.all(dead == np.array(hidden)):
+            why = ": every hidden unit is dead, so the network answers the same everywhere"
+        elif one:
+            why = (f"; {units} act as one neuron, which could draw one straight line at "
+                   "most")
+        return (f"A constant prediction after {epoch} epochs: class {c} everywhere on the "
+                f"plot{shares}, so there is no boundary{why} (train accuracy {acc:.0%}, the "
+                f"share of class {c}).")
+    drawn = "a boundary" if binary else "class regions"
+    if one:
+        shape = "a single straight line" if binary else "bands between parallel lines"
+        text = f"After {epoch} epochs {units} act as one neuron and draw {shape}"
+    else:
+        text = f"After {epoch} epochs the hidden units together draw {drawn}"
+    if acc < base + ACCURACY_MARGIN:
+        return (text + f", but train accuracy {acc:.0%} is no better than always answering "
+                f"the largest class ({base:.0%}): it separates nothing.")
+    return (text + f": train accuracy {acc:.0%} (the largest "
+            f"class alone gives {base:.0%}).")
+
+
+def _caption_fit(result: Result, run: int, k: int, epoch: int) -> str:
+    """The caption of a 1-D regression's fit, or of a chart-less regression: the train loss
+    at that epoch, and a flat output called a constant prediction."""
+    data = result.data
+    loss = float(result.history.train_loss[run, epoch])
+    if data.X_train.shape[1] != 1:
+        return f"Train loss {loss:.3g} after {epoch} epochs."
+    x = np.linspace(data.X_train.min(), data.X_train.max(), 300)[:, None]
+    pred = predict(result, run, k, x)
+    if pred is None:
+        return "The run diverged: there is no prediction to show."
+    spread = float(np.ptp(data.y_train))
+    if np.ptp(pred[:, 0]) <= 0.01 * spread:
+        return (f"A constant prediction after {epoch} epochs: the output is flat at "
+                f"{float(pred[:, 0].mean()):.3g} (train loss {loss:.3g}).")
+    return f"The network's output against the data after {epoch} epochs; train loss {loss:.3g}."
 
 
 def caption_grad_norm(result: Result, init_index: int) -> str:
@@ -180,8 +285,11 @@ def caption_grad_norm(result: Result, init_index: int) -> str:
         last_out = np.nanmean(G[:, 0, -1])
     if first == 0:
         later = float(np.nanmax(G[:, :, 0]))
-        return ("In the first epoch no gradient reaches layer 1 (exactly 0: the weights above it "
-                f"are still 0); later it reaches {later:.2g}.")
+        h, runs = result.history, result.run_indices(init_index)
+        above_zero = not any(np.any(w[runs, 0]) for w in h.weights[1:])
+        why = ": the weights above it are still 0" if above_zero else ""
+        return (f"In the first epoch no gradient reaches layer 1 (exactly 0{why}); later it "
+                f"reaches {later:.2g}.")
     if last_out > 0 and first < 1e-4 * last_out:
         return (f"At the start the first layer's gradient ({first:.2g}) is more than 10,000 "
                 f"times smaller than the output layer's ({last_out:.2g}): it vanishes on the "

@@ -117,3 +117,92 @@ def row_groups(W: np.ndarray, rtol: float = DISTINCT_RTOL) -> list[list[int]]:
     for row, u in enumerate(inverse):
         groups.setdefault(find(int(u)), []).append(row)
     return sorted(groups.values(), key=lambda g: g[0])
+
+
+# --------------------------------------------------------------------------------------------
+# What the decision-boundary chart draws, and what a run achieved (added for the captions)
+# --------------------------------------------------------------------------------------------
+
+#: Grid points per axis of the binary decision map, and of a multi-class one (the chart's).
+BOUNDARY_RESOLUTION, MULTICLASS_RESOLUTION = 80, 200
+#: An accuracy credits a boundary only when it beats the largest class's share by this much.
+ACCURACY_MARGIN = 0.05
+
+
+def boundary_grid(result: Result, resolution: int = BOUNDARY_RESOLUTION
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The axes ``(gx, gy)`` of the decision-boundary chart's grid: the training and test
+    points' range padded by 8 %, ``resolution`` points per axis (at least
+    :data:`MULTICLASS_RESOLUTION` with more than two classes), as
+    :func:`sim.charts.decision_boundary` draws it."""
+    X = np.vstack([result.data.X_train, result.data.X_test])
+    if max(result.data.n_classes, 2) > 2:
+        resolution = max(resolution, MULTICLASS_RESOLUTION)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.08 * (hi - lo) + 1e-9
+    return (np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
+            np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution))
+
+
+def predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | None:
+    """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features)):
+    class probabilities of shape (n, n_classes) (a squared-error score on 0/1 labels is
+    clipped to [0, 1]), or the regression output (n, 1); None after divergence."""
+    from sim.losses import LOSSES  # noqa: PLC0415 - only the predictions need the losses
+    from sim.network import forward  # noqa: PLC0415
+
+    W, b = result.parameters_at(run, k)
+    if not all(np.isfinite(w).all() for w in W):
+        return None
+    with np.errstate(all="ignore"):
+        z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
+    loss = result.config.loss_name
+    if loss == "bce":
+        p = LOSSES["bce"].predict(z)
+        return np.hstack([1 - p, p])
+    if loss == "ce":
+        return LOSSES["ce"].predict(z)
+    if result.data.task == "binary":  # squared error on 0/1 labels: the output is a score
+        p = np.clip(z, 0.0, 1.0)
+        return np.hstack([1 - p, p])
+    return z
+
+
+def grid_prediction(result: Result, run: int, k: int) -> np.ndarray | None:
+    """:func:`predict` on every point of :func:`boundary_grid` (row-major, y outer), shape
+    (resolution**2, n_classes); None after divergence or for data that is not 2-D
+    classification."""
+    data = result.data
+    if data.X_train.shape[1] != 2 or data.task == "regression":
+        return None
+    gx, gy = boundary_grid(result)
+    XX, YY = np.meshgrid(gx, gy)
+    return predict(result, run, k, np.column_stack([XX.ravel(), YY.ravel()]))
+
+
+def majority_rate(labels: np.ndarray) -> float:
+    """Share of the most frequent class in ``labels`` (integer classes): the accuracy of
+    always answering that class (0 for no labels)."""
+    labels = np.asarray(labels).astype(np.int64).ravel()
+    return float(np.bincount(labels).max() / labels.size) if labels.size else 0.0
+
+
+def constant_loss(result: Result) -> float:
+    """Training loss of the best constant prediction: the class shares (cross-entropy) or
+    the targets' mean (squared error), the loss a network reaches when it learns only its
+    output bias."""
+    from sim.losses import LOSSES  # noqa: PLC0415
+    from sim.network import targets_for  # noqa: PLC0415
+
+    cfg, data = result.config, result.data
+    T = targets_for(cfg.loss_name, data.y_train, cfg.layer_sizes[-1])
+    mean = T.mean(axis=0)
+    with np.errstate(divide="ignore"):
+        if cfg.loss_name == "bce":
+            z = np.log(mean) - np.log1p(-mean)  # the logit of the share of class 1
+        elif cfg.loss_name == "ce":
+            z = np.log(mean)
+        else:
+            z = mean
+    Z = np.broadcast_to(np.clip(z, -1e3, 1e3), T.shape)
+    return float(LOSSES[cfg.loss_name].value(Z[None], T[None])[0])

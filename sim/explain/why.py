@@ -12,12 +12,13 @@ what broke the symmetry when it broke. The dashboard shows the blocks in order
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.activations import ACTIVATIONS
-from sim.explain.reading import distinct_rows
+from sim.explain.reading import distinct_rows, row_groups
 from sim.fields import layers_text
 from sim.network import forward, loss_and_gradients
 from sim.optimizers import OPTIMIZERS
@@ -43,32 +44,52 @@ class Block:
     text: str
 
 
-def num(v: float) -> str:
-    """A number for LaTeX: 4 significant digits, powers of ten written out below 1e-3 and
-    from 1e4 on."""
+def num(v: float, digits: int = 4) -> str:
+    """A number for LaTeX: ``digits`` significant digits, powers of ten written out below
+    1e-3 and from 1e4 on."""
     v = float(v)
     if v == 0:
         return "0"
     if not math.isfinite(v):
         return r"\text{" + str(v) + "}"
     if 1e-3 <= abs(v) < 1e4:  # .4g writes 12345 as 1.234e+04: from 1e4 on, powers of ten
-        return f"{v:.4g}"
-    mantissa, exponent = f"{v:.3e}".split("e")
-    return rf"{float(mantissa):.4g}\cdot 10^{{{int(exponent)}}}"
+        return f"{v:.{digits}g}"
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    return rf"{float(mantissa):.{digits}g}\cdot 10^{{{int(exponent)}}}"
 
 
-def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 6,
-                 color: str = EQUAL_ROW_COLOR) -> str:
-    """A ``bmatrix`` of ``M``; rows equal to another row are coloured (truncated with
-    dots beyond ``max_rows`` x ``max_cols``)."""
+def _fixed(v: float, decimals: int) -> str:
+    """``v`` with ``decimals`` decimals; exact zeros as "0", no "-0.00"."""
+    if v == 0 or not math.isfinite(v):
+        return num(v)
+    text = f"{v:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 4,
+                 color: str = EQUAL_ROW_COLOR, digits: int = 3) -> str:
+    """A ``bmatrix`` of ``M`` small enough for the page: a common power of ten in front when
+    the largest entry is below 0.01 or from 1e4 on, then every entry with the same number of
+    decimals, those that give the largest entry ``digits`` significant digits (so the columns
+    stay narrow and entries far below the largest read as 0.00); rows equal to another row
+    (within the tolerance of :func:`distinct_rows`) coloured, and dots beyond ``max_rows`` x
+    ``max_cols``."""
     M = np.atleast_2d(np.asarray(M, dtype=np.float64))
-    _, inverse, counts = np.unique(M, axis=0, return_inverse=True, return_counts=True)
-    repeated = counts[inverse.ravel()] > 1
+    repeated = np.zeros(M.shape[0], dtype=bool)
+    for group in row_groups(M):
+        repeated[group] = len(group) > 1
+    prefix = ""
+    finite = M[np.isfinite(M)]
+    top = float(np.abs(finite).max()) if finite.size else 0.0
+    if top > 0 and not (1e-2 <= top < 1e4):
+        e = int(math.floor(math.log10(top)))
+        prefix, M, top = rf"10^{{{e}}}\cdot", M / 10.0**e, top / 10.0**e
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(top)))) if top > 0 else 0
     rows = []
     r_show = list(range(min(M.shape[0], max_rows)))
     c_show = list(range(min(M.shape[1], max_cols)))
     for r in r_show:
-        cells = [num(M[r, c]) for c in c_show]
+        cells = [_fixed(M[r, c], decimals) for c in c_show]
         if M.shape[1] > max_cols:
             cells.append(r"\cdots")
         if repeated[r]:
@@ -76,7 +97,61 @@ def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 6,
         rows.append(" & ".join(cells))
     if M.shape[0] > max_rows:
         rows.append(" & ".join([r"\vdots"] * (len(c_show) + (M.shape[1] > max_cols))))
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+    return prefix + r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+#: Width of the page column for a LaTeX block, in em of the displayed formula: about 850 px
+#: at 1280 px, where Streamlit's st.latex draws KaTeX at about 19 px per em (with margin).
+LATEX_WIDTH_EM = 40.0
+_EM_PER_CHAR = 0.6  # a generous average glyph width (digits are 0.5 em, a minus 0.78 em)
+
+
+def _visible(tex: str) -> str:
+    """The characters a formula shows, roughly: commands become a glyph or nothing."""
+    tex = re.sub(r"\\textcolor\{[^}]*\}", "", tex)
+    tex = re.sub(r"\\text\{([^}]*)\}", r"\1", tex)
+    for cmd, glyph in ((r"\qquad", "    "), (r"\quad", "  "), (r"\cdots", "…"),
+                       (r"\vdots", "⋮"), (r"\cdot", "·"), (r"\leftarrow", "←")):
+        tex = tex.replace(cmd, glyph)
+    tex = re.sub(r"\\[a-zA-Z]+\*?|\\.", "x", tex)  # any other command: one glyph at most
+    return re.sub(r"[{}^_]", "", tex)
+
+
+def latex_width(tex: str) -> float:
+    """Estimated width in em of a formula made by this module: text at a generous glyph
+    width, each ``bmatrix`` as its widest cell per column plus column gaps and brackets."""
+    total = 0.0
+    for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", tex):
+        rows = [row.split("&") for row in body.split(r"\\")]
+        n_cols = max(len(r) for r in rows)
+        widths = [max(len(_visible(r[c])) if c < len(r) else 0 for r in rows)
+                  for c in range(n_cols)]
+        total += _EM_PER_CHAR * sum(widths) + 1.0 * (n_cols - 1) + 1.2
+    rest = re.sub(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", "", tex)
+    return total + _EM_PER_CHAR * len(_visible(rest))
+
+
+def latex_rows(parts: list[str], sep: str = r",\qquad ") -> list[Block]:
+    """LaTeX blocks holding ``parts`` in order, as many side by side as fit in
+    :data:`LATEX_WIDTH_EM` (a part wider than that gets a block of its own)."""
+    blocks: list[str] = []
+    for part in parts:
+        if blocks and latex_width(blocks[-1] + sep + part) <= LATEX_WIDTH_EM:
+            blocks[-1] += sep + part
+        else:
+            blocks.append(part)
+    return [Block("latex", b) for b in blocks]
+
+
+def rows_sentence(M: np.ndarray, what: str) -> str:
+    """``what`` has equal rows or not, computed from ``M``: e.g. "all 8 rows of
+    $\\nabla_{W^{(1)}}L$ are equal" or "... has 8 different rows of 8"."""
+    d, n = distinct_rows(M), np.shape(M)[0]
+    if n == 1:
+        return f"{what} has a single row"
+    if d == 1:
+        return f"{'both' if n == 2 else f'all {n}'} rows of {what} are equal"
+    return f"{what} has {d} different rows of {n}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,10 +252,15 @@ def derivation(result: Result) -> list[Block]:
                          "breaks. The derivation below shows where the argument fails."))
     else:
         i_show = 0
+        W0 = result.history.weights[0][result.run_indices(0)[0], 0]
         out.append(Block("info", "Neither initialization of this run starts with identical "
-                         "units, so the numbers below show how the argument fails: the rows "
-                         "of the first layer differ from the start. Pick *zeros* or "
-                         "*constant* on one side to see it hold."))
+                         f"units: on the **{result.labels[0]}** side, "
+                         + rows_sentence(W0, "$W^{(1)}$") + " at epoch 0. The argument is "
+                         "written below in symbols, as an *if*; the matrices are this run's "
+                         f"numbers for the **{result.labels[0]}** side, and each sentence "
+                         "after them says what they show: the premise fails, so the "
+                         "conclusion does not follow. Pick *zeros* or *constant* on one side "
+                         "to see it hold."))
     held = i is not None and symmetry_held(result, i)
     run = result.run_indices(i_show)[0]
     # The first hidden layer's outputs on the first training point, at epoch 0; all 0 and a
@@ -211,12 +291,10 @@ def _forward_pass(result: Result, i_show: int, hval: np.ndarray) -> list[Block]:
                  "$z_j = w_j \\cdot x + b_j$ and outputs $h_j = f(z_j)$ with "
                  f"$f(z) = {act.formula}$. With the initial first-layer weights")]
     z = W0[0].astype(np.float64) @ x + b0[0]
-    out.append(Block("latex", r"W^{(1)} = " + latex_matrix(W0[0]) + r",\quad b^{(1)} = "
-                     + latex_matrix(b0[0][:, None])))
-    out.append(Block("latex", r"z^{(1)} = W^{(1)}x + b^{(1)} = "
-                     + latex_matrix(z[None, :], max_cols=6) + r"^{\!\top}"))
-    out.append(Block("latex", r"h^{(1)} = f(z^{(1)}) = " + latex_matrix(hval[None, :], max_cols=6)
-                     + r"^{\!\top}"))
+    out += latex_rows([r"W^{(1)} = " + latex_matrix(W0[0]),
+                       r"b^{(1)} = " + latex_matrix(b0[0][:, None])], sep=r",\quad ")
+    out += latex_rows([r"z^{(1)} = W^{(1)}x + b^{(1)} = " + latex_matrix(z[:, None]),
+                       r"h^{(1)} = f(z^{(1)}) = " + latex_matrix(hval[:, None])])
     equal_h = np.unique(hval).size == 1
     zero_h = equal_h and not np.any(hval)
     all_units = "Both" if n_hidden == 2 else f"All {n_hidden}"
@@ -260,21 +338,20 @@ def _backward_pass(result: Result, i_show: int, dead_start: bool) -> list[Block]
     cfg = result.config
     run = result.run_indices(i_show)[0]
     grads = _first_layer_gradients(result, run)
-    rows_equal = bool(grads) and distinct_rows(grads[0][1]) == 1
-    claim = ("Equal $z_j$ and equal outgoing weights $W^{(2)}_{kj}$ make every $\\delta_j$ "
-             "equal, so every row of the gradient is the same.")
-    if grads and not rows_equal:
-        claim = ("Only equal $z_j$ and equal outgoing weights $W^{(2)}_{kj}$ would make every "
-                 "$\\delta_j$ equal; here they differ, so the rows of the gradient differ "
-                 "too.")
     out = [Block("markdown", "**2. Backward pass.** Back-propagation gives unit $j$ the error "
                  r"signal $\delta_j = f'(z_j)\sum_k W^{(2)}_{kj}\,\delta^{(2)}_k$ and the "
-                 r"gradient $\partial L / \partial W^{(1)}_{ji} = \delta_j\, x_i$. " + claim
-                 + " The gradient on the whole training set, at the parameters after epochs 0 "
-                 "and 1 of this run:")]
-    out.append(Block("latex", r",\qquad ".join(
-        rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = " + latex_matrix(g)
-        for e, g in grads)))
+                 r"gradient $\partial L / \partial W^{(1)}_{ji} = \delta_j\, x_i$. *If* every "
+                 "$z_j$ is equal and every unit has the same outgoing weights "
+                 "$W^{(2)}_{kj}$, every $\\delta_j$ is equal and so is every row of the "
+                 "gradient. The gradient of this run on the whole training set, at the "
+                 "parameters after epochs "
+                 + " and ".join(str(e) for e, _ in grads) + ":")]
+    out += latex_rows([rf"\nabla_{{W^{{(1)}}}}L\big|_{{\text{{epoch }}{e}}} = " + latex_matrix(g)
+                       for e, g in grads])
+    if grads:
+        said = [f"at epoch {e} " + rows_sentence(g, r"$\nabla_{W^{(1)}}L$")
+                + (" (all exactly 0)" if not np.any(g) else "") for e, g in grads]
+        out.append(Block("markdown", "In this run: " + "; ".join(said) + "."))
     if grads and not np.any(grads[0][1]):
         if dead_start:
             out.append(Block("markdown", "This gradient is exactly **0**, and it stays exactly "
@@ -283,14 +360,9 @@ def _backward_pass(result: Result, i_show: int, dead_start: bool) -> list[Block]
                              r"$\delta^{(2)} h^{(1)\top} = 0$ and stay 0, so no error ever "
                              "reaches the first layer."))
         else:
-            text = ("At epoch 0 this gradient is exactly **0**: the outgoing weights "
-                    "$W^{(2)}$ are 0, so no error reaches the first layer yet. The output "
-                    "layer moves first.")
-            if len(grads) > 1 and np.any(grads[1][1]):
-                same = distinct_rows(grads[1][1]) == 1
-                text += (" After that the first layer's gradient rows are non-zero "
-                         + ("and still equal." if same else "and no longer equal."))
-            out.append(Block("markdown", text))
+            out.append(Block("markdown", "At epoch 0 this gradient is exactly **0**: the "
+                             "outgoing weights $W^{(2)}$ are 0, so no error reaches the first "
+                             "layer yet. The output layer moves first."))
     return out
 
 
@@ -299,8 +371,9 @@ def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bo
     cfg, h = result.config, result.history
     run = result.run_indices(i_show)[0]
     upd = (r"**3. Update.** $W^{(1)} \leftarrow W^{(1)} - \eta\,\nabla_{W^{(1)}}L$ "
-           f"(here $\\eta = {num(cfg.lr)}$, {OPTIMIZERS[cfg.optimizer].label}): equal "
-           "rows minus equal rows are equal rows.")
+           f"(here $\\eta = {num(cfg.lr)}$, {OPTIMIZERS[cfg.optimizer].label}): *if* the "
+           "rows of $W^{(1)}$ are equal and the rows of the gradient are equal, the updated "
+           "rows are equal too.")
     n_snap = int(h.snapshot_epochs.size)
     if held and dead_start:
         upd += (" Here the gradient is 0 at every step, so $W^{(1)}$ never moves from 0: the "
@@ -323,25 +396,29 @@ def _update(result: Result, i: int | None, i_show: int, zw: int | None, held: bo
                     "1 at the end: every live unit is a scaled copy of one neuron, so the "
                     "layer computes what one neuron would, with different parameters.")
     else:
-        upd += (" Here no side starts with equal rows, so the argument does not apply: "
-                "the units differ from the start.")
+        upd += (" Here no side starts with equal rows, so the premise fails: the units "
+                "differ from the start and get different updates.")
     out = [Block("markdown", upd)]
     if h.snapshot_epochs.size > 2:
         W1, _ = result.parameters_at(run, 1)
         W2, _ = result.parameters_at(run, 2)
         delta = W2[0].astype(np.float64) - W1[0].astype(np.float64)
-        out.append(Block("latex", rf"\Delta W^{{(1)}}\ (\text{{epoch }}"
-                         rf"{int(h.snapshot_epochs[1])} \to {int(h.snapshot_epochs[2])}) = "
+        e1, e2 = int(h.snapshot_epochs[1]), int(h.snapshot_epochs[2])
+        out.append(Block("latex", rf"\Delta W^{{(1)}}\ (\text{{epoch }}{e1} \to {e2}) = "
                          + latex_matrix(delta)))
+        out.append(Block("markdown", "In this run: " + rows_sentence(
+            delta, rf"$\Delta W^{{(1)}}$ from epoch {e1} to {e2}") + "."))
     out.append(Block("markdown", "The first-layer weights of this run (rows that equal another "
                                  "row are coloured):"))
     ks = sorted({0, 1, 2, h.snapshot_epochs.size - 1} & set(range(h.snapshot_epochs.size)))
-    parts = []
+    parts, said = [], []
     for k in ks:
         Wk, _ = result.parameters_at(run, k)
-        parts.append(rf"\text{{epoch }}{int(h.snapshot_epochs[k])}:\ "
-                     + latex_matrix(Wk[0], max_rows=8, max_cols=4))
-    out.append(Block("latex", r"\quad ".join(parts)))
+        e = int(h.snapshot_epochs[k])
+        parts.append(rf"\text{{epoch }}{e}:\ " + latex_matrix(Wk[0], max_rows=8, max_cols=4))
+        said.append(f"at epoch {e} " + rows_sentence(Wk[0], "$W^{(1)}$"))
+    out += latex_rows(parts, sep=r"\quad ")
+    out.append(Block("caption", "In this run: " + "; ".join(said) + "."))
     if cfg.batch_size or cfg.dropout:
         out.append(Block("caption", "An epoch here holds several steps"
                          + (" (mini-batches)" if cfg.batch_size else "")
@@ -438,7 +515,10 @@ __all__ = [
     "dead_init",
     "derivation",
     "latex_matrix",
+    "latex_rows",
+    "latex_width",
     "num",
+    "rows_sentence",
     "symmetric_init",
     "symmetry_held",
     "zero_weight_init",
