@@ -120,11 +120,28 @@ def _units_text(units: np.ndarray) -> str:
     return f"units {shown}" + (f", … ({len(u)} units)" if len(u) > 6 else "")
 
 
-def _pick(labels: np.ndarray, dead: np.ndarray) -> tuple[list[np.ndarray], list[bool], int]:
-    """Nodes of one layer: the members of each group of identical units, at most
-    :data:`MAX_NODES` of them (the groups of several units first, then single units evenly
-    spaced over the layer), in unit order. Returns the members, whether each node is dead
-    (all its units dead) and how many units are left out."""
+def representatives(labels: np.ndarray, dead: np.ndarray
+                    ) -> tuple[list[np.ndarray], list[bool], int]:
+    """The units a chart draws of one layer: the members of each group of identical units,
+    at most :data:`MAX_NODES` groups (those of several units first, largest first, then
+    single units evenly spaced over the layer, so the first and last are among them), in
+    unit order.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n_units,)
+        Group per unit (:func:`sim.explain.reading.unit_groups`).
+    dead : ndarray of bool, shape (n_units,)
+
+    Returns
+    -------
+    members : list of ndarray of int
+        The units (0-based) of each drawn group.
+    dead : list of bool
+        Whether every unit of the group is dead.
+    left_out : int
+        How many units are not drawn.
+    """
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     members = np.split(order, bounds)
@@ -238,7 +255,7 @@ class _Drawer:
                 labels = self.groups(col.layer, k)
                 dead = (self.dead[k][col.layer - 1] if col.layer < self.L
                         else np.zeros(labels.size, bool))
-                members, deads, out = _pick(labels, dead)
+                members, deads, out = representatives(labels, dead)
             left[ci] = out
             nodes += [_Node(ci, m, d) for m, d in zip(members, deads, strict=True)]
         self._nodes[k] = nodes, left
@@ -406,14 +423,14 @@ class _Drawer:
         1" under group nodes, each kept only where it overlaps no other text or node."""
         items = []  # (x, y, text, position, marker size)
         placed = []  # pixel boxes of everything placed so far
-        top = geo.yhi
+        top = geo.yhi - 1e-6 * (geo.yhi - geo.ylo)  # inside the range, or plotly drops it
         headers = [(c.x, c.header, c.short) for c in self.cols]
-        boxes = [_box(*geo.px(x, top), t, "bottom center", 0) for x, t, _ in headers]
+        boxes = [_box(*geo.px(x, top), t, "bottom center", 1) for x, t, _ in headers]
         long_ok = not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
         for x, t, s in headers:
             text = t if long_ok else s
-            items.append((x, top, text, "bottom center", 0.0))
-            placed.append(_box(*geo.px(x, top), text, "bottom center", 0))
+            items.append((x, top, text, "bottom center", 1.0))
+            placed.append(_box(*geo.px(x, top), text, "bottom center", 1))
         for n in nodes:
             px, py = geo.px(n.x, n.y)
             placed.append((px - n.size / 2, py - n.size / 2, px + n.size / 2, py + n.size / 2))
@@ -434,8 +451,8 @@ class _Drawer:
                 placed.append(_box(*geo.px(n.x, n.y), text, "bottom center", n.size))
         for c in self.cols:
             if c.layer is None:
-                items.append((c.x, 0.5, "…", "middle center", 0.0))
-                placed.append(_box(*geo.px(c.x, 0.5), "…", "middle center", 0))
+                items.append((c.x, 0.5, "…", "middle center", 1.0))
+                placed.append(_box(*geo.px(c.x, 0.5), "…", "middle center", 1))
         for n in nodes:
             if n.units.size < 2:
                 continue
@@ -447,7 +464,7 @@ class _Drawer:
                 items.append((n.x, n.y, text, "bottom center", n.size))
                 placed.append(b)
         x, y, text, pos, size = zip(*items, strict=True)
-        return {"type": "scatter", "x": np.array(x, np.float32), "y": np.array(y, np.float32),
+        return {"type": "scatter", "x": np.array(x), "y": np.array(y),
                 "text": np.array(text), "textposition": np.array(pos),
                 "marker": {"size": np.array(size, np.float32)}}
 
