@@ -194,6 +194,8 @@ class _Geometry:
     ylo: float
     yhi: float
     height_px: float
+    #: Pixels left of the plot area that text may use (the figure's left margin).
+    margin_px: float = 70.0
 
     def px(self, x: float, y: float) -> tuple[float, float]:
         return ((x - self.xlo) / (self.xhi - self.xlo) * MIN_PLOT_WIDTH,
@@ -287,9 +289,11 @@ class _Drawer:
         group = float(np.clip(0.92 * step_px, single, GROUP_PX))
         for ci, col_nodes in per_col.items():
             n = len(col_nodes)
+            # A short column spreads out (up to 0.28 apart): room for its labels.
+            gap = min(1.0 / (n - 1), 0.28) if n > 1 else 0.0
             for i, node in enumerate(col_nodes):
                 node.x = self.cols[ci].x
-                node.y = 0.5 + ((n - 1) / 2 - i) * step
+                node.y = 0.5 + ((n - 1) / 2 - i) * gap
                 node.size = group if node.units.size > 1 else single
 
     # ------------------------------------------------------------------ traces
@@ -424,7 +428,7 @@ class _Drawer:
         items = []  # (x, y, text, position, marker size)
         placed = []  # pixel boxes of everything placed so far
         top = geo.yhi - 1e-6 * (geo.yhi - geo.ylo)  # inside the range, or plotly drops it
-        headers = [(c.x, c.header, c.short) for c in self.cols]
+        headers = [(c.x, c.header, c.short) for c in self.cols if c.layer is not None]
         boxes = [_box(*geo.px(x, top), t, "bottom center", 1) for x, t, _ in headers]
         long_ok = not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
         for x, t, s in headers:
@@ -434,11 +438,13 @@ class _Drawer:
         for n in nodes:
             px, py = geo.px(n.x, n.y)
             placed.append((px - n.size / 2, py - n.size / 2, px + n.size / 2, py + n.size / 2))
-        for n in nodes:  # input names, left of their nodes
+        for n in nodes:  # input names, left of their nodes, where they fit
             if self.cols[n.col].layer == 0:
                 name = self._name(0, n)
-                items.append((n.x, n.y, name, "middle left", n.size))
-                placed.append(_box(*geo.px(n.x, n.y), name, "middle left", n.size))
+                b = _box(*geo.px(n.x, n.y), name, "middle left", n.size)
+                if b[0] >= -geo.margin_px and not any(_overlaps(b, p) for p in placed):
+                    items.append((n.x, n.y, name, "middle left", n.size))
+                    placed.append(b)
         lowest: dict[int, _Node] = {}
         for n in nodes:
             if n.col not in lowest or n.y < lowest[n.col].y:
@@ -543,12 +549,14 @@ def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed
 
     # Notes and margins first: the labels are laid out in the plot's pixel geometry.
     fig = go.Figure()
-    _note(fig, "red: w > 0 · blue: w < 0 · thicker: larger |w| · grey: dead")
+    dead = any(d.any() for masks in drawer.dead.values() for d in masks)
+    _note(fig, "red w>0 · blue w<0 · wider: larger |w|" + (" · grey: dead" if dead
+                                                                 else ""))
     notes = []
     if any(c.layer is None for c in drawer.cols):
-        notes.append("…: layers not drawn")
+        notes.append("…: layers left out")
     if any(sum(drawer.nodes(kk)[1].values()) for kk in ks):
-        notes.append(f"+n: units not drawn (at most {MAX_NODES} nodes a layer)")
+        notes.append(f"+n: units not drawn (≤ {MAX_NODES} nodes)")
     if notes:
         _note(fig, " · ".join(notes))
     fig = _style(fig, title(k), subtitle=_headline(drawer.facts(k)), legend=False,
