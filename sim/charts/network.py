@@ -491,6 +491,8 @@ def _headline(layers: list[tuple[int, int, int, bool]]) -> str:
     dead_text = f"; {dead} dead" if dead else ""
     if len(layers) == 1:
         u, g = units[0], acts[0]
+        if dead:  # "act as 1 neuron" would hide that most of them do nothing
+            return f"{u} hidden units: {dead} dead, {g} distinct live"
         if g == 1 and u > 1:
             return f"{u} hidden units act as 1 neuron{dead_text}"
         if g == u:
