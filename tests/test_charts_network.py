@@ -374,3 +374,33 @@ def test_boundary_frame_is_the_prediction_at_its_snapshot(lesson):
     assert np.asarray(anim.frames[j].data[0].z).shape == np.asarray(still.data[0].z).shape
     np.testing.assert_allclose(np.asarray(anim.frames[j].data[0].z, float),
                                100 * np.asarray(still.data[0].z), atol=0.6)
+
+
+def test_trajectories_share_the_y_range(lesson):
+    """Both sides use one y range, so the zeros side's single line and the random side's
+    spread compare at a glance."""
+    ranges = [tuple(unit_trajectories(lesson, i).layout.yaxis.range) for i in (ZEROS, RANDOM)]
+    assert ranges[0] == ranges[1]
+
+
+def test_multiclass_boundary_frames_stay_small():
+    """Three classes: the class map travels as one byte per cell, under 1 MB of JSON."""
+    result = _train("lesson", dataset="blobs", epochs=40)
+    fig = decision_boundary(result, RANDOM, frames=True)
+    assert fig.data[0].type == "heatmap"
+    assert len(fig.frames) == len(motion.frame_indices(result.history.snapshot_epochs.size,
+                                                       result.history.snapshot_epochs.size - 1))
+    assert len(pio.to_json(fig, validate=False)) < 1_000_000
+
+
+def test_fit_curve_frames_follow_the_snapshots():
+    """A 1-D regression: each frame's curve is the network's output at that snapshot (the
+    still figure's numbers, to float32 precision)."""
+    result = _train("lesson", dataset="sine", epochs=40)
+    h = result.history
+    fig = decision_boundary(result, RANDOM, frames=True)
+    ks = motion.frame_indices(h.snapshot_epochs.size, h.snapshot_epochs.size - 1)
+    assert len(fig.frames) == len(ks)
+    j = len(ks) // 2
+    still = decision_boundary(result, RANDOM, snapshot=ks[j])
+    np.testing.assert_allclose(fig.frames[j].data[1].y, still.data[1].y, rtol=1e-4, atol=1e-5)
