@@ -263,9 +263,10 @@ class _Drawer:
         self._nodes[k] = nodes, left
         return nodes, left
 
-    def facts(self, k: int) -> list[tuple[int, int, int, bool]]:
-        """Per drawn hidden layer at snapshot ``k``: units, distinct live units (groups with
-        a live member, as the engine counts), dead units, whether the weights are finite."""
+    def facts(self, k: int) -> list[tuple[int, int, int, int, bool]]:
+        """Per drawn hidden layer at snapshot ``k``: its number (1 = first), units, distinct
+        live units (groups with a live member, as the engine counts), dead units, whether
+        the weights are finite."""
         out = []
         for col in self.full:
             if col.layer in (0, self.L):
@@ -274,7 +275,8 @@ class _Drawer:
             dead = self.dead[k][col.layer - 1]
             finite = bool(np.isfinite(self.result.history.weights[col.layer - 1][self.run, k]
                                       ).all())
-            out.append((labels.size, len(set(labels[~dead].tolist())), int(dead.sum()), finite))
+            out.append((col.layer, labels.size, len(set(labels[~dead].tolist())),
+                        int(dead.sum()), finite))
         return out
 
     def place(self, nodes: list[_Node], geo: _Geometry) -> None:
@@ -475,34 +477,37 @@ class _Drawer:
                 "marker": {"size": np.array(size, np.float32)}}
 
 
-def _headline(layers: list[tuple[int, int, int, bool]]) -> str:
-    """The subtitle: what the hidden layers amount to at this snapshot (see
-    :meth:`_Drawer.facts`)."""
+def _headline(layers: list[tuple[int, int, int, int, bool]], every_layer: bool) -> str:
+    """The subtitle: what the drawn hidden layers amount to at this snapshot (see
+    :meth:`_Drawer.facts`); ``every_layer`` is False when layers are left out, and the
+    sentence then names the ones it counts."""
     if not layers:
         return "no hidden layer: the inputs feed the output directly"
     if not all(ok for *_, ok in layers):
         return "the run has diverged: its weights are not finite"
-    units = [u for u, *_ in layers]
-    acts = [g for _, g, _, _ in layers]
-    dead = sum(d for _, _, d, _ in layers)
+    units = [u for _, u, *_ in layers]
+    acts = [g for _, _, g, _, _ in layers]
+    dead = sum(d for *_, d, _ in layers)
+    which = "hidden layers" if every_layer else "layers " + ", ".join(str(n) for n, *_ in
+                                                                      layers)
     if dead == sum(units):
-        return (f"all {units[0]} hidden units are dead" if len(units) == 1
-                else f"all {sum(units)} hidden units drawn are dead")
+        return (f"all {sum(units)} hidden units are dead" if every_layer
+                else f"all {sum(units)} units of {which} are dead")
     dead_text = f"; {dead} dead" if dead else ""
     if len(layers) == 1:
         u, g = units[0], acts[0]
         if dead:  # "act as 1 neuron" would hide that most of them do nothing
             return f"{u} hidden units: {dead} dead, {g} distinct live"
         if g == 1 and u > 1:
-            return f"{u} hidden units act as 1 neuron{dead_text}"
+            return f"{u} hidden units act as 1 neuron"
         if g == u:
-            return f"{u} distinct units{dead_text}"
-        return f"{u} hidden units act as {g} neurons{dead_text}"
+            return f"{u} distinct units"
+        return f"{u} hidden units act as {g} neurons"
     if all(g == 1 for g in acts) and max(units) > 1:
-        return f"each hidden layer acts as 1 neuron{dead_text}"
+        return f"{which}: each acts as 1 neuron{dead_text}"
     if all(g == u for g, u in zip(acts, units, strict=True)):
-        return f"every hidden unit distinct{dead_text}"
-    return f"hidden layers act as {', '.join(map(str, acts))} neurons{dead_text}"
+        return f"{which}: every unit distinct{dead_text}"
+    return f"{which} act as {', '.join(map(str, acts))} neurons{dead_text}"
 
 
 def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed: int = 0,
@@ -549,6 +554,7 @@ def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed
         return _init_title(result, f"Network after {int(h.snapshot_epochs[kk])} epochs",
                            init_index)
 
+    every = all(c.layer is not None for c in drawer.cols)
     # Notes and margins first: the labels are laid out in the plot's pixel geometry.
     fig = go.Figure()
     dead = any(d.any() for masks in drawer.dead.values() for d in masks)
@@ -561,7 +567,7 @@ def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed
         notes.append(f"+n: units not drawn (≤ {MAX_NODES} nodes)")
     if notes:
         _note(fig, " · ".join(notes))
-    fig = _style(fig, title(k), subtitle=_headline(drawer.facts(k)), legend=False,
+    fig = _style(fig, title(k), subtitle=_headline(drawer.facts(k), every), legend=False,
                  height=HEIGHT + 40)
     height_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     xlo, xhi = -0.55, drawer.cols[-1].x + 0.45
@@ -598,7 +604,7 @@ def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed
         def frame(kk: int) -> tuple[list, dict]:
             return per_frame[kk], {"title": {
                 **base_title, "text": f"<b>{title(kk)}</b>",
-                "subtitle": {**base_title["subtitle"], "text": _headline(drawer.facts(kk))}}}
+                "subtitle": {**base_title["subtitle"], "text": _headline(drawer.facts(kk), every)}}}
 
         motion.animate(fig, ks, k, h.snapshot_epochs, frame)
     return fig
