@@ -186,7 +186,8 @@ def test_loss_curves_hold_the_engine_numbers(default_page: AppTest, lesson: sim.
 
 def test_weight_heatmaps_hold_the_engine_weights(default_page: AppTest, lesson: sim.Result) -> None:
     """The heatmaps show the last snapshot's matrices (units x inputs) of each side, each
-    followed by its bias column."""
+    followed by its bias column, in float32 (the precision of the animation's frames, which
+    the epoch slider moves the chart to; the hover shows 6 significant digits)."""
     for i in range(len(lesson.labels)):
         label = charts.init_label(lesson, i)
         fig = figure(default_page, f"Weights after 500 epochs: {label}")
@@ -194,9 +195,10 @@ def test_weight_heatmaps_hold_the_engine_weights(default_page: AppTest, lesson: 
         assert len(heatmaps) == 2 * len(lesson.history.weights)
         for layer in range(len(lesson.history.weights)):
             w, b = heatmaps[2 * layer], heatmaps[2 * layer + 1]
-            np.testing.assert_array_equal(decode(w["z"]), lesson.history.weights[layer][i, -1])
-            np.testing.assert_array_equal(decode(b["z"]).ravel(),
-                                          lesson.history.biases[layer][i, -1])
+            np.testing.assert_array_equal(
+                decode(w["z"]), lesson.history.weights[layer][i, -1].astype(np.float32))
+            np.testing.assert_array_equal(
+                decode(b["z"]).ravel(), lesson.history.biases[layer][i, -1].astype(np.float32))
 
 
 def test_weight_heatmaps_share_one_colour_range_centred_on_zero(default_page: AppTest) -> None:
@@ -755,7 +757,8 @@ def test_all_figures_builds_every_applicable_chart(lesson: sim.Result) -> None:
     figs = charts.all_figures(lesson)
     assert set(figs) == {"loss_overlay", "accuracy"} | {
         f"{c}_{charts.init_slug(lesson, i)}" for c in
-        ("loss", "weights", "neurons", "boundary", "grad_norm", "activations", "symmetry_gap")
+        ("loss", "weights", "trajectories", "network", "neurons", "boundary", "grad_norm",
+         "activations", "symmetry_gap")
         for i in range(2)}
 
 
@@ -822,13 +825,14 @@ def test_chart_file_names_are_the_export_names(lesson: sim.Result) -> None:
 
 def test_every_figure_has_titles_axis_titles_and_a_legend_when_needed(
         lesson: sim.Result) -> None:
-    """Slides need a title, labelled axes and a legend wherever several traces are named."""
+    """Slides need a title, labelled axes (the network drawing hides its axes: positions
+    there mean nothing) and a legend wherever several traces are named."""
     for name, fig in charts.all_figures(lesson).items():
         layout = fig.layout
         assert layout.title.text, name
         for axis in [a for a in dir(layout) if a.startswith(("xaxis", "yaxis"))]:
             ax = getattr(layout, axis)
-            if ax is not None and ax.anchor != "free":
+            if ax is not None and ax.anchor != "free" and ax.visible is not False:
                 assert ax.title.text or axis.startswith("yaxis") and axis != "yaxis", \
                     (name, axis)
         named = {t.name for t in fig.data if t.showlegend is not False and t.name}

@@ -4,9 +4,12 @@ controls, every section of a tab from the chart registry, the side headers, the 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from sim import METRIC_DEFINITIONS, Result, charts
@@ -20,7 +23,9 @@ from sim.app.state import (
     WEIGHT_SCALES,
     View,
     current_view,
+    shown_epochs,
 )
+from sim.charts import motion
 
 
 def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
@@ -28,10 +33,14 @@ def show_chart(fig, result: Result, name: str, init_index: int | None = None) ->
     export of that chart (:func:`sim.charts.export_filename`)."""
     if fig is None:
         return
-    st.plotly_chart(fig, theme=None, config={
-        "toImageButtonOptions": {"format": "png", "scale": 2,
-                                 "filename": charts.export_filename(result, name, init_index)},
-        "displaylogo": False})
+    # A stable key keeps the element when its figure changes, so the browser updates the
+    # chart in place (Plotly.react) instead of drawing a new one with all its frames.
+    st.plotly_chart(
+        fig, theme=None, key=f"chart_{charts.chart_key(result, name, init_index)}",
+        config={"toImageButtonOptions": {
+                    "format": "png", "scale": 2,
+                    "filename": charts.export_filename(result, name, init_index)},
+                "displaylogo": False})
 
 
 def side_header(result: Result, i: int) -> str:
@@ -126,6 +135,71 @@ def metrics_row(result: Result) -> None:
         base = values
 
 
+class PrebuiltFigure(go.Figure):
+    """A figure already in its final form, a plotly figure dict, handed to
+    ``st.plotly_chart`` as it is: Streamlit serializes a figure's ``to_dict()``, which
+    here returns the dict, without plotly.py validating its 50 frames again."""
+
+    def __init__(self, figure: dict) -> None:
+        super().__init__()
+        self._prebuilt = figure
+
+    def to_dict(self) -> dict:
+        return self._prebuilt
+
+    def to_plotly_json(self) -> dict:
+        return self._prebuilt
+
+
+#: Animated figures built this server process, as dicts with their frames: the epoch
+#: slider moves each to another of its frames (:func:`sim.charts.motion.seek`) instead of
+#: building its 50 frames again (least recently used dropped beyond ANIMATED_CACHE).
+_ANIMATED: OrderedDict[tuple, dict] = OrderedDict()
+_ANIMATED_LOCK = threading.Lock()
+ANIMATED_CACHE = 32
+
+
+def chart_figure(spec: charts.ChartSpec, result: Result, init_index: int | None, view: View
+                 ) -> go.Figure | None:
+    """The chart on screen: :func:`sim.charts.draw`, except that an animated chart (option
+    ``frames``) is built once per configuration, side and options other than the epoch,
+    and then moved to the shown epoch's frame. The result is what the chart's own slider
+    shows at that epoch (a test compares the two)."""
+    if not (view.frames and "frames" in spec.options):
+        return charts.draw(spec, result, init_index, view)
+    options = view.options()
+    key = (result.config.to_json(indent=None), spec.name, init_index,
+           tuple(sorted((k, v) for k, v in options.items() if k in spec.options
+                        and k != "snapshot")))
+    with _ANIMATED_LOCK:
+        figure = _ANIMATED.get(key)
+        if figure is not None:
+            _ANIMATED.move_to_end(key)
+    if figure is None:
+        fig = charts.draw(spec, result, init_index, view)
+        if fig is None or not fig.frames:
+            return fig
+        figure = fig.to_dict()
+        with _ANIMATED_LOCK:
+            _ANIMATED[key] = figure
+            while len(_ANIMATED) > ANIMATED_CACHE:
+                _ANIMATED.popitem(last=False)
+    epoch = int(result.history.snapshot_epochs[view.snapshot])
+    try:
+        return PrebuiltFigure(motion.seek(figure, epoch))
+    except KeyError:  # an epoch without a frame (not offered by the slider): build it
+        return charts.draw(spec, result, init_index, view)
+
+
+def _with_font(fig: go.Figure, font: int) -> go.Figure:
+    """The figure with plotly's base font size ``font`` (the presenter view's)."""
+    if isinstance(fig, PrebuiltFigure):
+        d = fig.to_dict()
+        layout = dict(d["layout"], font={**d["layout"].get("font", {}), "size": font})
+        return PrebuiltFigure({**d, "layout": layout})
+    return fig.update_layout(font_size=font)
+
+
 def paired(result: Result, spec: charts.ChartSpec, view: View, font: int | None = None
            ) -> None:
     """One row: the chart of each initialization side by side, its caption under each
@@ -133,12 +207,12 @@ def paired(result: Result, spec: charts.ChartSpec, view: View, font: int | None 
     cols = st.columns(2, gap="large")
     for i, col in enumerate(cols[:len(result.config.inits)]):
         with col:
-            fig = charts.draw(spec, result, i, view)
+            fig = chart_figure(spec, result, i, view)
             if fig is None:
                 st.info(spec.absent)
                 continue
             if font is not None:
-                fig.update_layout(font_size=font)
+                fig = _with_font(fig, font)
             show_chart(fig, result, spec.name, i)
             if spec.caption is not None:
                 st.caption(spec.caption(result, i, view))
@@ -169,11 +243,11 @@ def log_axis_control(result: Result) -> None:
 
 def epoch_control(result: Result) -> None:
     st.select_slider(
-        "Epoch shown (weights and decision boundary)",
-        options=[int(e) for e in result.history.snapshot_epochs], key="snapshot_epoch",
+        "Epoch shown (weights, trajectories, network and decision boundary)",
+        options=shown_epochs(result), key="snapshot_epoch",
         persist_state="page",
-        help="Move through the stored snapshots of the training. Both sides show the same "
-             "epoch with the same colour range.")
+        help="Move through the training: every chart below shows the same epoch on both "
+             "sides. The ▶ button under a chart plays its epochs in the browser.")
 
 
 def weight_scale_control(result: Result) -> None:

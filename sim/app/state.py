@@ -18,6 +18,7 @@ import streamlit as st
 
 from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
 from sim.charts import METRIC_TITLES, View
+from sim.charts.motion import frame_indices
 from sim.charts.view import WEIGHT_SCALES
 from sim.config import init_field_parts
 from sim.fields import FIELDS, Field
@@ -276,16 +277,25 @@ def show_notice(slot: str, config_key: str) -> None:
     getattr(st, kind)(text)
 
 
+def shown_epochs(result: Result) -> list[int]:
+    """The epochs the Epoch slider offers: those of the animated charts' frames
+    (:func:`sim.charts.motion.frame_indices`, at most 51 stored snapshots from the first to
+    the last), so that each step moves every chart to one of its frames."""
+    epochs = result.history.snapshot_epochs
+    return [int(epochs[k]) for k in frame_indices(epochs.size)]
+
+
 def shown_snapshot(result: Result) -> int:
     """Index of the snapshot on screen: the Epoch slider's value; a link's ``shown_epoch``
-    (not yet applied) gives the nearest stored one; otherwise the last."""
+    (not yet applied) gives the nearest epoch the slider offers; otherwise the last."""
     ss = st.session_state
     epochs = [int(e) for e in result.history.snapshot_epochs]
+    offered = shown_epochs(result)
     requested = ss.get("epoch_request")
     if requested is not None:
-        return min(range(len(epochs)), key=lambda k: abs(epochs[k] - requested))
+        return epochs.index(min(offered, key=lambda e: abs(e - requested)))
     value = ss.get("snapshot_epoch")
-    return epochs.index(value) if value in epochs else len(epochs) - 1
+    return epochs.index(value) if value in offered else len(epochs) - 1
 
 
 def current_view(result: Result) -> View:

@@ -13,7 +13,11 @@ The package has one module per concern, and every name is re-exported here:
 * :mod:`sim.charts.curves`: loss, loss overlay, accuracy and gradient-norm curves;
 * :mod:`sim.charts.weights`: weight heatmaps and their shared colour range;
 * :mod:`sim.charts.neurons`: effective neurons, symmetry gap, activation distributions;
+* :mod:`sim.charts.trajectories`: each hidden unit's incoming weight over the epochs;
+* :mod:`sim.charts.network`: the network drawn, identical units as one node, dead ones grey;
 * :mod:`sim.charts.boundary`: decision boundary (or the fit of a 1-D regression);
+* :mod:`sim.charts.motion`: frames, an epoch slider and play / pause for the charts of one
+  epoch;
 * :mod:`sim.charts.view`: :class:`View`, the options on screen (plain data).
 
 The captions (``caption_*``) live in the pure package :mod:`sim.explain` (no plotly) and are
@@ -51,6 +55,7 @@ from sim.charts.curves import (
     loss_overlay,
 )
 from sim.charts.names import chart_key, config_hash, export_filename, init_label, init_slug
+from sim.charts.network import network_diagram
 from sim.charts.neurons import (
     METRIC_LABELS,
     activation_distribution,
@@ -58,6 +63,7 @@ from sim.charts.neurons import (
     symmetry_gap,
 )
 from sim.charts.style import INIT_COLORS, ZERO_FLOOR, init_color, layer_shades
+from sim.charts.trajectories import unit_trajectories
 from sim.charts.view import METRIC_TITLES, View
 from sim.charts.weights import weight_heatmaps, weight_range
 from sim.explain.captions import (
@@ -110,9 +116,11 @@ __all__ = [
     "loss_axis_title",
     "loss_curves",
     "loss_overlay",
+    "network_diagram",
     "sections",
     "shown_layers",
     "symmetry_gap",
+    "unit_trajectories",
     "weight_heatmaps",
     "weight_range",
 ]
@@ -192,7 +200,13 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               ("snapshot", "seed", "weight_scale", "frames"),
               tab="compare", section="3 · Weights",
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
-    ChartSpec("boundary", "Decision boundary", True, decision_boundary, ("snapshot", "seed"),
+    ChartSpec("trajectories", "Unit trajectories", True, unit_trajectories,
+              ("snapshot", "seed", "layer", "frames"), tab="compare", section="3 · Weights"),
+    ChartSpec("network", "The network drawn", True, network_diagram,
+              ("snapshot", "seed", "frames"), tab="compare",
+              section="4 · The network drawn"),
+    ChartSpec("boundary", "Decision boundary", True, decision_boundary,
+              ("snapshot", "seed", "frames"),
               tab="compare", section="5 · What the network predicts",
               caption=lambda r, i, view: caption_boundary(r, i, view.snapshot),
               absent="This chart needs a dataset with 2 inputs (or a 1-D regression)."),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.metrics import DISTINCT_RTOL, _projection_window, count_distinct
+from sim.activations import get_activation
+from sim.metrics import DISTINCT_RTOL, _projection_window, count_distinct, dead_units
+from sim.network import matmul
 from sim.train import Result
 
 #: At most this many layers in one chart or caption (first, last and evenly spaced between).
@@ -206,3 +208,58 @@ def constant_loss(result: Result) -> float:
             z = mean
     Z = np.broadcast_to(np.clip(z, -1e3, 1e3), T.shape)
     return float(LOSSES[cfg.loss_name].value(Z[None], T[None])[0])
+
+
+def unit_groups(P: np.ndarray) -> np.ndarray:
+    """Which rows (units) of ``[W | b]`` are the same unit: a group label per row, from
+    :func:`row_groups` (labels count from 0 in the order of each group's first row, so
+    there are ``distinct_rows(P)`` of them)."""
+    labels = np.empty(np.shape(P)[0], dtype=int)
+    for label, rows in enumerate(row_groups(P)):
+        labels[rows] = label
+    return labels
+
+
+def dead_unit_masks(result: Result, run: int, snapshots: list[int]) -> list[np.ndarray]:
+    """Dead units of every hidden layer of one run at several snapshots.
+
+    A unit is dead as in the engine's metric (:func:`sim.metrics.dead_units`): its output is
+    exactly 0 on every training input, evaluated without dropout. The history keeps only
+    the count per layer, so the outputs are computed again from the stored parameters, for
+    all ``snapshots`` in one batched pass (the snapshots play the part of stacked runs);
+    the counts equal ``history.metrics["dead_units"]``.
+
+    Parameters
+    ----------
+    result : Result
+    run : int
+        Index of the run (a row of the history).
+    snapshots : list of int
+        Snapshot indices.
+
+    Returns
+    -------
+    list of ndarray of bool, one per hidden layer, each of shape (len(snapshots), n_units)
+        Empty for a network without hidden layer. A diverged snapshot (NaN parameters)
+        has no dead unit.
+    """
+    h, cfg = result.history, result.config
+    L = len(h.weights)
+    if L < 2:
+        return []
+    dtype = h.weights[0].dtype
+    act = get_activation(cfg.activation)
+    exact = dtype == np.float64
+    ks = list(snapshots)
+    X = result.data.X_train.astype(dtype)
+    A = np.broadcast_to(X, (len(ks), *X.shape))
+    out = []
+    with np.errstate(all="ignore"):
+        for l in range(L - 1):
+            W = h.weights[l][run, ks]  # (S, units, inputs)
+            Z = np.empty((len(ks), X.shape[0], W.shape[1]), dtype)
+            matmul(A, W.transpose(0, 2, 1), Z, exact)  # the engine's product
+            Z += h.biases[l][run, ks][:, None, :]
+            A = act.forward(Z, np.empty_like(Z))
+            out.append(dead_units(A))
+    return out
