@@ -104,7 +104,8 @@ def screenshot(page, name: str) -> Path:
 
 #: JavaScript that lists what a reader cannot read on the page: text boxes of a plotly
 #: chart that overlap (titles, axis titles, tick labels, legend entries, annotations,
-#: slider and buttons, from their bounding boxes in the DOM), metric tiles whose text is
+#: slider and buttons, from their bounding boxes in the DOM), chart text cut by the chart's
+#: edge (plotly does not wrap a long title), metric tiles whose text is
 #: cut ("0.0…": scrollWidth beyond clientWidth) and elements that run off the right edge of
 #: the page's main column. Each problem is a short string.
 LAYOUT_PROBLEMS = r"""() => {
@@ -132,11 +133,16 @@ LAYOUT_PROBLEMS = r"""() => {
     };
     document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((chart) => {
         const boxes = [];
+        const svg = chart.querySelector('.main-svg');
+        const edge = svg ? svg.getBoundingClientRect() : null;
         chart.querySelectorAll('svg text').forEach((t) => {
             if (t.closest('.hoverlayer') || !t.textContent.trim() || !visible(t)) return;
             const r = t.getBoundingClientRect();
             if (r.width < 1 || r.height < 1) return;
             boxes.push({r, text: t.textContent.trim().slice(0, 40), group: owner(t)});
+            if (edge && (r.left < edge.left - 2 || r.right > edge.right + 2))
+                problems.push(`chart "${chartTitle(chart)}": "${t.textContent.trim()
+                    .slice(0, 40)}" (${owner(t)}) is cut by the chart's edge`);
         });
         for (let i = 0; i < boxes.length; i++) {
             for (let j = i + 1; j < boxes.length; j++) {

@@ -265,13 +265,22 @@ def chart_grid_classes(result: Result, run: int, k: int) -> np.ndarray | None:
 
 
 def _chart_grid_classes(result: Result, run: int, k: int) -> np.ndarray | None:
-    from sim.charts.boundary import _grid, _predict
+    """The classes the decision-boundary chart colours (its map's P(class 1) either side of
+    0.5 for two classes, its class map for more)."""
+    from sim.charts import decision_boundary
 
-    gx, gy = _grid(np.vstack([result.data.X_train, result.data.X_test]),
-                   80 if max(result.data.n_classes, 2) == 2 else 200)
-    XX, YY = np.meshgrid(gx, gy)
-    P = _predict(result, run, k, np.column_stack([XX.ravel(), YY.ravel()]))
-    return None if P is None else np.unique(P.argmax(axis=1))
+    init_index = next(i for i in range(len(result.config.inits)) if run in result.run_indices(i))
+    seed = list(result.run_indices(init_index)).index(run)
+    fig = decision_boundary(result, init_index, snapshot=k, seed=seed)
+    maps = [t for t in fig.data if getattr(t, "z", None) is not None]
+    if not maps:
+        return None
+    z = np.asarray(maps[0].z, dtype=float)
+    if not np.isfinite(z).any():
+        return None
+    if max(result.data.n_classes, 2) == 2:
+        return np.unique((z[np.isfinite(z)] > 0.5).astype(int))
+    return np.unique(z[np.isfinite(z)].astype(int))
 
 
 def best_constant_loss(result: Result) -> float:
@@ -456,14 +465,15 @@ def test_the_claim_check_rejects_the_reported_captions(claim: str, text: str) ->
 
 
 def test_reading_predicts_what_the_boundary_chart_draws() -> None:
-    """The captions' grid prediction (sim.explain.reading) equals the chart's own, point by
-    point, at every checked snapshot of the lesson and deep_relu presets."""
-    from sim.charts.boundary import _grid, _predict
+    """The captions' grid prediction (sim.explain.reading) is the map the chart draws, point
+    by point, at every checked snapshot of the lesson and deep_relu presets."""
+    from sim.charts import decision_boundary
 
     for case in ("lesson", "deep_relu"):
-        for f in _facts(case, 0) + _facts(case, 1):
-            gx, gy = _grid(np.vstack([f.result.data.X_train, f.result.data.X_test]), 80)
-            XX, YY = np.meshgrid(gx, gy)
-            want = _predict(f.result, f.run, f.k, np.column_stack([XX.ravel(), YY.ravel()]))
-            got = explain.reading.grid_prediction(f.result, f.run, f.k)
-            assert np.array_equal(got, want)
+        for i in (0, 1):
+            for f in _facts(case, i):
+                got = explain.reading.grid_prediction(f.result, f.run, f.k)
+                fig = decision_boundary(f.result, i, snapshot=f.k)
+                drawn = np.asarray(fig.data[0].z, dtype=float)
+                assert got is not None and drawn.shape == (80, 80)
+                np.testing.assert_allclose(got[:, 1].reshape(80, 80), drawn, rtol=1e-12)

@@ -69,6 +69,13 @@ def test_every_tab_of_every_preset_is_readable(server, chromium, preset: str, si
             _shots(page, f"{preset}_{tab}_{size}", width, height)
     finally:
         context.close()
+    _verdict(f"{preset}_{size}", problems)
+
+
+def _verdict(name: str, problems: list[str]) -> None:
+    """Fail with every problem; the list is also written next to the screenshots."""
+    LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
+    (LAYOUT_SHOTS / f"problems_{name}.txt").write_text("".join(p + "\n" for p in problems))
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
 
 
@@ -91,4 +98,4 @@ def test_presenter_slides_are_readable_on_a_projector(server, chromium, preset: 
                 page.get_by_role("button", name="Next ▶").click()
     finally:
         context.close()
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
+    _verdict(f"present_{preset}", problems)

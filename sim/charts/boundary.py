@@ -23,9 +23,13 @@ from sim.activations import get_activation
 from sim.charts import motion
 from sim.charts.names import init_label
 from sim.charts.style import CLASS_COLORS, HEIGHT, _init_title, _mix, _note, _style, init_color
-from sim.explain.reading import snapshot_index
-from sim.losses import LOSSES
-from sim.network import forward
+from sim.explain.reading import (
+    MULTICLASS_RESOLUTION,
+    grid_axes,
+    outputs,
+    predict,
+    snapshot_index,
+)
 from sim.train import Result
 
 try:  # one BLAS thread: two threads on these small batched products are 10x slower here
@@ -33,7 +37,6 @@ try:  # one BLAS thread: two threads on these small batched products are 10x slo
 except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
     threadpool_limits = None
 
-MULTICLASS_RESOLUTION = 200  # grid points per axis of a multi-class decision map
 #: Grid points per axis of an animated multi-class map (one byte per cell and frame).
 FRAME_MULTICLASS_RESOLUTION = 100
 #: Budget of multiply-adds of the animated chart's forward pass over every frame; a big
@@ -43,21 +46,11 @@ FRAME_MACS = 4e9
 MIN_FRAME_RESOLUTION = 24
 
 
-def _grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.08 * (hi - lo) + 1e-9
-    return (np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
-            np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution))
-
-
 def _predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | None:
-    """Class probabilities (n, n_classes) or regression output (n, 1); None after divergence."""
-    W, b = result.parameters_at(run, k)
-    if not all(np.isfinite(w).all() for w in W):
-        return None
-    with np.errstate(all="ignore"):
-        z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
-    return _outputs(result, z)
+    """:func:`sim.explain.reading.predict` (what the captions read) on one BLAS thread."""
+    limit = threadpool_limits(1) if threadpool_limits is not None else nullcontext()
+    with limit:
+        return predict(result, run, k, X)
 
 
 def _predict_frames(result: Result, run: int, ks: list[int], X: np.ndarray
@@ -79,7 +72,7 @@ def _predict_frames(result: Result, run: int, ks: list[int], X: np.ndarray
             Z = np.matmul(A, W.transpose(0, 2, 1))
             Z += np.nan_to_num(h.biases[l][run, ks]).astype(np.float32)[:, None, :]
             A = act.forward(Z, Z) if l < L - 1 else Z
-    return [_outputs(result, A[j].astype(np.float64)) if ok[j] else None
+    return [outputs(result, A[j].astype(np.float64)) if ok[j] else None
             for j in range(len(ks))]
 
 
@@ -90,20 +83,6 @@ def _frame_resolution(result: Result, n_frames: int, most: int) -> int:
     per_point = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
     fit = int(np.sqrt(FRAME_MACS / (n_frames * per_point)))
     return int(np.clip(fit, MIN_FRAME_RESOLUTION, most))
-
-
-def _outputs(result: Result, z: np.ndarray) -> np.ndarray:
-    """What the chart shows of the output pre-activations ``z`` (n, n_outputs)."""
-    loss = result.config.loss_name
-    if loss == "bce":
-        p = LOSSES["bce"].predict(z)
-        return np.hstack([1 - p, p])
-    if loss == "ce":
-        return LOSSES["ce"].predict(z)
-    if result.data.task == "binary":  # squared error on 0/1 labels: the output is a score
-        p = np.clip(z, 0.0, 1.0)
-        return np.hstack([1 - p, p])
-    return z
 
 
 def decision_boundary(result: Result, init_index: int, *, snapshot: int = -1, seed: int = 0,
@@ -147,7 +126,7 @@ def decision_boundary(result: Result, init_index: int, *, snapshot: int = -1, se
         # Class regions are drawn cell by cell: a finer grid keeps their edges smooth (one
         # forward pass over 40,000 points takes milliseconds).
         resolution = max(resolution, MULTICLASS_RESOLUTION)
-    gx, gy = _grid(np.vstack([data.X_train, data.X_test]), resolution)
+    gx, gy = grid_axes(np.vstack([data.X_train, data.X_test]), resolution)
     XX, YY = np.meshgrid(gx, gy)
     P = _predict(result, run, k, np.column_stack([XX.ravel(), YY.ravel()]))
     fig = go.Figure()
@@ -216,7 +195,7 @@ def _animated_map(result: Result, init_index: int, run: int, k: int, resolution:
     ks = motion.frame_indices(h.snapshot_epochs.size, k)
     most = resolution if n_classes == 2 else FRAME_MULTICLASS_RESOLUTION
     res = _frame_resolution(result, len(ks), most)
-    gx, gy = _grid(np.vstack([data.X_train, data.X_test]), res)
+    gx, gy = grid_axes(np.vstack([data.X_train, data.X_test]), res)
     XX, YY = np.meshgrid(gx, gy)
     preds = _predict_frames(result, run, ks, np.column_stack([XX.ravel(), YY.ravel()]))
     cells = {}

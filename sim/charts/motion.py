@@ -66,12 +66,19 @@ def animate(fig: go.Figure, snapshots: Sequence[int], active: int, epochs: Seque
         frames.append({"name": name, "data": data, "layout": layout})
     fig.frames = frames  # plain dicts: plotly validates each frame once, here
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 64
+    # A chart whose lowest panel starts above the plot area's bottom (the heatmaps keep
+    # their x-axis titles inside it) has that much room already: the slider moves up.
+    lowest = min((ax.domain[0] for name in fig.layout if name.startswith("yaxis")
+                  for ax in [fig.layout[name]] if ax.domain), default=0.0)
+    height = fig.layout.height or 380
+    inside = lowest * (height - (fig.layout.margin.t or 0) - bottom)
+    gap = max(0, round(bottom - inside))  # from the plot area's bottom to the slider
     fig.update_layout(
         height=(fig.layout.height or 380) + CONTROLS_HEIGHT,
         margin={"b": bottom + CONTROLS_HEIGHT},
         sliders=[{
             "active": list(snapshots).index(active), "x": 0, "len": 1, "y": 0,
-            "yanchor": "top", "pad": {"t": bottom + 4, "b": 0},
+            "yanchor": "top", "pad": {"t": gap + 4, "b": 0},
             "currentvalue": {"prefix": "epoch ", "font": {"size": 13, "color": "#222"},
                              "offset": 8},
             # Up to 51 step labels cannot share 300 px: they are drawn transparent, the
@@ -84,7 +91,7 @@ def animate(fig: go.Figure, snapshots: Sequence[int], active: int, epochs: Seque
         updatemenus=[{
             # In the left margin, beside the slider's track.
             "type": "buttons", "direction": "left", "showactive": False, "x": 0, "y": 0,
-            "xanchor": "right", "yanchor": "top", "pad": {"t": bottom + 26, "r": 4},
+            "xanchor": "right", "yanchor": "top", "pad": {"t": gap + 26, "r": 4},
             "font": {"size": 12},
             "buttons": [
                 {"label": "▶", "name": "play", "method": "animate",

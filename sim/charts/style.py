@@ -39,7 +39,7 @@ TEMPLATE = go.layout.Template(layout={
 })
 HEIGHT = 380
 #: Titles longer than this many characters are split after their colon.
-TITLE_CHARS = 54
+TITLE_CHARS = 40  # a bold 16 px title across a 400 px chart (two columns at 1280 px)
 CLASS_COLORS = ("#5E3C99", "#E66101", "#1B9E77", "#E7298A", "#66A61E", "#A6761D", "#666666",
                 "#1F78B4", "#B2DF8A", "#FB9A99")
 NOTE_LINE = 18  # pixels per note line under the x-axis title

@@ -140,6 +140,11 @@ def boundary_grid(result: Result, resolution: int = BOUNDARY_RESOLUTION
     X = np.vstack([result.data.X_train, result.data.X_test])
     if max(result.data.n_classes, 2) > 2:
         resolution = max(resolution, MULTICLASS_RESOLUTION)
+    return grid_axes(X, resolution)
+
+
+def grid_axes(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """``resolution`` points per axis over the range of the 2-D points ``X``, padded by 8 %."""
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.08 * (hi - lo) + 1e-9
     return (np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
@@ -150,7 +155,6 @@ def predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | Non
     """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features)):
     class probabilities of shape (n, n_classes) (a squared-error score on 0/1 labels is
     clipped to [0, 1]), or the regression output (n, 1); None after divergence."""
-    from sim.losses import LOSSES  # noqa: PLC0415 - only the predictions need the losses
     from sim.network import forward  # noqa: PLC0415
 
     W, b = result.parameters_at(run, k)
@@ -158,6 +162,15 @@ def predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | Non
         return None
     with np.errstate(all="ignore"):
         z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
+    return outputs(result, z)
+
+
+def outputs(result: Result, z: np.ndarray) -> np.ndarray:
+    """What the network predicts from its output pre-activations ``z`` (n, n_outputs):
+    class probabilities (a squared-error score on 0/1 labels clipped to [0, 1]) or the
+    regression output."""
+    from sim.losses import LOSSES  # noqa: PLC0415 - only the predictions need the losses
+
     loss = result.config.loss_name
     if loss == "bce":
         p = LOSSES["bce"].predict(z)
