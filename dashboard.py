@@ -22,7 +22,7 @@ from sim.app.export_tab import export_tab
 from sim.app.guard import guarded
 from sim.app.links import page_params, sync_url
 from sim.app.more import more_tab
-from sim.app.present import presenter
+from sim.app.present import present_toggle, presenter, presenter_bar
 from sim.app.sidebar import sidebar
 from sim.app.state import (
     CUSTOM,
@@ -79,14 +79,13 @@ def main() -> None:
     train_seconds = 0.0
     ensure_state()
     st.markdown(PAGE_CSS, unsafe_allow_html=True)
-    head, switch = st.columns([4, 1], vertical_alignment="center")
-    if not st.session_state.get("present"):
-        head.title("Init Lab: why the weights must not all start at zero")
-    switch.toggle("Presenter view", key="present",
-                  help="One chart at a time, large, without the sidebar: for a projector. "
-                       "The page address keeps it (present=1).")
     present = bool(st.session_state.get("present"))
-    if not present:
+    if present:  # the slide bar and the way out, before anything can fail
+        presenter_bar()
+    else:
+        head, switch = st.columns([4, 1], vertical_alignment="center")
+        head.title("Init Lab: why the weights must not all start at zero")
+        present_toggle(switch)
         st.markdown(INTRO)
     sync_preset_menu(st.session_state)
     try:

@@ -113,8 +113,9 @@ LAYOUT_PROBLEMS = r"""() => {
     const visible = (el) => {
         for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
             const s = getComputedStyle(e);
-            if (s.display === 'none' || s.visibility === 'hidden' || +s.opacity === 0)
-                return false;
+            if (s.display === 'none' || s.visibility === 'hidden' || +s.opacity === 0
+                    || s.clipPath.startsWith('inset(50%') || s.clip === 'rect(0px, 0px, 0px, 0px)')
+                return false;  // also what is hidden for screen readers only
         }
         const f = getComputedStyle(el).fill || '';
         return !/rgba\([^)]*,\s*0\)$/.test(f);

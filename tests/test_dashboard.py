@@ -937,3 +937,43 @@ def test_notes_sit_below_the_plot_area(lesson: sim.Result) -> None:
     note = next(a for a in fig.layout.annotations if a.name == "note")
     assert note.yref == "paper" and note.y == 0 and note.yanchor == "top" and note.yshift < 0
     assert fig.layout.margin.b >= -note.yshift + 12
+
+
+# ------------------------------------------------------------------------------------------
+# The charts of one epoch: slider, colour range, layer picker
+# ------------------------------------------------------------------------------------------
+
+
+def test_the_epoch_slider_offers_the_frames_of_the_animated_charts(app: AppTest) -> None:
+    """The slider's epochs are the animated charts' frames, so every step moves each of
+    them to a frame; moving it retitles the heatmaps and moves their own slider."""
+    result = app.session_state["last_result"]
+    offered = state.shown_epochs(result)
+    assert app.select_slider(key="snapshot_epoch").options == [str(e) for e in offered]
+    app.select_slider(key="snapshot_epoch").set_value(offered[4]).run()
+    fig = figure(app, f"Weights after {offered[4]} epochs")
+    assert fig["layout"]["sliders"][0]["active"] == 4
+    assert len(fig["frames"]) == len(offered)
+
+
+def test_the_colour_range_control_switches_the_heatmaps_scale(app: AppTest) -> None:
+    """Each side its own: the zeros side's heatmaps get a range of their own, far below the
+    random side's."""
+    app.segmented_control(key="weight_scale").set_value("side").run()
+    ranges = [max(t["zmax"] for t in figure(app, f"Weights after 500 epochs: {label}")["data"]
+                  if "zmax" in t) for label in ("zeros", "xavier_uniform")]
+    assert ranges[0] < ranges[1] / 100
+    assert app.query_params["colour_range"] == "side"
+
+
+def test_a_deep_network_picks_the_layers_of_its_heatmaps(app: AppTest) -> None:
+    """30 layers: the picker starts at the first, a middle and the output layer; choosing
+    others redraws the panels (one title each)."""
+    app.selectbox(key="preset").select("deep_relu").run()
+    assert app.multiselect(key="weight_layers").value == [1, 16, 31]
+    app.multiselect(key="weight_layers").set_value([2, 30]).run()
+    fig = figure(app, "Weights after 150 epochs: xavier_normal")
+    panels = [a["text"] for a in fig["layout"]["annotations"] if a.get("name") == "panel title"]
+    assert [p.split(":")[0] for p in panels] == ["layer 2", "layer 30"]
+    app.selectbox(key="preset").select("lesson").run()
+    assert not app.multiselect  # three layers or fewer: no picker

@@ -3,6 +3,7 @@ controls, every section of a tab from the chart registry, the side headers, the 
 
 from __future__ import annotations
 
+import html
 import math
 import threading
 from collections import OrderedDict
@@ -43,12 +44,16 @@ def show_chart(fig, result: Result, name: str, init_index: int | None = None) ->
                 "displaylogo": False})
 
 
-def side_header(result: Result, i: int) -> str:
+def side_header(result: Result, i: int, inline: bool = False) -> str:
+    """"Left: zeros" in the side's colour, as a block (or ``inline``, before a headline)."""
     color = charts.init_color(i)
     side = SIDE_TITLES[SIDES[i]] if i < len(SIDES) else f"Init {i + 1}"
+    label = f"<span style='color:{color}'>{html.escape(charts.init_label(result, i))}</span>"
+    if inline:
+        return (f"<span style='border-left:6px solid {color};padding-left:0.5rem;"
+                f"font-size:1.1rem;font-weight:600'>{side}: {label}</span>")
     return (f"<div style='font-size:1.2rem;font-weight:600;border-left:6px solid {color};"
-            f"padding-left:0.5rem;margin:0.2rem 0 0.4rem 0'>{side}: "
-            f"<span style='color:{color}'>{charts.init_label(result, i)}</span></div>")
+            f"padding-left:0.5rem;margin:0.2rem 0 0.4rem 0'>{side}: {label}</div>")
 
 
 def _final(result: Result, i: int, arr: np.ndarray | None) -> float:
@@ -169,8 +174,8 @@ def chart_figure(spec: charts.ChartSpec, result: Result, init_index: int | None,
         return charts.draw(spec, result, init_index, view)
     options = view.options()
     key = (result.config.to_json(indent=None), spec.name, init_index,
-           tuple(sorted((k, v) for k, v in options.items() if k in spec.options
-                        and k != "snapshot")))
+           tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                        for k, v in options.items() if k in spec.options and k != "snapshot")))
     with _ANIMATED_LOCK:
         figure = _ANIMATED.get(key)
         if figure is not None:
@@ -260,6 +265,27 @@ def weight_scale_control(result: Result) -> None:
              "colours also compare along the epoch slider and while playing.")
 
 
+#: At most this many heatmap layers at once (each is a panel of its own).
+MAX_PICKED_LAYERS = 6
+
+
+def weight_layers_control(result: Result) -> None:
+    """Which layers the heatmaps show, for a network with more than the default three."""
+    n = len(result.config.hidden) + 1
+    if n <= 3:
+        return
+    names = {k: "output" if k == n else f"layer {k}" for k in range(1, n + 1)}
+    ss = st.session_state
+    if ss.get("weight_layers_of") != n:  # a network of another depth: its own default
+        ss["weight_layers"] = [k + 1 for k in charts.shown_layers(n, 3)]
+        ss["weight_layers_of"] = n
+    st.multiselect("Layers in the heatmaps", list(names), key="weight_layers",
+                   format_func=names.get,
+                   max_selections=MAX_PICKED_LAYERS, persist_state="page",
+                   help=f"Each layer is a panel of its own; up to {MAX_PICKED_LAYERS} at once. "
+                        "Empty: the first hidden, a middle and the output layer.")
+
+
 def layer_control(result: Result) -> None:
     n = len(result.config.hidden)
     if n < 2:
@@ -285,6 +311,7 @@ VIEW_CONTROLS: dict[str, Callable[[Result], None]] = {
     "metric": metric_control,
     "weight_scale": weight_scale_control,
     "layer": layer_control,
+    "layers": weight_layers_control,
 }
 
 

@@ -20,12 +20,12 @@ from sim.explain.headlines import headline
 PRESENT_CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding: 2.2rem 2rem 1rem 2rem; max-width: 100%;}
+[data-testid="stExpandSidebarButton"], [data-testid="stHeader"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding: 0.8rem 2rem 1rem 2rem; max-width: 100%;}
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li
 {font-size: 1.15rem;}
-.initlab-headline {font-size: 1.9rem; font-weight: 700; line-height: 1.2;
-                   margin: 0 0 0.3rem 0;}
+.initlab-headline {font-size: 1.7rem; font-weight: 700; line-height: 1.2;
+                   margin: 0 0 0.2rem 0;}
 </style>
 """
 
@@ -50,21 +50,35 @@ def _go(step: int, n: int) -> None:
     st.session_state["slide"] = slide_index(n) + 1 + step
 
 
-def presenter(result: Result) -> None:
-    """One slide: its number and title between Previous and Next, each side's headline,
-    then the chart of each side with its caption."""
+def present_toggle(container) -> None:
+    """The Presenter view switch (session key ``present``), in ``container``."""
+    container.toggle("Presenter view", key="present",
+                     help="One chart at a time, large, without the sidebar: for a projector. "
+                          "The page address keeps it (present=1).")
+
+
+def presenter_bar() -> None:
+    """The slide bar at the top: Previous, the slide's number and title, Next, and the
+    switch back to the full page. Drawn before training, so that a configuration that
+    cannot be trained still leaves the way out (the sidebar is hidden)."""
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
     specs = slides()
     n = len(specs)
     k = slide_index(n)
-    spec = specs[k]
-    left, mid, right = st.columns([1, 5, 1], vertical_alignment="center")
-    left.button("◀ Previous", on_click=_go, args=(-1, n), disabled=k == 0,
+    prev, mid, nxt, switch = st.columns([1.2, 4, 1.2, 1.4], vertical_alignment="center")
+    prev.button("◀ Previous", on_click=_go, args=(-1, n), disabled=k == 0,
                 use_container_width=True, key="slide_prev")
     mid.markdown(f"<div style='text-align:center;font-size:1.5rem;font-weight:600'>"
-                 f"{k + 1} / {n} · {spec.title}</div>", unsafe_allow_html=True)
-    right.button("Next ▶", on_click=_go, args=(1, n), disabled=k == n - 1,
-                 use_container_width=True, key="slide_next")
+                 f"{k + 1} / {n} · {specs[k].title}</div>", unsafe_allow_html=True)
+    nxt.button("Next ▶", on_click=_go, args=(1, n), disabled=k == n - 1,
+               use_container_width=True, key="slide_next")
+    present_toggle(switch)
+
+
+def presenter(result: Result) -> None:
+    """The slide's controls, each side's name and headline, then the chart of each side
+    with its caption (under :func:`presenter_bar`)."""
+    spec = slides()[slide_index(len(slides()))]
     for option in spec.options:
         if option in VIEW_CONTROLS:
             VIEW_CONTROLS[option](result)
@@ -72,8 +86,7 @@ def presenter(result: Result) -> None:
     cols = st.columns(2, gap="large")
     for i, col in enumerate(cols[:len(result.config.inits)]):
         with col:
-            st.markdown(side_header(result, i), unsafe_allow_html=True)
-            st.markdown(f"<div class='initlab-headline'>"
-                        f"{headline(result, spec.name, i, view.snapshot)}</div>",
+            st.markdown(f"<div class='initlab-headline'>{side_header(result, i, inline=True)}"
+                        f" {headline(result, spec.name, i, view.snapshot)}</div>",
                         unsafe_allow_html=True)
     paired(result, spec, view, font=SLIDE_FONT)

@@ -310,7 +310,11 @@ def current_view(result: Result) -> View:
     scale = ss.get("weight_scale")
     layer = ss.get("traj_layer", 1)
     layer = layer - 1 if isinstance(layer, int) and 1 <= layer <= len(result.config.hidden) else 0
+    n_layers = len(result.config.hidden) + 1
+    picked = ss.get("weight_layers") or []
+    picked = tuple(sorted({int(p) - 1 for p in picked
+                           if isinstance(p, int) and 1 <= p <= n_layers}))
     return View(bool(ss.get("log_y", True)), metric if metric in METRIC_CHOICES
                 else METRIC_CHOICES[0], k, weight_scale=scale if scale in WEIGHT_SCALES
-                else "shared", layer=layer)
+                else "shared", layer=layer, weight_layers=picked)
 

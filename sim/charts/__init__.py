@@ -197,7 +197,7 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               tab="compare", section="2 · Effective neurons",
               caption=lambda r, i, view: caption_neurons(r, i)),
     ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps,
-              ("snapshot", "seed", "weight_scale", "frames"),
+              ("snapshot", "seed", "weight_scale", "layers", "frames"),
               tab="compare", section="3 · Weights",
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
     ChartSpec("trajectories", "Unit trajectories", True, unit_trajectories,

@@ -156,8 +156,9 @@ def still(fig: go.Figure) -> go.Figure:
     if not fig.frames:
         return fig
     out = go.Figure(fig)
-    out.frames = []
-    out.update_layout(sliders=[], updatemenus=[],
-                      height=(out.layout.height or 380) - CONTROLS_HEIGHT,
+    out.frames = ()
+    out.layout.sliders = ()  # (update_layout(sliders=[]) leaves them in place)
+    out.layout.updatemenus = ()
+    out.update_layout(height=(out.layout.height or 380) - CONTROLS_HEIGHT,
                       margin={"b": (out.layout.margin.b or CONTROLS_HEIGHT) - CONTROLS_HEIGHT})
     return out

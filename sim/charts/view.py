@@ -31,6 +31,7 @@ class View:
     snapshot: int  # index into result.history.snapshot_epochs
     weight_scale: str = "shared"  # a key of WEIGHT_SCALES
     layer: int = 0  # the hidden layer of the unit trajectories (0 = the first)
+    weight_layers: tuple[int, ...] = ()  # the heatmaps' layers (0-based); () = the default
     frames: bool = True  # animated charts carry every epoch as a plotly frame
 
     def describe(self, result: Result) -> str:
@@ -45,4 +46,4 @@ class View:
         the band and the seed, keep their defaults, as on screen)."""
         return {"log_y": self.log_y, "metric": self.metric, "snapshot": self.snapshot,
                 "weight_scale": self.weight_scale, "layer": self.layer,
-                "frames": self.frames}
+                "layers": list(self.weight_layers) or None, "frames": self.frames}

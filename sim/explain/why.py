@@ -100,9 +100,11 @@ def latex_matrix(M: np.ndarray, max_rows: int = 8, max_cols: int = 4,
     return prefix + r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
-#: Width of the page column for a LaTeX block, in em of the displayed formula: about 850 px
-#: at 1280 px, where Streamlit's st.latex draws KaTeX at about 19 px per em (with margin).
-LATEX_WIDTH_EM = 40.0
+#: Width of the page column for a LaTeX block, in em of the displayed formula: about 820 px
+#: at 1280 px with the sidebar open, where Streamlit's st.latex draws KaTeX at about 19.4 px
+#: per em, i.e. 42 em; the estimate below runs up to 10 % short of what Chromium draws
+#: (formulas it put at 39 em overflowed by 39 px), so blocks stop at 36.
+LATEX_WIDTH_EM = 36.0
 _EM_PER_CHAR = 0.6  # a generous average glyph width (digits are 0.5 em, a minus 0.78 em)
 
 
