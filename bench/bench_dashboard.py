@@ -15,7 +15,9 @@ of the repeats, seconds):
 * the same page again (the cache hit: a rerun of the page);
 * a control change to a config not seen before (activation sigmoid -> tanh: train + draw);
 * going back to a config seen before (cache hit);
-* the parts: training alone (``train_comparison``) and drawing the Compare tab's charts.
+* the parts: training alone (``train_comparison``), drawing the Compare tab's charts and
+  captions, and the server's share of an epoch-slider step (the fragment moves each animated
+  chart to the new epoch's frame, :func:`sim.app.panels.chart_figure`, and serialises it).
 
 The browser adds its own time on top (websocket, plotly.js drawing): the browser test
 (``pytest tests/test_browser.py -s``) prints those timings.
@@ -37,6 +39,7 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim import PRESETS, charts, train_comparison  # noqa: E402
+from sim.app.state import shown_epochs  # noqa: E402
 from sim.presets import DEFAULT_PRESET  # noqa: E402
 
 APP = os.path.join(os.path.dirname(__file__), "..", "dashboard.py")
@@ -62,19 +65,33 @@ def timed_run(at: AppTest) -> tuple[float, float]:
 
 
 def compare_tab_charts(result) -> None:
-    """The figures the Compare tab draws (as the dashboard calls them)."""
-    k = result.history.snapshot_epochs.size - 1
-    zmax = charts.weight_range(result, k)
-    for i in range(2):
-        charts.loss_curves(result, i)
-        charts.weight_heatmaps(result, i, snapshot=k, zmax=zmax)
-        charts.effective_neurons(result, i)
-        charts.decision_boundary(result, i, snapshot=k)
-        for caption in (charts.caption_loss, charts.caption_weights, charts.caption_neurons,
-                        charts.caption_boundary):
-            caption(result, i)
-    charts.loss_overlay(result)
-    charts.accuracy_curves(result)
+    """The figures and captions of the Compare tab (as the dashboard draws them)."""
+    view = charts.View(True, "distinct_neurons", result.history.snapshot_epochs.size - 1)
+    for _, specs in charts.sections("compare"):
+        for spec in specs:
+            for i in range(2) if spec.per_init else [None]:
+                charts.draw(spec, result, i, view)
+                if spec.caption is not None:
+                    spec.caption(result, i, view)
+
+
+def epoch_step(result, epochs: list[int]) -> None:
+    """The server's work of epoch-slider steps through ``epochs``: each animated chart of
+    both sides moved to the epoch's frame and serialised as Streamlit sends it."""
+    import plotly.io as pio
+
+    from sim.app.panels import chart_figure
+
+    specs = [spec for _, group in charts.sections("compare") for spec in group
+             if "frames" in spec.options]
+    index = [int(e) for e in result.history.snapshot_epochs]
+    for epoch in epochs:
+        view = charts.View(True, "distinct_neurons", index.index(epoch))
+        for spec in specs:
+            for i in range(2):
+                pio.to_json(chart_figure(spec, result, i, view).to_dict(), validate=False)
+                if spec.caption is not None:
+                    spec.caption(result, i, view)
 
 
 def main() -> None:
@@ -111,6 +128,12 @@ def main() -> None:
         t0 = time.perf_counter()
         compare_tab_charts(result)
         record("  part: Compare tab charts and captions", time.perf_counter() - t0)
+        offered = shown_epochs(result)
+        epoch_step(result, offered[-1:])  # the page's first draw builds the frames
+        t0 = time.perf_counter()
+        epoch_step(result, offered[-6:-1])
+        record("  part: epoch-slider step, server side (mean of 5)",
+               (time.perf_counter() - t0) / 5)
 
     print(f"Dashboard timings (AppTest, {args.repeat} repeats, seconds; 2-core machine)")
     print(f"  first run of the process (imports included): {first:.3f}")

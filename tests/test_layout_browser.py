@@ -89,7 +89,7 @@ def test_presenter_slides_are_readable_on_a_projector(server, chromium, preset: 
     try:
         page.goto(server + _link(preset, present="1", slide="1"))
         page.wait_for_selector(IDLE)
-        assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+        page.locator('section[data-testid="stSidebar"]').wait_for(state="hidden")
         for k, spec in enumerate(slides(), start=1):
             page.get_by_text(f"{k} / {len(slides())} · {spec.title}").wait_for()
             problems += [f"slide {k}: {p}" for p in layout_problems(page)]

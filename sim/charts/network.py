@@ -567,8 +567,10 @@ def network_diagram(result: Result, init_index: int, *, snapshot: int = -1, seed
         notes.append(f"+n: units not drawn (≤ {MAX_NODES} nodes)")
     if notes:
         _note(fig, " · ".join(notes))
+    # The column headers are drawn above the top node, at the plot area's top edge:
+    # extra_top keeps them off a subtitle under a title of two lines.
     fig = _style(fig, title(k), subtitle=_headline(drawer.facts(k), every), legend=False,
-                 height=HEIGHT + 40)
+                 height=HEIGHT + 40, extra_top=int(LINE_PX + HEADER_GAP))
     height_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     xlo, xhi = -0.55, drawer.cols[-1].x + 0.45
     top_px = LINE_PX + HEADER_GAP + GROUP_PX / 2 + 2

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from sim.explain.reading import distinct_rows, snapshot_index, unit_params
+from sim.explain.reading import dead_unit_masks, distinct_rows, snapshot_index, unit_params
 from sim.train import Result
 
 __all__ = ["headline", "units_headline"]
@@ -24,8 +24,8 @@ def _plural(n: int, word: str) -> str:
 
 def units_headline(result: Result, init_index: int, snapshot: int = -1, seed: int = 0) -> str:
     """How many neurons the hidden units of one run act as at a snapshot: "8 units → 1
-    neuron" (one hidden layer), "layer 2 of 30: 32 units → 1 neuron" (the layer with the
-    fewest distinct units of a deep network), "diverged" or "no hidden layer"."""
+    neuron" (one hidden layer), "layer 30 of 30: 32 units → 15 neurons (17 dead)" (the layer
+    with the fewest distinct live units of a deep network), "diverged" or "no hidden layer"."""
     hidden = result.config.hidden
     if not hidden:
         return "no hidden layer"
@@ -34,17 +34,26 @@ def units_headline(result: Result, init_index: int, snapshot: int = -1, seed: in
     run = result.run_indices(init_index)[min(seed, result.config.seeds - 1)]
     if 0 <= h.diverged_at[run] <= int(h.snapshot_epochs[k]):
         return "diverged"
-    dead = h.metrics["dead_units"][run, k]
-    counts = [distinct_rows(unit_params(result, l, run, k)) for l in range(len(hidden))]
-    # A dead unit (output 0 on every point) counts for nothing, even as "1 neuron".
-    shares = [0.0 if d >= w else c / w for c, w, d in zip(counts, hidden, dead, strict=True)]
+    masks = dead_unit_masks(result, run, [k])
+    counts, dead = [], []
+    for l in range(len(hidden)):
+        live = ~masks[l][0]
+        # A dead unit (output 0 on every point) is no neuron at all, whatever its weights:
+        # the count is of the live units that differ (as the network drawing counts them).
+        P = unit_params(result, l, run, k)[live]
+        counts.append(distinct_rows(P) if live.any() else 0)
+        dead.append(int((~live).sum()))
+    shares = [c / w for c, w in zip(counts, hidden, strict=True)]
     low = int(np.argmin(shares))
     if dead[low] >= hidden[low]:
         text = f"{_plural(hidden[low], 'unit')}, all dead (output 0)"
     else:
         text = f"{_plural(hidden[low], 'unit')} → {_plural(counts[low], 'neuron')}"
+        if dead[low]:
+            text += f" ({dead[low]} dead)"
     if len(hidden) > 1 and min(shares) == 1.0:
-        return f"all {len(hidden)} layers: every unit distinct"
+        return ("both layers" if len(hidden) == 2 else f"all {len(hidden)} layers") + (
+            ": every unit distinct")
     if len(hidden) > 1:
         text = f"layer {low + 1} of {len(hidden)}: {text}"
     return text
