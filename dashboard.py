@@ -39,10 +39,9 @@ from sim.app.why import why_tab
 from sim.presets import DEFAULT_PRESET
 
 INTRO = (
-    "The same network is trained twice on the same data, once per initialization, **left** "
-    "and **right**. If every weight starts at zero, all hidden units of a layer compute the "
-    "same value and get the same update, so the layer acts as **one neuron**, however wide; "
-    "random weights break the symmetry. The **Why?** tab works it out with this run's numbers."
+    "The same network is trained twice on the same data, **left** and **right**, from other "
+    "initial weights: from all zeros the hidden units of a layer stay equal, so the layer "
+    "acts as **one neuron**."
 )
 
 #: A compact page head, so that the numbers and the first chart fit a 1280×720 projector's
