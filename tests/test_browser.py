@@ -65,9 +65,19 @@ def test_default_page_shows_the_lesson_with_charts(app_page, capsys) -> None:
     # plotly draws each chart on its own after the script ends: wait rather than count once
     app_page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
-        ".filter(e => e.querySelector('.main-svg')).length >= 10")
+        ".filter(e => e.querySelector('.main-svg')).length >= 8")
     app_page.get_by_text("All 8 hidden units are identical").first.wait_for()
-    report(capsys, f"first render with charts: {app_page.first_render_seconds:.2f} s")
+    report(capsys, f"first render with charts: {app_page.first_render_seconds:.2f} s "
+                   "(the server's first page: imports and training included)")
+    again = app_page.context.new_page()
+    t0 = time.perf_counter()
+    again.goto(app_page.url)
+    again.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".filter(e => e.querySelector('.main-svg')).length >= 8", timeout=TIMEOUT_MS)
+    report(capsys, f"a new visitor, first charts drawn: {time.perf_counter() - t0:.2f} s "
+                   "(training cached, as for every visitor after the first)")
+    again.close()
     screenshot(app_page, "default")
 
 
@@ -103,7 +113,7 @@ def test_preset_and_why_tab(app_page, capsys) -> None:
     report(capsys, f"Why? tab shown: {time.perf_counter() - t0:.2f} s")
     screenshot(app_page, "why")
     app_page.get_by_role("tab", name="More charts").click()
-    app_page.get_by_text("Symmetry gap per hidden layer: zeros").wait_for()
+    app_page.get_by_text("Symmetry gap per hidden layer").first.wait_for()
     screenshot(app_page, "more_charts")
 
 
@@ -307,16 +317,16 @@ _COUNT_FRAMES = """() => {
 
 def test_speed_of_the_epoch_slider_and_of_play(app_page, capsys) -> None:
     """Benchmarks printed in the test output: an epoch-slider step reruns only the charts
-    it drives (a fragment), timed from the key press until every animated chart shows the
-    new epoch (its slider's label); and a chart's play button animates its frames in the
-    browser. The numbers are printed, not asserted (timed asserts flake on a shared
-    machine); the closing note of issue 9 quotes them against the targets (0.3 s a step,
-    5 frames/s)."""
+    it drives (a fragment: the open tab of the epoch section, both sides), timed from the
+    key press until both charts show the new epoch (their slider's label); and a chart's
+    play button animates its frames in the browser. The numbers are printed, not asserted
+    (timed asserts flake on a shared machine); the closing note of issue 9 quotes them
+    against the targets (0.3 s a step, 5 frames/s)."""
     offered = shown_epochs(train_comparison(DEFAULT))
     thumb = app_page.locator('.st-key-snapshot_epoch input[type="range"]')
     app_page.locator(".st-key-snapshot_epoch").scroll_into_view_if_needed()
     current = "[...document.querySelectorAll('.slider-group')].map(g => g.querySelector('text'))"
-    app_page.wait_for_function(f"() => {current}.length >= 8")
+    app_page.wait_for_function(f"() => {current}.length >= 2")
     steps = []
     for n in range(1, 6):
         thumb.focus()
@@ -325,13 +335,13 @@ def test_speed_of_the_epoch_slider_and_of_play(app_page, capsys) -> None:
         done = app_page.evaluate("""async (label) => {
             while (true) {
                 const shown = """ + current + """;
-                if (shown.length >= 8 && shown.every(e => e && e.textContent === label))
+                if (shown.length >= 2 && shown.every(e => e && e.textContent === label))
                     return performance.now();
                 await new Promise(r => setTimeout(r, 5));
             } }""", f"epoch {offered[-1 - n]}")
         steps.append((done - t0) / 1000)
         app_page.wait_for_selector(IDLE)
-    report(capsys, "epoch-slider step, key press to every animated chart redrawn: "
+    report(capsys, "epoch-slider step, key press to both animated charts redrawn: "
            + ", ".join(f"{s:.2f}" for s in steps)
            + f" s (median {sorted(steps)[2]:.2f} s; target 0.3 s)")
     assert thumb.get_attribute("aria-valuetext") == str(offered[-6])

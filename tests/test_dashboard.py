@@ -162,14 +162,35 @@ def test_default_page_is_the_lesson_preset(default_page: AppTest) -> None:
 
 
 def test_default_page_shows_the_main_charts(default_page: AppTest) -> None:
-    """Loss curves, overlay, accuracy, weights, effective neurons and decision boundary are
-    drawn for both initializations."""
+    """Loss curves, overlay, accuracy, effective neurons and the first chart of one epoch,
+    the weights, are drawn for both initializations."""
     titles = [title(f) for f in figures(default_page)]
     for start in ("Loss: zeros", "Loss: xavier_uniform", "Loss of both",
                   "Accuracy of both", "Weights after 500 epochs: zeros",
-                  "Weights after 500 epochs: xavier", "Distinct neurons per hidden layer",
-                  "Decision boundary after 500 epochs: zeros"):
+                  "Weights after 500 epochs: xavier", "Distinct neurons per hidden layer"):
         assert any(t.startswith(start) for t in titles), (start, titles)
+
+
+def show_epoch_chart(at: AppTest, spec: charts.ChartSpec) -> None:
+    """Open the tab of one chart of the epoch section."""
+    at.session_state[panels.EPOCH_TABS_KEY] = spec.title
+    at.run()
+
+
+def test_each_tab_of_the_epoch_section_draws_only_its_chart(app: AppTest) -> None:
+    """The epoch section shows one kind of chart at a time (lazy tabs): each tab draws its
+    chart for both sides, and no other chart of the section."""
+    specs = [s for heading, group in charts.sections("compare") for s in group
+             if heading == charts.EPOCH_SECTION]
+    starts = {"weights": "Weights after 500", "trajectories": "Units of layer 1",
+              "network": "Network after 500", "boundary": "Decision boundary after 500"}
+    assert [s.name for s in specs] == list(starts)
+    for spec in specs:
+        show_epoch_chart(app, spec)
+        titles = [title(f) for f in figures(app)]
+        for name, start in starts.items():
+            drawn = [t for t in titles if t.startswith(start)]
+            assert len(drawn) == (2 if name == spec.name else 0), (spec.name, name, titles)
 
 
 def test_loss_curves_hold_the_engine_numbers(default_page: AppTest, lesson: sim.Result) -> None:
@@ -798,6 +819,11 @@ def test_registry_captions_are_the_captions_on_the_page(app: AppTest, tab: str) 
     result = app.session_state["last_result"]
     view = charts.View(log_y=True, metric="distinct_neurons", snapshot=-1)  # the default view
     shown = [c.value for c in app.caption]
+    for heading, specs in charts.sections(tab):
+        if heading == charts.EPOCH_SECTION:  # one tab at a time
+            for spec in specs:
+                show_epoch_chart(app, spec)
+                shown += [c.value for c in app.caption]
     expected = [spec.caption(result, i, view) for _, specs in charts.sections(tab)
                 for spec in specs if spec.caption for i in range(2)]
     assert expected and all(text in shown for text in expected), (expected, shown)

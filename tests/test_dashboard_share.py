@@ -212,7 +212,8 @@ def test_presenter_view_and_colour_range_round_trip_through_the_address() -> Non
     at.button(key="slide_next").click().run()
     assert at.query_params["slide"] == "4"
     at.toggle(key="present").set_value(False).run()
-    assert "present" not in at.query_params and len(at.tabs) == 4
+    assert "present" not in at.query_params
+    assert set(app_state.TABS) <= {t.label for t in at.tabs}
 
 
 def test_changing_a_control_updates_the_address() -> None:
@@ -459,7 +460,7 @@ def test_exported_charts_are_the_charts_on_screen() -> None:
     saved = {export.figure_filename(key, result.config, "png")[:-4]: fig
              for key, fig in export_tab.export_figures(result, view).items()}
     on_screen = at.get("plotly_chart")
-    assert len(on_screen) >= 10
+    assert len(on_screen) >= 8
     for element in on_screen:
         name = json.loads(element.proto.config)["toImageButtonOptions"]["filename"]
         assert _as_float32(json.loads(element.proto.spec)) == _as_float32(

@@ -1,10 +1,11 @@
 """Layout in the real browser: every preset readable on a projector and on a large screen.
 
-For every preset at 1280×720 (a projector, sidebar open) and at 1920×1080, the Compare, Why?
-and More charts tabs are opened in Debian's Chromium and checked from the DOM
-(:data:`browser_support.LAYOUT_PROBLEMS`): no two text boxes of a chart overlap (plotly's
-titles, axis titles, tick labels, legend entries, annotations, the slider and its buttons),
-no metric tile cuts its text, nothing runs off the right edge of the page. The presenter
+For every preset at 1280×720 (a projector, sidebar open) and at 1920×1080, the Compare tab
+(each tab of its epoch section), the Why? and More charts tabs are opened in Debian's
+Chromium and checked from the DOM (:data:`browser_support.LAYOUT_PROBLEMS`): no two text
+boxes of a chart overlap (plotly's titles, axis titles, tick labels, legend entries,
+annotations, the slider and its buttons), no chart text is cut by the chart's edge, no
+metric tile cuts its text, nothing runs off the right edge of the page. The presenter
 view's slides are checked the same way at 1280×720. Screenshots of every page go to
 ``tests/screenshots/layout/`` (the first screen, and the whole page at the same width).
 """
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from browser_support import IDLE, SHOTS, TIMEOUT_MS, layout_problems
 
-from sim import PRESETS
+from sim import PRESETS, charts
 from sim.app.present import slides
 from sim.share import config_to_params
 
@@ -26,6 +27,9 @@ SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 #: Tab parameter -> the tab's label on the page.
 TABS = {"compare": "Compare", "why": "Why?", "more": "More charts"}
 LAYOUT_SHOTS = SHOTS / "layout"
+#: The charts of the epoch section, one tab each (the first is open when the page opens).
+EPOCH_SPECS = [spec for heading, specs in charts.sections("compare") for spec in specs
+               if heading == charts.EPOCH_SECTION]
 
 
 def _link(preset: str, **view: str) -> str:
@@ -63,10 +67,16 @@ def test_every_tab_of_every_preset_is_readable(server, chromium, preset: str, si
         page.wait_for_selector(IDLE)
         for tab, label in TABS.items():
             if tab != "compare":
-                page.get_by_role("tab", name=label).click()
+                page.get_by_role("tab", name=label, exact=True).click()
                 page.wait_for_timeout(300)
             problems += [f"{tab}: {p}" for p in layout_problems(page)]
             _shots(page, f"{preset}_{tab}_{size}", width, height)
+            if tab == "compare":  # the other charts of one epoch, one tab each
+                for spec in EPOCH_SPECS[1:]:
+                    page.get_by_role("tab", name=spec.title, exact=True).click()
+                    page.wait_for_timeout(300)
+                    problems += [f"{tab} / {spec.title}: {p}" for p in layout_problems(page)]
+                    _shots(page, f"{preset}_{tab}_{spec.name}_{size}", width, height)
     finally:
         context.close()
     _verdict(f"{preset}_{size}", problems)

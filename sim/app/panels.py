@@ -335,16 +335,48 @@ def _draw_sections(result: Result, sections: list[tuple[str, list[charts.ChartSp
         side_by_side(result, [s for s in specs if not s.per_init], view)
 
 
+#: The chart of the epoch section shown first (its tab), by chart name.
+EPOCH_TABS_KEY = "epoch_chart"
+
+
 @st.fragment
 def epoch_sections(result: Result, sections: list[tuple[str, list[charts.ChartSpec]]],
                    drawn: frozenset[str]) -> None:
-    """The sections the epoch slider drives, as one Streamlit fragment: moving the slider
-    (or the colour-range and layer controls) reruns only these charts, not the training
-    look-up, the metrics and the loss curves above. The page address follows the slider."""
-    guarded("Drawing the charts of the shown epoch", result.config, _draw_sections, result,
+    """The charts the epoch slider drives, as one Streamlit fragment: the slider, then one
+    tab per kind of chart (heatmaps, unit trajectories, the network drawn, the decision
+    boundary), each with both sides and the controls of its own. Only the open tab is
+    drawn (lazy tabs), so a slider step redraws two charts, not eight, and moving the
+    slider (or a tab's control) reruns only this fragment. The address follows it."""
+    guarded("Drawing the charts of the shown epoch", result.config, _draw_epoch_tabs, result,
             sections, set(drawn))
     if st.session_state.get("synced_config") == result.config:
         sync_url(page_params(result))
+
+
+def _draw_epoch_tabs(result: Result, sections: list[tuple[str, list[charts.ChartSpec]]],
+                     drawn: set[str]) -> None:
+    specs = [spec for _, group in sections for spec in group]
+    for heading, group in sections:
+        st.subheader(heading)
+        for spec in group:
+            if spec.intro is not None:
+                st.caption(spec.intro(result))
+    if "snapshot" not in drawn:
+        VIEW_CONTROLS["snapshot"](result)
+        drawn.add("snapshot")
+    tabs = st.tabs([spec.title for spec in specs], key=EPOCH_TABS_KEY, on_change="rerun")
+    for tab, spec in zip(tabs, specs, strict=True):
+        if tab.open is False:  # lazy: only the open tab's charts are built and sent
+            continue
+        with tab:
+            for option in spec.options:
+                if option in VIEW_CONTROLS and option not in drawn:
+                    VIEW_CONTROLS[option](result)
+            view = current_view(result)
+            if spec.per_init:
+                paired(result, spec, view)
+            else:
+                side_by_side(result, [spec], view)
 
 
 def chart_sections(result: Result, tab: str) -> None:

@@ -83,6 +83,7 @@ from sim.train import Result
 __all__ = [
     "CHARTS",
     "CHART_TABS",
+    "EPOCH_SECTION",
     "ChartSpec",
     "INIT_COLORS",
     "MAX_LAYERS",
@@ -128,6 +129,11 @@ __all__ = [
 #: The dashboard tabs that show charts (:attr:`ChartSpec.tab`), as in the page's ``tab`` URL
 #: parameter.
 CHART_TABS = ("compare", "more")
+
+#: The Compare tab's section of the charts of one epoch (weights, unit trajectories, the
+#: network drawn, the decision boundary): the dashboard shows them one kind at a time, in
+#: tabs under one epoch slider.
+EPOCH_SECTION = "3 · The network at one epoch"
 
 
 @dataclass(frozen=True)
@@ -198,16 +204,15 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_neurons(r, i)),
     ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps,
               ("snapshot", "seed", "weight_scale", "layers", "frames"),
-              tab="compare", section="3 · Weights",
+              tab="compare", section=EPOCH_SECTION,
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
     ChartSpec("trajectories", "Unit trajectories", True, unit_trajectories,
-              ("snapshot", "seed", "layer", "frames"), tab="compare", section="3 · Weights"),
+              ("snapshot", "seed", "layer", "frames"), tab="compare", section=EPOCH_SECTION),
     ChartSpec("network", "The network drawn", True, network_diagram,
-              ("snapshot", "seed", "frames"), tab="compare",
-              section="4 · The network drawn"),
+              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary,
               ("snapshot", "seed", "frames"),
-              tab="compare", section="5 · What the network predicts",
+              tab="compare", section=EPOCH_SECTION,
               caption=lambda r, i, view: caption_boundary(r, i, view.snapshot),
               absent="This chart needs a dataset with 2 inputs (or a 1-D regression)."),
     ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
