@@ -41,7 +41,8 @@ pytestmark = pytest.mark.browser
 DEFAULT = PRESETS[DEFAULT_PRESET].config()
 #: The dashboard's view-only URL parameters (dashboard.VIEW_PARAMS; not imported here, as
 #: importing the script would need Streamlit's script context for nothing).
-VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide",
+               "epoch_chart")
 
 
 @pytest.fixture

@@ -216,6 +216,22 @@ def test_presenter_view_and_colour_range_round_trip_through_the_address() -> Non
     assert set(app_state.TABS) <= {t.label for t in at.tabs}
 
 
+def test_a_link_opens_the_tab_of_one_epoch_chart() -> None:
+    """``epoch_chart=network`` opens the network drawing's tab of the epoch section, the
+    address keeps it, and the default tab (the heatmaps) leaves it out."""
+    at = open_page({"epoch_chart": "network"})
+    assert at.session_state[app_state.EPOCH_TABS_KEY] == "The network drawn"
+    assert at.query_params["epoch_chart"] == "network"
+    assert any(json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("<b>Network")
+               for c in at.get("plotly_chart"))
+    at.session_state[app_state.EPOCH_TABS_KEY] = "Weight heatmaps"
+    at.run()
+    assert "epoch_chart" not in at.query_params
+    bad = open_page({"epoch_chart": "bogus"})
+    assert "epoch_chart" not in bad.query_params and any(
+        "epoch\\_chart" in w.value for w in bad.warning)  # markdown-escaped
+
+
 def test_changing_a_control_updates_the_address() -> None:
     """After a control changes, the address holds the new configuration."""
     at = open_page()

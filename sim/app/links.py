@@ -25,6 +25,8 @@ import streamlit as st
 
 from sim import PRESETS, Config, ConfigError, Result, export
 from sim.app.state import (
+    EPOCH_CHARTS,
+    EPOCH_TABS_KEY,
     LOSS_AXES,
     MAX_SLIDE,
     METRIC_CHOICES,
@@ -271,7 +273,8 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
     out: dict = {}
     dropped: list[tuple[list[str], str]] = []
     choices = {"tab": TAB_PARAMS, "loss_axis": LOSS_AXES, "neurons": METRIC_CHOICES,
-               "colour_range": WEIGHT_SCALES, "present": ("0", "1")}
+               "colour_range": WEIGHT_SCALES, "present": ("0", "1"),
+               "epoch_chart": EPOCH_CHARTS}
     for key in VIEW_PARAMS:
         if not params.get(key):
             continue
@@ -289,6 +292,8 @@ def url_view(params: Mapping[str, list[str]], cfg: Config
                 out["metric"] = value
             elif key == "colour_range":
                 out["weight_scale"] = value
+            elif key == "epoch_chart":
+                out[EPOCH_TABS_KEY] = EPOCH_CHARTS[value]
             elif key == "present":
                 out["present"] = value == "1"
             elif key == "slide":
@@ -362,6 +367,10 @@ def view_params(result: Result) -> dict[str, str]:
     # addresses of the default view stay as they were.
     if ss.get("weight_scale", "shared") != "shared":
         params["colour_range"] = ss["weight_scale"]
+    shown = ss.get(EPOCH_TABS_KEY)
+    first = next(iter(EPOCH_CHARTS.values()))
+    if shown in EPOCH_CHARTS.values() and shown != first:
+        params["epoch_chart"] = next(k for k, v in EPOCH_CHARTS.items() if v == shown)
     if ss.get("present"):
         params["present"] = "1"
         params["slide"] = str(ss.get("slide", 1))

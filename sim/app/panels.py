@@ -17,6 +17,7 @@ from sim import METRIC_DEFINITIONS, Result, charts
 from sim.app.guard import guarded
 from sim.app.links import page_params, sync_url
 from sim.app.state import (
+    EPOCH_TABS_KEY,
     METRIC_CHOICES,
     METRIC_TITLES,
     SIDE_TITLES,
@@ -333,10 +334,6 @@ def _draw_sections(result: Result, sections: list[tuple[str, list[charts.ChartSp
             if spec.per_init:
                 paired(result, spec, view)
         side_by_side(result, [s for s in specs if not s.per_init], view)
-
-
-#: The chart of the epoch section shown first (its tab), by chart name.
-EPOCH_TABS_KEY = "epoch_chart"
 
 
 @st.fragment

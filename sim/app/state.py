@@ -16,7 +16,16 @@ from typing import Any
 
 import streamlit as st
 
-from sim import BIAS_INITIALIZERS, DATASETS, INITIALIZERS, PRESETS, Config, ConfigError, Result
+from sim import (
+    BIAS_INITIALIZERS,
+    DATASETS,
+    INITIALIZERS,
+    PRESETS,
+    Config,
+    ConfigError,
+    Result,
+    charts,
+)
 from sim.charts import METRIC_TITLES, View
 from sim.charts.motion import frame_indices
 from sim.charts.view import WEIGHT_SCALES
@@ -35,7 +44,13 @@ METRIC_CHOICES = tuple(METRIC_TITLES)
 TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts",
               "export": "Export & share"}
 LOSS_AXES = ("log", "linear")
-VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide")
+VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide",
+               "epoch_chart")
+#: The Compare tab's charts of one epoch, one tab each: ``epoch_chart`` parameter -> tab label.
+EPOCH_CHARTS = {spec.name: spec.title for heading, specs in charts.sections("compare")
+                for spec in specs if heading == charts.EPOCH_SECTION}
+#: Session key of the open tab of the epoch section (its label).
+EPOCH_TABS_KEY = "epoch_chart"
 #: The presenter view's slides are numbered from 1; a link may ask for at most this one.
 MAX_SLIDE = 20
 
