@@ -88,8 +88,11 @@ def _projection_window(P: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarr
     return v, window
 
 
-def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
-    """Number of groups of rows of ``P`` equal within ``rtol * max|P|`` (connected components).
+def row_components(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> np.ndarray:
+    """Group label of each row of ``P``: rows equal within ``rtol * max|P|`` (max-norm),
+    joined transitively (connected components), share a label. Labels are arbitrary
+    integers; :func:`count_distinct` counts them and :func:`sim.explain.reading.row_groups`
+    names the rows of each.
 
     Parameters
     ----------
@@ -98,14 +101,16 @@ def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
     """
     n = P.shape[0]
     if n <= 1:
-        return n
+        return np.arange(n)
     tol = rtol * float(np.abs(P).max())
     v, window = _projection_window(P, rtol)
     if np.diff(np.sort(P @ v)).min() > window:
-        return n  # the usual case after a random initialization: all distinct
-    U = np.unique(P, axis=0)  # exact duplicates first: the common symmetric case is cheap
+        return np.arange(n)  # the usual case after a random initialization: all distinct
+    # exact duplicates first: the common symmetric case is cheap
+    U, inverse = np.unique(P, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
     if U.shape[0] == 1:
-        return 1
+        return np.zeros(n, dtype=int)
     proj = U @ v
     order = np.argsort(proj, kind="stable")
     parent = list(range(U.shape[0]))
@@ -126,7 +131,20 @@ def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
                 if ri != rj:
                     parent[ri] = rj
             bidx += 1
-    return len({find(i) for i in range(U.shape[0])})
+    roots = np.array([find(i) for i in range(U.shape[0])])
+    return roots[inverse]
+
+
+def count_distinct(P: np.ndarray, rtol: float = DISTINCT_RTOL) -> int:
+    """Number of groups of rows of ``P`` equal within ``rtol * max|P|`` (connected components,
+    :func:`row_components`).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_units, n_params)
+        One row of incoming parameters per (live) unit.
+    """
+    return int(np.unique(row_components(P, rtol)).size)
 
 
 def singular_values(H: np.ndarray) -> np.ndarray:

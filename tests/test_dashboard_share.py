@@ -10,7 +10,6 @@ cannot do: the functions that build the files are tested directly, and the real 
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import zipfile
@@ -21,6 +20,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_motion import as_float32
 
 from sim import PRESETS, Config, charts, export
 from sim.app import export_tab, links
@@ -479,27 +479,12 @@ def test_exported_charts_are_the_charts_on_screen() -> None:
     assert len(on_screen) >= 8
     for element in on_screen:
         name = json.loads(element.proto.config)["toImageButtonOptions"]["filename"]
-        assert _as_float32(json.loads(element.proto.spec)) == _as_float32(
+        assert as_float32(json.loads(element.proto.spec)) == as_float32(
             json.loads(pio.to_json(saved[name]))), name
     at.session_state["tab"] = "Export & share"
     at.run()
     assert any(f"at epoch {shown}" in c.value and "rank" in c.value for c in at.caption)
 
-
-def _as_float32(obj):
-    """A figure's JSON with every number array decoded and rounded to float32 (NaN, the
-    gap between two lines, as None so that equal gaps compare equal)."""
-    if isinstance(obj, dict) and "bdata" in obj:
-        arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
-        return [None if v != v else v for v in arr.astype(np.float32).tolist()]
-    if isinstance(obj, dict):
-        return {k: _as_float32(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        if obj and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in obj):
-            return [None if v != v else v
-                    for v in np.asarray(obj, dtype=np.float64).astype(np.float32).tolist()]
-        return [_as_float32(v) for v in obj]
-    return obj
 
 
 def test_export_makers_build_the_data_files(default_page: AppTest) -> None:

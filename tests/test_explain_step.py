@@ -13,23 +13,12 @@ import functools
 
 import numpy as np
 import pytest
+from test_explain_why import CASES, trained  # the same runs, trained once per session
 
 import sim
 from sim.explain import step, why
 from sim.explain.reading import distinct_rows
 from sim.network import loss_and_gradients
-
-BOTH_RANDOM = {**sim.PRESETS["lesson"].settings,
-               "inits": [{"scheme": "xavier_uniform"}, {"scheme": "he_normal"}]}
-CASES = [*sim.PRESETS, "both_random"]
-
-
-@functools.cache
-def trained(case: str) -> sim.Result:
-    """A preset (or the both-random configuration), trained once per test session."""
-    cfg = sim.Config.from_dict(BOTH_RANDOM) if case == "both_random" else \
-        sim.PRESETS[case].config()
-    return sim.train_comparison(cfg)
 
 
 @functools.cache

@@ -24,21 +24,22 @@ def lesson() -> sim.Result:
     return sim.train_comparison(PRESETS["lesson"].config())
 
 
-def _numbers(obj):
-    """A figure's JSON with number arrays as float32 lists (NaN as None), for comparing a
-    moved figure (float32 frames) with a freshly built one."""
+def as_float32(obj):
+    """A figure's JSON with number arrays as float32 lists (NaN, the gap between two lines,
+    as None so that equal gaps compare equal), for comparing a figure moved to a frame
+    (float32 numbers) with a freshly built one."""
     if isinstance(obj, dict) and "bdata" in obj:
         from base64 import b64decode
 
         arr = np.frombuffer(b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
         return [None if v != v else v for v in arr.astype(np.float32).tolist()]
     if isinstance(obj, dict):
-        return {k: _numbers(v) for k, v in obj.items()}
+        return {k: as_float32(v) for k, v in obj.items()}
     if isinstance(obj, list):
         if obj and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in obj):
             return [None if v != v else v for v in np.asarray(obj, float).astype(np.float32)
                     .tolist()]
-        return [_numbers(v) for v in obj]
+        return [as_float32(v) for v in obj]
     return obj
 
 
@@ -68,8 +69,8 @@ def test_seek_shows_what_a_fresh_build_at_that_epoch_shows(lesson: sim.Result, c
     for k in (ks[0], ks[5], ks[len(ks) // 2]):
         want = json.loads(pio.to_json(draw(chart, lesson, 0, View(True, "distinct_neurons", k))))
         got = json.loads(pio.to_json(seek(built, int(epochs[k]))))
-        assert _numbers(got["data"]) == _numbers(want["data"]), (chart, k)
-        assert _numbers(got["layout"]) == _numbers(want["layout"]), (chart, k)
+        assert as_float32(got["data"]) == as_float32(want["data"]), (chart, k)
+        assert as_float32(got["layout"]) == as_float32(want["layout"]), (chart, k)
         assert got["layout"]["sliders"][0]["active"] == ks.index(k)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.activations import get_activation
-from sim.metrics import DISTINCT_RTOL, _projection_window, count_distinct, dead_units
+from sim.metrics import DISTINCT_RTOL, count_distinct, dead_units, row_components
 from sim.network import matmul
 from sim.train import Result
 
@@ -87,37 +87,9 @@ def row_groups(W: np.ndarray, rtol: float = DISTINCT_RTOL) -> list[list[int]]:
         return [[i] for i in range(n)]
     if not np.any(W):
         return [list(range(n))]
-    # The same steps as sim.metrics.count_distinct, on the rows rather than their count:
-    # a cheap exit when every projection is apart, then union-find over the unique rows.
-    v, window = _projection_window(W, rtol)
-    if np.diff(np.sort(W @ v)).min() > window:
-        return [[i] for i in range(n)]
-    tol = rtol * float(np.abs(W).max())
-    U, inverse = np.unique(W, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).ravel()
-    parent = list(range(U.shape[0]))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    proj = U @ v
-    order = np.argsort(proj, kind="stable")
-    ps = proj[order]
-    for a in range(len(order)):
-        b = a + 1
-        while b < len(order) and ps[b] - ps[a] <= window:
-            i, j = order[a], order[b]
-            if np.max(np.abs(U[i] - U[j])) <= tol:
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[ri] = rj
-            b += 1
     groups: dict[int, list[int]] = {}
-    for row, u in enumerate(inverse):
-        groups.setdefault(find(int(u)), []).append(row)
+    for row, label in enumerate(row_components(W, rtol)):
+        groups.setdefault(int(label), []).append(row)
     return sorted(groups.values(), key=lambda g: g[0])
 
 
