@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace  # noqa: F401  (re-exported)
 from typing import Any
 
+from sim.conv import ConvLayer, conv_geometry, flat_size
 from sim.cost import SNAPSHOT_BUDGET, estimate_cost, snapshot_count  # noqa: F401 (API)
 from sim.datasets import DATASETS
 from sim.fields import (
@@ -226,7 +227,8 @@ _DEFAULT_INITS = (InitSpec("zeros"), InitSpec("xavier_uniform", {"gain": 1.0}))
 
 #: Python types of the fields, by kind (for the dataclass's annotations).
 _ANNOTATIONS = {"int": "int", "float": "float", "choice": "str", "loss": "str",
-                "noise": "float | None", "hidden": "tuple[int, ...]"}
+                "noise": "float | None", "hidden": "tuple[int, ...]",
+                "conv": "tuple[tuple[int, int], ...]"}
 
 
 class _ConfigBase:
@@ -247,13 +249,36 @@ class _ConfigBase:
     @property
     def n_outputs(self) -> int:
         if self.loss_name == "ce":
-            return 2 if self.task == "binary" else self.n_classes
+            return 2 if self.task == "binary" else DATASETS[self.dataset].class_count(
+                self.n_classes)
         return 1
 
     @property
+    def image_shape(self) -> tuple[int, int, int] | None:
+        """``(C, H, W)`` of one input image; None for point data."""
+        return DATASETS[self.dataset].image_shape(self.image_size)
+
+    @property
+    def conv_layers(self) -> list[ConvLayer]:
+        """The convolution layers' geometry (:class:`sim.conv.ConvLayer`); empty without."""
+        if not self.conv:
+            return []
+        return conv_geometry(self.image_shape, self.conv, self.pool)
+
+    @property
     def layer_sizes(self) -> list[int]:
-        """``[n_inputs, *hidden, n_outputs]``."""
-        return [DATASETS[self.dataset].n_features, *self.hidden, self.n_outputs]
+        """``[n_inputs, *hidden, n_outputs]`` of the dense layers; ``n_inputs`` is the conv
+        layers' flattened output when there are conv layers."""
+        spec = DATASETS[self.dataset]
+        inputs = (flat_size(self.conv_layers, self.image_shape) if self.conv
+                  else spec.features(self.image_size))
+        return [inputs, *self.hidden, self.n_outputs]
+
+    @property
+    def n_hidden_layers(self) -> int:
+        """Layers whose units (or filters) the metrics count: conv layers, then the dense
+        hidden layers."""
+        return len(self.conv) + len(self.hidden)
 
     @property
     def n_runs(self) -> int:
@@ -275,7 +300,11 @@ class _ConfigBase:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d["conv"] = [list(layer) for layer in self.conv]
         d["inits"] = [spec.to_dict() for spec in self.inits]
+        for name, row in FIELDS.items():  # settings added later: absent at their default
+            if row.omit_default and getattr(self, name) == row.default:
+                del d[name]
         return d
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -344,6 +373,21 @@ class _ConfigBase:
             raise ConfigError(
                 f"loss {self.loss!r} does not fit the {self.dataset} dataset ({task}): "
                 f"use one of {', '.join(ALLOWED_LOSSES[task])}.", "loss")
+        spec = DATASETS[self.dataset]
+        if self.conv and not spec.is_image:
+            images = ", ".join(n for n, sp in DATASETS.items() if sp.is_image)
+            raise ConfigError(f"conv layers need an image dataset ({images}); the "
+                              f"{self.dataset} dataset has {spec.n_features} number(s) per "
+                              "sample. Set conv to nothing, or pick an image dataset.", "conv")
+        if self.pool > 1 and not self.conv:
+            raise ConfigError(f"pool {self.pool} applies after conv layers, and there are "
+                              "none: set conv (such as 8x3), or pool 0.", "pool")
+        if self.conv:
+            try:
+                self.conv_layers  # noqa: B018 - checks that pooling leaves pixels
+            except ValueError as exc:
+                raise ConfigError(f"{exc} Got image size {self.image_size}, pool "
+                                  f"{self.pool}.", "pool") from None
         if self.n_runs > MAX_RUNS:
             raise ConfigError(f"inits x seeds must be at most {MAX_RUNS} runs. "
                               f"Got {len(self.inits)} x {self.seeds} = {self.n_runs}.", "seeds")

@@ -131,7 +131,8 @@ def default_workers(cfg: Config) -> int:
     """Threads :func:`sim.train.train_comparison` trains with by default: 2 for large
     enough work (:data:`PARALLEL_MIN_ELEMENTS`), else 1."""
     R = cfg.n_runs
-    work = (R // 2) * cfg.n_train * max(cfg.layer_sizes[1:])
+    widest = max(cfg.layer_sizes[1:] + [c.positions * c.filters for c in cfg.conv_layers])
+    work = (R // 2) * cfg.n_train * widest
     return 2 if R >= 2 and work >= PARALLEL_MIN_ELEMENTS else 1
 
 

@@ -80,7 +80,14 @@ class DatasetSpec:
         (``tests/test_dataset_defaults.py`` checks it); a config or link that omits ``lr``
         still gets the config's own default.
     fn : callable
-        ``fn(n_samples, noise, rng, n_classes) -> (X, y)``; returns unshuffled data.
+        ``fn(n_samples, noise, rng, n_classes) -> (X, y)``; returns unshuffled data. For an
+        image dataset ``fn(n_samples, noise, rng, n_classes, size)``.
+    classes : int
+        A fixed number of classes (the image datasets' 4); 0: ``n_classes`` decides (blobs)
+        or the task does.
+    channels : int
+        Image datasets: channels per image (their ``n_features`` is ``channels * size**2``
+        for the ``image_size`` setting, see :meth:`features`); 0 for point datasets.
     """
 
     name: str
@@ -91,6 +98,29 @@ class DatasetSpec:
     default_noise: float
     default_lr: float
     fn: GeneratorFn
+    classes: int = 0
+    channels: int = 0
+
+    @property
+    def is_image(self) -> bool:
+        """Whether each sample is an image (``channels x size x size``)."""
+        return self.channels > 0
+
+    def image_shape(self, size: int) -> tuple[int, int, int] | None:
+        """``(C, H, W)`` of one image at ``image_size`` ``size``; None for point data."""
+        return (self.channels, int(size), int(size)) if self.is_image else None
+
+    def features(self, size: int = 12) -> int:
+        """Input features: ``n_features``, or ``channels * size**2`` for images."""
+        return self.channels * int(size) ** 2 if self.is_image else self.n_features
+
+    def class_count(self, n_classes: int) -> int:
+        """Classes of the data for the ``n_classes`` setting: 0 for regression."""
+        if self.task == "regression":
+            return 0
+        if self.classes:
+            return self.classes
+        return n_classes if self.task == "multiclass" else 2
 
 
 # eq=False: the fields are arrays, for which the generated __eq__/__hash__ would
@@ -115,6 +145,9 @@ class Dataset:
         float64 test inputs (``n_test`` may be 0).
     y_test : ndarray of shape (n_test, 1) or (n_test,)
         Same dtype and layout as ``y_train``.
+    image_shape : (C, H, W) or None
+        For image data: each row of ``X_*`` is one image flattened in ``(C, H, W)`` order
+        (``X.reshape(-1, C, H, W)`` gives the images); None for points.
     """
 
     name: str
@@ -124,6 +157,7 @@ class Dataset:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    image_shape: tuple[int, int, int] | None = None
 
     @property
     def n_features(self) -> int:
@@ -356,6 +390,102 @@ def _sine(
     return X, y
 
 
+# ---------------------------------------------------------------------------
+# Image generators: fn(n_samples, noise, rng, n_classes, size) -> (X, y), unshuffled.
+# Images are one channel of size x size pixels, flattened row by row; a stroke is drawn
+# from its distance d (in pixels) to the pixel centres: 1 within half a pixel, fading to 0
+# at 1.5 pixels. Then Gaussian noise of std ``noise`` is added to every pixel.
+# ---------------------------------------------------------------------------
+
+#: The orientations of ``bars``, in degrees (class order).
+BAR_ANGLES = (0.0, 45.0, 90.0, 135.0)
+#: The classes of ``shapes``.
+SHAPE_NAMES = ("square", "circle", "cross", "triangle")
+#: Default side of the image datasets, in pixels (the ``image_size`` setting).
+IMAGE_SIZE = 12
+IMAGE_SIZE_RANGE = (6, 32)
+
+
+def _stroke(d: np.ndarray) -> np.ndarray:
+    return np.clip(1.5 - d, 0.0, 1.0)
+
+
+def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column (x) and row (y) coordinates of the pixel centres, shape (1, size, size)."""
+    r = np.arange(size, dtype=np.float64)
+    return r[None, None, :], r[None, :, None]
+
+
+def _bars(n_samples: int, noise: float, rng: np.random.Generator, n_classes: int,
+          size: int = IMAGE_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """One straight bar across the image, in one of four orientations (the class: 0, 45, 90
+    and 135 degrees, see :data:`BAR_ANGLES`), passing through a point jittered up to a fifth
+    of the side from the centre.
+
+    An oriented edge filter tells the classes apart at any position: the lesson's case for
+    filters that learn different features.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, size * size)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, len(BAR_ANGLES))
+    y = _labels(counts)
+    theta = np.deg2rad(np.asarray(BAR_ANGLES))[y][:, None, None]
+    centre = (size - 1) / 2 + rng.uniform(-size / 5, size / 5, size=(n_samples, 2))
+    x, yy = _pixel_grid(size)
+    dx = x - centre[:, 0, None, None]
+    dy = yy - centre[:, 1, None, None]
+    # distance to the line through the centre along (cos t, -sin t) (rows grow downwards)
+    d = np.abs(dx * np.sin(theta) + dy * np.cos(theta))
+    img = _stroke(d) + noise * rng.standard_normal((n_samples, size, size))
+    return img.reshape(n_samples, size * size), y
+
+
+def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray
+                      ) -> np.ndarray:
+    """Distance from points ``(px, py)`` to segments ``a -> b`` (arrays of shape (n, 2))."""
+    ax, ay = a[:, 0, None, None], a[:, 1, None, None]
+    ex, ey = (b - a)[:, 0, None, None], (b - a)[:, 1, None, None]
+    t = np.clip(((px - ax) * ex + (py - ay) * ey) / (ex * ex + ey * ey), 0.0, 1.0)
+    return np.hypot(px - ax - t * ex, py - ay - t * ey)
+
+
+def _shapes(n_samples: int, noise: float, rng: np.random.Generator, n_classes: int,
+            size: int = IMAGE_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """The outline of a square, a circle, a cross (plus sign) or a triangle (the class, see
+    :data:`SHAPE_NAMES`), of a random size (a quarter to a third of the side from centre to
+    edge) around a centre jittered up to an eighth of the side.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, size * size)
+    y : ndarray of shape (n_samples,)
+    """
+    counts = _split_counts(n_samples, len(SHAPE_NAMES))
+    y = _labels(counts)
+    centre = (size - 1) / 2 + rng.uniform(-size / 8, size / 8, size=(n_samples, 2))
+    r = rng.uniform(size / 4, size / 3, size=n_samples)
+    x, yy = _pixel_grid(size)
+    dx = x - centre[:, 0, None, None]
+    dy = yy - centre[:, 1, None, None]
+    R = r[:, None, None]
+    d = np.empty((n_samples, size, size))
+    square = np.abs(np.maximum(np.abs(dx), np.abs(dy)) - R)
+    circle = np.abs(np.hypot(dx, dy) - R)
+    cross = np.minimum(np.hypot(np.maximum(np.abs(dx) - R, 0.0), dy),
+                       np.hypot(dx, np.maximum(np.abs(dy) - R, 0.0)))
+    corners = [centre + np.stack([R[:, 0, 0] * np.cos(a), -R[:, 0, 0] * np.sin(a)], axis=1)
+               for a in np.deg2rad([90.0, 210.0, 330.0])]
+    triangle = np.minimum.reduce([_segment_distance(x, yy, corners[i], corners[(i + 1) % 3])
+                                  for i in range(3)])
+    for c, dist in enumerate((square, circle, cross, triangle)):
+        d[y == c] = dist[y == c]
+    img = _stroke(d) + noise * rng.standard_normal((n_samples, size, size))
+    return img.reshape(n_samples, size * size), y
+
+
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
@@ -455,6 +585,38 @@ DATASETS: dict[str, DatasetSpec] = {
             default_lr=0.5,  # 2 diverges on both sides
             fn=_sine,
         ),
+        DatasetSpec(
+            name="bars",
+            label="Oriented bars (images)",
+            task="multiclass",
+            n_features=0,
+            summary=(
+                "Small images of one bar, horizontal, vertical or diagonal, anywhere near "
+                "the centre: filters that detect different orientations tell the four "
+                "classes apart, filters that are all alike cannot."
+            ),
+            default_noise=0.2,
+            default_lr=0.5,
+            fn=_bars,
+            classes=len(BAR_ANGLES),
+            channels=1,
+        ),
+        DatasetSpec(
+            name="shapes",
+            label="Shapes (images)",
+            task="multiclass",
+            n_features=0,
+            summary=(
+                "Small images of the outline of a square, a circle, a cross or a triangle, "
+                "of varied size and position: telling them apart takes several different "
+                "filters."
+            ),
+            default_noise=0.2,
+            default_lr=0.5,
+            fn=_shapes,
+            classes=len(SHAPE_NAMES),
+            channels=1,
+        ),
     )
 }
 
@@ -471,6 +633,7 @@ def make_dataset(
     test_fraction: float = 0.25,
     seed: int = 0,
     n_classes: int = 3,
+    image_size: int = IMAGE_SIZE,
 ) -> Dataset:
     """Generate, shuffle and split one registered dataset.
 
@@ -493,6 +656,9 @@ def make_dataset(
     n_classes : int, default 3
         Number of classes in ``[2, 10]``; only used by ``"blobs"`` but validated
         for every dataset.
+    image_size : int, default 12
+        Side of the images in pixels, in ``[6, 32]``; only used by the image datasets
+        (``bars``, ``shapes``) but validated for every dataset.
 
     Returns
     -------
@@ -521,6 +687,7 @@ def make_dataset(
     test_fraction = check_float("test_fraction", test_fraction, *TEST_FRACTION_RANGE, strict=True)
     seed = check_int("seed", seed, 0, None, strict=True)
     n_classes = check_int("n_classes", n_classes, *N_CLASSES_RANGE, strict=True)
+    image_size = check_int("image_size", image_size, *IMAGE_SIZE_RANGE, strict=True)
 
     n_test = int(round(test_fraction * n_samples))
     n_train = n_samples - n_test
@@ -532,7 +699,10 @@ def make_dataset(
         )
 
     rng = np.random.default_rng(seed)
-    X, y = spec.fn(n_samples, noise, rng, n_classes)
+    if spec.is_image:
+        X, y = spec.fn(n_samples, noise, rng, n_classes, image_size)
+    else:
+        X, y = spec.fn(n_samples, noise, rng, n_classes)
     order = rng.permutation(n_samples)
     X = np.ascontiguousarray(X[order], dtype=np.float64)
     if spec.task == "regression":
@@ -540,8 +710,8 @@ def make_dataset(
         dataset_classes = 0
     else:
         y = np.ascontiguousarray(y[order], dtype=np.int64)
-        dataset_classes = n_classes if spec.task == "multiclass" else 2
-    assert X.shape == (n_samples, spec.n_features)
+        dataset_classes = spec.class_count(n_classes)
+    assert X.shape == (n_samples, spec.features(image_size))
 
     return Dataset(
         name=name,
@@ -551,4 +721,5 @@ def make_dataset(
         y_train=y[:n_train],
         X_test=X[n_train:],
         y_test=y[n_train:],
+        image_shape=spec.image_shape(image_size),
     )

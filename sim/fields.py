@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.activations import ACTIVATIONS
-from sim.datasets import DATASETS
+from sim.conv import MAX_CONV_LAYERS, MAX_FILTERS, MAX_KERNEL, MAX_POOL
+from sim.datasets import DATASETS, IMAGE_SIZE, IMAGE_SIZE_RANGE
 from sim.losses import LOSSES, resolve_loss
 from sim.optimizers import OPTIMIZERS
 from sim.validate import ConfigError, check_choice, check_float, check_int, quote
@@ -98,6 +99,50 @@ def parse_hidden(value: Any) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def parse_conv(value: Any) -> tuple[tuple[int, int], ...]:
+    """Convolution layers from a text like ``"8x3, 16x3"`` (filters x kernel size per layer)
+    or a list of pairs ``[[8, 3], [16, 3]]``; empty text or list: none.
+
+    Raises
+    ------
+    ConfigError
+        Naming the field ``conv`` and the offending entry.
+    """
+    example = "such as '8x3' (8 filters of 3x3) or '8x3, 16x3' (two layers)"
+    if isinstance(value, str):
+        text = value.strip()
+        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(f"conv must list conv layers as filters x kernel size, {example}. "
+                          f"Got {quote(value)}.", "conv")
+    if len(items) > MAX_CONV_LAYERS:
+        raise ConfigError(f"conv must have at most {MAX_CONV_LAYERS} layers. Got "
+                          f"{len(items)} layers.", "conv")
+    layers = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            parts = [t.strip() for t in item.lower().replace("×", "x").split("x")]
+        elif isinstance(item, (list, tuple)):
+            parts = list(item)
+        else:
+            parts = [item]
+        if len(parts) != 2 or any(isinstance(x, str) and x == "" for x in parts):
+            raise ConfigError(f"conv layer {i} must be filters x kernel size, {example}. "
+                              f"Got {quote(item)}.", "conv")
+        filters = check_int(f"conv layer {i}: filters", parts[0], 1, MAX_FILTERS, field="conv")
+        kernel = check_int(f"conv layer {i}: kernel size", parts[1], 1, MAX_KERNEL,
+                           field="conv")
+        layers.append((filters, kernel))
+    return tuple(layers)
+
+
+def conv_text(layers) -> str:
+    """``8x3,16x3``: the conv layers as the URL and the flag write them ('' for none)."""
+    return ",".join(f"{int(f)}x{int(k)}" for f, k in layers)
+
+
 def layers_text(sizes) -> str:
     """``2 → 8 → 8 → 1``, with runs of equal sizes shortened: ``2 → 32 ×30 → 1``."""
     parts: list[str] = []
@@ -121,10 +166,10 @@ class Field:
     ----------
     name : str
         The config field (``Config.<name>``, the JSON key, the widget's key).
-    kind : {"int", "float", "choice", "hidden", "noise", "loss"}
+    kind : {"int", "float", "choice", "hidden", "conv", "noise", "loss"}
         How values are checked and written: numbers within bounds, a name from
-        ``choices``, layer sizes, a noise level or ``None`` (the dataset's own), ``auto``
-        or a loss name.
+        ``choices``, layer sizes, conv layers (``8x3,16x3``), a noise level or ``None``
+        (the dataset's own), ``auto`` or a loss name.
     default : object
         The value when the setting is left out.
     label : str
@@ -177,6 +222,14 @@ class Field:
         The flag's placeholder in ``--help``.
     note : str
         A few words the URL table adds to the rule (``0 = full batch``).
+    off_when_hidden : bool
+        The setting only means something where its widget is shown (conv layers on image
+        data): the dashboard then gives the default while the widget is hidden, whatever
+        the widget still holds.
+    omit_default : bool
+        Left out of the config's JSON (and so of its hash) at its default: a setting added
+        after configurations were shared (``conv``, ``pool``, ``image_size``), so that every
+        earlier configuration keeps its JSON, file names and links.
     """
 
     name: str
@@ -206,6 +259,8 @@ class Field:
     caption: Callable[[Any], str | None] | None = None
     metavar: str = "X"
     note: str = ""
+    off_when_hidden: bool = False
+    omit_default: bool = False
 
     # ------------------------------------------------------------------ checking
     @property
@@ -237,6 +292,8 @@ class Field:
             return check_choice(self.who, value, self.options(), field=self.name)
         if self.kind == "hidden":
             return parse_hidden(value)
+        if self.kind == "conv":
+            return parse_conv(value)
         if self.kind == "loss":
             if value == "auto":
                 return "auto"
@@ -254,6 +311,8 @@ class Field:
         """The value as URL text: ``8,8``, ``default``, ``0.5``, ``tanh``."""
         if self.kind == "hidden":
             return ",".join(str(int(v)) for v in value)
+        if self.kind == "conv":
+            return conv_text(value)
         if self.kind == "noise" and value is None:
             return NOISE_DEFAULT
         return value if isinstance(value, str) else format_number(value)
@@ -294,6 +353,9 @@ class Field:
                            if self.kind == "noise" else "")
         if self.kind == "hidden":
             return f"layer sizes such as `8,8` (1-{MAX_HIDDEN_LAYERS} layers of 1-{MAX_UNITS})"
+        if self.kind == "conv":
+            return (f"filters x kernel such as `8x3` or `8x3,16x3` (up to {MAX_CONV_LAYERS} "
+                    f"layers of 1-{MAX_FILTERS} filters, kernel 1-{MAX_KERNEL}); empty: none")
         return ", ".join(f"`{o}`" for o in self.options())
 
     def rule_text(self) -> str:
@@ -306,8 +368,33 @@ def _g(x: float | None) -> str:
 
 
 def _is_multiclass(settings: Mapping[str, Any]) -> bool:
+    """Whether the number of classes is a setting (blobs; the image datasets have 4)."""
     spec = DATASETS.get(settings["dataset"])
-    return spec is not None and spec.task == "multiclass"
+    return spec is not None and spec.task == "multiclass" and not spec.classes
+
+
+def _is_image(settings: Mapping[str, Any]) -> bool:
+    spec = DATASETS.get(settings["dataset"])
+    return spec is not None and spec.is_image
+
+
+def _has_conv(settings: Mapping[str, Any]) -> bool:
+    if not _is_image(settings):
+        return False
+    try:
+        return bool(parse_conv(settings["conv"]))
+    except ConfigError:
+        return True
+
+
+def _conv_caption(value: Any) -> str | None:
+    try:
+        layers = parse_conv(value)
+    except ConfigError:
+        return None
+    if not layers:
+        return "No conv layers: the pixels go straight into the hidden layers."
+    return "Conv: " + " → ".join(f"{f} filters {k}×{k}" for f, k in layers)
 
 
 def _uses(option: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -377,6 +464,22 @@ FIELDS: dict[str, Field] = {f.name: f for f in [
           "Number of classes (blobs) for multi-class datasets.", "data", "classes",
           "--classes", low=2, high=10, step=1, shown=_is_multiclass, metavar="K",
           note="multi-class datasets (blobs) only"),
+    Field("image_size", "int", IMAGE_SIZE, "Image size",
+          "Side of the images in pixels.", "data", "size", "--image-size",
+          low=IMAGE_SIZE_RANGE[0], high=IMAGE_SIZE_RANGE[1], step=1, shown=_is_image,
+          metavar="N", note="image datasets (bars, shapes) only", off_when_hidden=True,
+          omit_default=True),
+    Field("conv", "conv", (), "Conv layers",
+          "Convolution layers before the hidden layers, as filters x kernel size separated "
+          "by commas: '8x3' is one layer of 8 filters of 3×3, '8x3, 16x3' two layers; empty "
+          "for none. Image datasets only.", "network", "conv", "--conv", widget="text",
+          shown=_is_image, caption=_conv_caption, metavar="8x3",
+          note="image datasets (bars, shapes) only", off_when_hidden=True, omit_default=True),
+    Field("pool", "int", 0, "Max pooling",
+          "P×P max pooling after each conv layer (2 halves the feature maps' side); 0 for "
+          "none.", "network", "pool", "--pool", low=0, high=MAX_POOL, step=1, shown=_has_conv,
+          metavar="P", note="0 = none; with conv layers only", off_when_hidden=True,
+          omit_default=True),
     Field("hidden", "hidden", (8, 8), "Hidden layer sizes",
           "Units per hidden layer, separated by commas: '8' is one hidden layer of 8 units, "
           "'8, 8' two layers; input and output sizes follow from the dataset.", "network",
@@ -476,8 +579,10 @@ __all__ = [
     "MAX_UNITS",
     "NOISE_DEFAULT",
     "URL_FIELDS",
+    "conv_text",
     "format_number",
     "layers_text",
+    "parse_conv",
     "parse_hidden",
     "url_name",
     "url_table_markdown",

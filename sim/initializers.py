@@ -161,13 +161,18 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return leaky_relu_gain(float(param))
 
 
-def compute_fans(shape: tuple[int, int]) -> tuple[int, int]:
-    """Return ``(fan_in, fan_out)`` of a weight matrix of shape ``(fan_out, fan_in)``.
+def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Return ``(fan_in, fan_out)`` of a weight array, as PyTorch reads them.
+
+    A dense layer's matrix is ``(fan_out, fan_in)`` = ``(units, inputs)``. A convolution
+    layer's filters are ``(F, C, K, K)``: each output sees ``C * K * K`` inputs and each input
+    reaches ``F * K * K`` outputs, so ``fan_in = C * K * K`` and ``fan_out = F * K * K``
+    (``torch.nn.init._calculate_fan_in_and_fan_out``).
 
     Parameters
     ----------
     shape : tuple of int
-        ``(fan_out, fan_in)``, i.e. ``(units, inputs)``.
+        ``(fan_out, fan_in)``, i.e. ``(units, inputs)``, or ``(F, C, K, K)``.
 
     Returns
     -------
@@ -178,13 +183,16 @@ def compute_fans(shape: tuple[int, int]) -> tuple[int, int]:
     --------
     >>> compute_fans((3, 5))  # 3 units, each with 5 inputs
     (5, 3)
+    >>> compute_fans((8, 1, 3, 3))  # 8 filters of 3x3 on one channel
+    (9, 72)
     """
-    if len(shape) != 2:
+    if len(shape) not in (2, 4):
         raise ValueError(
-            f"A weight shape must have 2 dimensions (fan_out, fan_in). Got {tuple(shape)}."
+            f"A weight shape must have 2 dimensions (fan_out, fan_in) or 4 (filters, "
+            f"channels, K, K). Got {tuple(shape)}."
         )
-    fan_out, fan_in = shape
-    return int(fan_in), int(fan_out)
+    receptive = math.prod(int(s) for s in shape[2:])
+    return int(shape[1]) * receptive, int(shape[0]) * receptive
 
 
 # --------------------------------------------------------------------------------------------
@@ -479,7 +487,7 @@ def truncated_normal(
     >>> bool(np.all(np.abs(w) <= 2.0))
     True
     """
-    n = shape[0] * shape[1]
+    n = math.prod(shape)
     mass = _normal_mass(a, b)
     z = np.empty(n, dtype=np.float64)
     filled = 0
@@ -785,7 +793,16 @@ def identity(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     >>> identity((2, 3), np.random.default_rng(0))
     array([[1., 0., 0.],
            [0., 1., 0.]])
+
+    For convolution filters ``(F, C, K, K)`` it is PyTorch's ``dirac_``: filter ``i`` copies
+    channel ``i`` (a 1 at the kernel's centre, ``(K - 1) // 2``), for ``i < min(F, C)``; the
+    other filters are zero.
     """
+    if len(shape) == 4:
+        w = np.zeros(shape, dtype=np.float64)
+        m = min(shape[0], shape[1])
+        w[np.arange(m), np.arange(m), (shape[2] - 1) // 2, (shape[3] - 1) // 2] = 1.0
+        return w
     return np.eye(shape[0], shape[1], dtype=np.float64)
 
 
@@ -1457,7 +1474,8 @@ def initialize(
     name : str
         Initializer name or alias, e.g. ``"he_normal"`` or ``"kaiming_normal"``.
     shape : tuple of int
-        ``(fan_out, fan_in)`` = ``(units, inputs)``, both positive.
+        ``(fan_out, fan_in)`` = ``(units, inputs)``, both positive, or conv filters
+        ``(F, C, K, K)`` (fans as :func:`compute_fans` reads them).
     rng : np.random.Generator
         Source of randomness (unused by deterministic schemes).
     **params
@@ -1465,7 +1483,7 @@ def initialize(
 
     Returns
     -------
-    ndarray of shape (fan_out, fan_in), dtype float64
+    ndarray of ``shape``, dtype float64
 
     Raises
     ------
@@ -1482,20 +1500,32 @@ def initialize(
     """
     canonical = resolve_initializer(name)
     values = validate_init_params(canonical, params)
-    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+    if not isinstance(shape, (tuple, list)) or len(shape) not in (2, 4):
         raise ConfigError(
-            f"Weight shape must be a pair (fan_out, fan_in) of integers >= 1. "
-            f"Got {quote(shape)}.",
+            f"Weight shape must be a pair (fan_out, fan_in) of integers >= 1, or conv filters "
+            f"(F, C, K, K). Got {quote(shape)}.",
             "shape",
         )
     checked = (
         check_int("fan_out (shape[0])", shape[0], 1, None, field="shape", strict=True),
         check_int("fan_in (shape[1])", shape[1], 1, None, field="shape", strict=True),
+        *(check_int(f"kernel (shape[{i}])", shape[i], 1, None, field="shape", strict=True)
+          for i in range(2, len(shape))),
     )
     _check_rng(rng)
-    w = np.asarray(INITIALIZERS[canonical].fn(checked, rng, **values), dtype=np.float64)
+    if len(checked) == 4 and canonical in _MATRIX_SCHEMES:
+        # Like PyTorch's orthogonal_ and sparse_: the scheme on the (F, C*K*K) matrix of the
+        # flattened filters (their fan_out is F there, not F*K*K).
+        flat = INITIALIZERS[canonical].fn((checked[0], math.prod(checked[1:])), rng, **values)
+        w = np.asarray(flat, dtype=np.float64).reshape(checked)
+    else:
+        w = np.asarray(INITIALIZERS[canonical].fn(checked, rng, **values), dtype=np.float64)
     assert w.shape == checked, (canonical, w.shape, checked)
     return w
+
+
+#: Schemes defined on a matrix: conv filters get them on their flattened (F, C*K*K) matrix.
+_MATRIX_SCHEMES = ("orthogonal", "sparse")
 
 
 def initialize_bias(

@@ -59,6 +59,22 @@ METRIC_DEFINITIONS: dict[str, str] = {
 }
 
 
+def column_reduce(ufunc: np.ufunc, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``ufunc.reduce(A, axis=-2)`` for ``A`` of shape (..., m, u), in two stages when ``u``
+    is short (a conv layer's few filters over many positions): numpy reduces a middle axis
+    one row at a time, so ``u`` elements per step; over ``(m / m2, m2 * u)`` blocks first,
+    each step is ``m2 * u`` long. Every column is still reduced in the same order, so equal
+    columns give equal results bit for bit."""
+    m, u = A.shape[-2:]
+    m2 = next((d for d in (256, 144, 128, 100, 64, 36, 32, 16, 8, 4) if m % d == 0 and m > d),
+              1) if u < 64 else 1
+    if m2 == 1:
+        return ufunc.reduce(A, axis=-2, out=out)
+    lead = A.shape[:-2]
+    partial = ufunc.reduce(A.reshape(*lead, m // m2, m2 * u), axis=-2)
+    return ufunc.reduce(partial.reshape(*lead, m2, u), axis=-2, out=out)
+
+
 def dead_units(H: np.ndarray) -> np.ndarray:
     """Mask of dead units.
 
@@ -70,7 +86,8 @@ def dead_units(H: np.ndarray) -> np.ndarray:
     -------
     ndarray of bool, shape (..., n_units)
     """
-    return ~np.any(H != 0, axis=-2)
+    # a unit is dead when its largest and smallest outputs are both 0
+    return (column_reduce(np.maximum, H) == 0) & (column_reduce(np.minimum, H) == 0)
 
 
 def _projection_window(P: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -159,12 +176,14 @@ def singular_values(H: np.ndarray) -> np.ndarray:
     ndarray of shape (..., min(n_samples, n_units)), descending
     """
     H = np.asarray(H, dtype=np.float64)
-    bad = ~np.isfinite(H).all(axis=(-2, -1))
+    # max |H| without a temporary; NaN or inf there marks a diverged run
+    peak = np.maximum(H.max(axis=(-2, -1), keepdims=True), -H.min(axis=(-2, -1), keepdims=True))
+    bad = ~np.isfinite(peak[..., 0, 0])
     if bad.any():  # a diverged run: its metrics are NaN, the others still count
         H = np.where(bad[..., None, None], 0.0, H)
+        peak = np.where(bad[..., None, None], 0.0, peak)
     # Scale each matrix to max |H| = 1 so the Gram matrix cannot overflow (huge but finite
     # activations just before a divergence).
-    peak = np.abs(H).max(axis=(-2, -1), keepdims=True)
     peak = np.where(peak > 0, peak, 1.0)
     H = H / peak
     if H.shape[-2] >= H.shape[-1]:

@@ -1,4 +1,7 @@
-"""Fully connected networks: forward and backward passes, for one run or many stacked runs.
+"""Networks: forward and backward passes, for one run or many stacked runs.
+
+A network is fully connected, or starts with convolution layers (:mod:`sim.conv`, whose
+docstring states their conventions) whose flattened output feeds the dense layers below.
 
 Shape convention (used everywhere in Init Lab, including the heatmaps' axes)
 ---------------------------------------------------------------------------
@@ -35,11 +38,13 @@ throughout, so the rounding noise a real framework shows is kept, not hidden.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from sim.activations import ACTIVATIONS, get_activation
+from sim.conv import ConvLayer, ConvStack, conv_geometry, flat_size
 from sim.losses import LOSSES, resolve_loss
 
 
@@ -100,11 +105,16 @@ class Workspace:
         Hidden activation name.
     dtype : numpy dtype
     dropout : float
-        Drop probability of hidden units (0 disables dropout).
+        Drop probability of hidden (dense) units (0 disables dropout).
+    conv : sequence of ConvLayer, optional
+        Convolution layers before the dense ones (:mod:`sim.conv`); ``sizes[0]`` is then
+        their flattened output size. Their parameters are passed to :meth:`forward` and
+        :meth:`backward` as ``Wc``, ``bc`` (and ``dWc``, ``dbc``).
     """
 
     def __init__(self, sizes: Sequence[int], n_runs: int, n_samples: int, activation: str,
-                 dtype: np.dtype, dropout: float = 0.0) -> None:
+                 dtype: np.dtype, dropout: float = 0.0,
+                 conv: Sequence[ConvLayer] | None = None) -> None:
         self.sizes = list(sizes)
         self.L = len(sizes) - 1
         self.act = get_activation(activation)
@@ -126,17 +136,23 @@ class Workspace:
         # dZ[l] holds dL/dZ[l]; D is scratch for f'(Z).
         self.dZ = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L + 1)]
         self.D = np.empty((n_runs, n_samples, max(sizes[1:])), self.dtype)
+        self.conv = ConvStack(conv, n_runs, n_samples, activation, self.dtype) if conv else None
+        # dL/d(the conv stack's flattened output)
+        self.dX = np.empty(shape[0], self.dtype) if conv else None
 
     def forward(self, X: np.ndarray, W: Sequence[np.ndarray], b: Sequence[np.ndarray],
-                masks: bool = False) -> np.ndarray:
+                masks: bool = False, Wc: Sequence[np.ndarray] = (),
+                bc: Sequence[np.ndarray] = ()) -> np.ndarray:
         """Forward pass; returns the output pre-activations ``Z[L]`` (a workspace buffer).
 
-        ``X`` has shape ``(n_runs, n_samples, n_0)`` (a broadcast view is fine); ``W[l]`` has
-        shape ``(n_runs, n_l, n_{l-1})`` and ``b[l]`` ``(n_runs, 1, n_l)`` (index 0 unused).
-        With ``masks`` true, the dropout masks in ``self.mask`` (already filled, scaled by
-        ``1 / keep``) are applied to the hidden outputs.
+        ``X`` has shape ``(n_runs, n_samples, n_0)`` (a broadcast view is fine; images
+        flattened when there are conv layers); ``W[l]`` has shape ``(n_runs, n_l, n_{l-1})``
+        and ``b[l]`` ``(n_runs, 1, n_l)`` (index 0 unused); ``Wc[i]`` ``(n_runs, F, C, K, K)``
+        and ``bc[i]`` ``(n_runs, 1, F)`` for the conv layers. With ``masks`` true, the
+        dropout masks in ``self.mask`` (already filled, scaled by ``1 / keep``) are applied
+        to the hidden outputs.
         """
-        A_prev = X
+        A_prev = X if self.conv is None else self.conv.forward(X, Wc, bc)
         for l in range(1, self.L + 1):
             Z = self.Z[l]
             matmul(A_prev, W[l].transpose(0, 2, 1), Z, self.exact)
@@ -152,20 +168,28 @@ class Workspace:
         raise AssertionError("unreachable")
 
     def backward(self, X: np.ndarray, W: Sequence[np.ndarray], dW: Sequence[np.ndarray],
-                 db: Sequence[np.ndarray], masks: bool = False) -> None:
+                 db: Sequence[np.ndarray], masks: bool = False, Wc: Sequence[np.ndarray] = (),
+                 dWc: Sequence[np.ndarray] = (), dbc: Sequence[np.ndarray] = ()) -> None:
         """Backward pass from ``self.dZ[L]`` (filled by the loss) after :meth:`forward`.
 
         Writes ``dL/dW[l]`` into ``dW[l]`` (shape ``(n_runs, n_l, n_{l-1})``) and ``dL/db[l]``
-        into ``db[l]`` (shape ``(n_runs, 1, n_l)``).
+        into ``db[l]`` (shape ``(n_runs, 1, n_l)``), and the conv layers' gradients into
+        ``dWc[i]``, ``dbc[i]``.
         """
         for l in range(self.L, 0, -1):
             dZ = self.dZ[l]
-            A_prev = X if l == 1 else self.A[l - 1]
+            if l > 1:
+                A_prev = self.A[l - 1]
+            else:
+                A_prev = X if self.conv is None else self.conv.out
             matmul(dZ.transpose(0, 2, 1), A_prev, dW[l], self.exact,
                    rows_are_units=True)
             # Sum over samples along a non-innermost axis: each unit's sum has the same order.
             np.sum(dZ, axis=1, keepdims=True, out=db[l])
             if l == 1:
+                if self.conv is not None:
+                    matmul(dZ, W[1], self.dX, self.exact)
+                    self.conv.backward(self.dX, Wc, dWc, dbc)
                 break
             dA = self.dZ[l - 1]
             matmul(dZ, W[l], dA, self.exact)
@@ -176,37 +200,91 @@ class Workspace:
             dA *= D
 
 
+def _network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
+             pool: int, image_shape: Sequence[int] | None, dtype: np.dtype):
+    """The pieces of one network for a workspace: conv geometry, stacked conv and dense
+    parameters, the inputs flattened as ``(1, n, n_0)``."""
+    n_conv = sum(1 for w in weights if np.ndim(w) == 4)
+    if any(np.ndim(w) != 4 for w in weights[:n_conv]) or any(np.ndim(w) != 2
+                                                              for w in weights[n_conv:]):
+        raise ValueError("weights must list the conv layers' (F, C, K, K) arrays first, then "
+                         "the dense layers' (units, inputs) matrices.")
+    if n_conv == len(weights):
+        raise ValueError("weights must end with at least one dense (output) layer.")
+    X = np.asarray(X, dtype=dtype)
+    layers: list[ConvLayer] = []
+    if n_conv:
+        if X.ndim == 4:
+            shape = X.shape[1:]
+        elif image_shape is not None:
+            shape = tuple(int(s) for s in image_shape)
+        else:
+            c = weights[0].shape[1]
+            side = math.isqrt(X.shape[1] // c)
+            if c * side * side != X.shape[1]:
+                raise ValueError("X holds flattened images that are not square: pass "
+                                 "image_shape=(C, H, W) or X of shape (n, C, H, W).")
+            shape = (c, side, side)
+        if any(w.shape[2] != w.shape[3] for w in weights[:n_conv]):
+            raise ValueError("conv kernels must be square (F, C, K, K).")
+        layers = conv_geometry(shape, [(w.shape[0], w.shape[2]) for w in weights[:n_conv]],
+                               pool)
+        for layer, w in zip(layers, weights[:n_conv], strict=True):
+            if w.shape != layer.weight_shape:
+                raise ValueError(f"conv weights of shape {w.shape} do not fit inputs of "
+                                 f"{layer.channels} channels: expected {layer.weight_shape}.")
+        X = X.reshape(X.shape[0], -1)
+        if weights[n_conv].shape[1] != flat_size(layers, shape):
+            raise ValueError(f"the first dense layer takes {weights[n_conv].shape[1]} inputs "
+                             f"but the conv layers give {flat_size(layers, shape)}.")
+    dense_w = [np.asarray(w, dtype)[None] for w in weights[n_conv:]]
+    sizes = [dense_w[0].shape[2]] + [w.shape[1] for w in dense_w]
+    W = [None] + dense_w
+    b = [None] + [np.asarray(bb, dtype).reshape(1, 1, -1) for bb in biases[n_conv:]]
+    Wc = [np.asarray(w, dtype)[None] for w in weights[:n_conv]]
+    bc = [np.asarray(bb, dtype).reshape(1, 1, -1) for bb in biases[:n_conv]]
+    return layers, sizes, Wc, bc, W, b, X
+
+
 def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
-            activation: str) -> list[np.ndarray]:
+            activation: str, pool: int = 0, image_shape: Sequence[int] | None = None
+            ) -> list[np.ndarray]:
     """Activations of every layer of one network (no dropout).
 
     Parameters
     ----------
-    weights : list of ndarray, ``weights[i]`` of shape (n_{i+1}, n_i)
-        Weight matrices of layers 1..L (rows are units).
-    biases : list of ndarray, ``biases[i]`` of shape (n_{i+1},)
-    X : ndarray of shape (n_samples, n_0)
+    weights : list of ndarray
+        The conv layers' filters first, each of shape (F, C, K, K) (:mod:`sim.conv`), then
+        the dense layers' weight matrices, ``(n_{i+1}, n_i)`` (rows are units).
+    biases : list of ndarray, one per layer: (F,) or (n_{i+1},)
+    X : ndarray of shape (n_samples, n_0), or images (n_samples, C, H, W)
     activation : str
         Hidden activation name (see :data:`sim.activations.ACTIVATIONS`).
+    pool : int
+        Max-pooling window after each conv layer (0: none).
+    image_shape : (C, H, W), optional
+        For flattened images in ``X`` that are not square.
 
     Returns
     -------
     list of ndarray
-        ``[H_1, ..., H_{L-1}, Z_L]``: the hidden layers' outputs, each of shape
-        (n_samples, n_l), then the output pre-activations (logits) of shape (n_samples, n_L).
+        The conv layers' feature maps (after the activation, before pooling), each of shape
+        (n_samples, F, H, W); the dense hidden layers' outputs, each of shape
+        (n_samples, n_l); then the output pre-activations (logits) of shape
+        (n_samples, n_L).
     """
-    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
-    X = np.asarray(X, dtype=weights[0].dtype)
-    ws = Workspace(sizes, 1, X.shape[0], activation, weights[0].dtype)
-    W = [None] + [w[None] for w in weights]
-    b = [None] + [bb.reshape(1, 1, -1) for bb in biases]
-    ws.forward(X[None], W, b)
-    return [ws.H[l][0].copy() for l in range(1, ws.L)] + [ws.Z[ws.L][0].copy()]
+    dtype = weights[0].dtype
+    layers, sizes, Wc, bc, W, b, X = _network(weights, biases, X, pool, image_shape, dtype)
+    ws = Workspace(sizes, 1, X.shape[0], activation, dtype, conv=layers)
+    ws.forward(X[None], W, b, Wc=Wc, bc=bc)
+    maps = [ws.conv.images(i).copy() for i in range(len(layers))]
+    return maps + [ws.H[l][0].copy() for l in range(1, ws.L)] + [ws.Z[ws.L][0].copy()]
 
 
 def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
                        X: np.ndarray, y: np.ndarray, activation: str = "tanh",
-                       loss: str = "mse", l2: float = 0.0
+                       loss: str = "mse", l2: float = 0.0, pool: int = 0,
+                       image_shape: Sequence[int] | None = None
                        ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
     """Loss and its gradients for given parameters and data (one network, no dropout).
 
@@ -215,19 +293,25 @@ def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarra
 
     Parameters
     ----------
-    weights : list of ndarray, ``weights[i]`` of shape (n_{i+1}, n_i)
-    biases : list of ndarray, ``biases[i]`` of shape (n_{i+1},)
-    X : ndarray of shape (n_samples, n_0)
+    weights : list of ndarray
+        Conv filters (F, C, K, K) first, if any, then dense matrices ``(n_{i+1}, n_i)``.
+    biases : list of ndarray, one per layer
+    X : ndarray of shape (n_samples, n_0), or images (n_samples, C, H, W)
     y : ndarray
         Targets: shape (n_samples, n_L) real values for ``mse``; 0/1 labels of shape
         (n_samples,) or (n_samples, 1) for ``bce``; integer labels of shape (n_samples,) or
         one-hot rows (n_samples, n_L) for ``ce``.
     activation : str
-        Hidden activation.
+        Hidden activation (conv and dense layers).
     loss : {"mse", "bce", "ce"}
         Loss (and output activation), see :mod:`sim.losses`.
     l2 : float
-        L2 penalty ``l2 / 2 * sum_l ||W[l]||^2`` added to the loss (biases are not penalised).
+        L2 penalty ``l2 / 2 * sum_l ||W[l]||^2`` added to the loss (biases are not penalised;
+        conv filters are).
+    pool : int
+        Max-pooling window after each conv layer (0: none).
+    image_shape : (C, H, W), optional
+        For flattened images in ``X`` that are not square.
 
     Returns
     -------
@@ -247,22 +331,21 @@ def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarra
     get_activation(activation)
     loss = resolve_loss(loss)
     dtype = np.result_type(weights[0].dtype, np.float32)
-    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
-    X = np.asarray(X, dtype=dtype)
+    layers, sizes, Wc, bc, W, b, X = _network(weights, biases, X, pool, image_shape, dtype)
     T = targets_for(loss, np.asarray(y), sizes[-1]).astype(dtype)
-    ws = Workspace(sizes, 1, X.shape[0], activation, dtype)
-    W = [None] + [np.asarray(w, dtype)[None] for w in weights]
-    b = [None] + [np.asarray(bb, dtype).reshape(1, 1, -1) for bb in biases]
+    ws = Workspace(sizes, 1, X.shape[0], activation, dtype, conv=layers)
     dW = [None] + [np.empty_like(w) for w in W[1:]]
     db = [None] + [np.empty_like(bb) for bb in b[1:]]
-    Z = ws.forward(X[None], W, b)
+    dWc = [np.empty_like(w) for w in Wc]
+    dbc = [np.empty_like(bb) for bb in bc]
+    Z = ws.forward(X[None], W, b, Wc=Wc, bc=bc)
     value = float(LOSSES[loss].value_and_grad(Z, T[None], ws.dZ[ws.L])[0])
-    ws.backward(X[None], W, dW, db)
-    grad_w = [g[0] for g in dW[1:]]
+    ws.backward(X[None], W, dW, db, Wc=Wc, dWc=dWc, dbc=dbc)
+    grad_w = [g[0] for g in dWc] + [g[0] for g in dW[1:]]
     if l2:
         value += 0.5 * l2 * sum(float(np.sum(w * w)) for w in weights)
         grad_w = [g + l2 * w for g, w in zip(grad_w, weights, strict=True)]
-    return value, grad_w, [g[0, 0] for g in db[1:]]
+    return value, grad_w, [g[0, 0] for g in dbc] + [g[0, 0] for g in db[1:]]
 
 
 def targets_for(loss: str, y: np.ndarray, n_outputs: int) -> np.ndarray:

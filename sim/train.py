@@ -35,7 +35,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -81,6 +81,13 @@ class History:
         ``symmetry_gap`` (see :mod:`sim.metrics`).
     diverged_at : ndarray of int, shape (n_runs,)
         Epoch at which the run's numbers became non-finite, -1 if never.
+    conv_weights : list of ndarray, ``conv_weights[i]`` of shape (n_runs, n_snapshots, F, C, K, K)
+        The filters of each convolution layer (empty without conv layers); ``weights``,
+        ``biases``, ``grad_norm`` and ``metrics`` hold the dense layers.
+    conv_biases : list of ndarray, ``conv_biases[i]`` of shape (n_runs, n_snapshots, F)
+    conv_metrics : dict of ndarray of shape (n_runs, n_snapshots, n_conv_layers), or None
+        The same metrics per conv layer, its filters as the units (see :mod:`sim.metrics`).
+    conv_grad_norm : ndarray of shape (n_runs, n_epochs, n_conv_layers), or None
     """
 
     train_loss: np.ndarray
@@ -93,6 +100,10 @@ class History:
     biases: list[np.ndarray]
     metrics: dict[str, np.ndarray]
     diverged_at: np.ndarray
+    conv_weights: list[np.ndarray] = field(default_factory=list)
+    conv_biases: list[np.ndarray] = field(default_factory=list)
+    conv_metrics: dict[str, np.ndarray] | None = None
+    conv_grad_norm: np.ndarray | None = None
 
 
 @dataclass
@@ -124,9 +135,18 @@ class Result:
         return [r for r, (i, _) in enumerate(self.runs) if i == init_index]
 
     def parameters_at(self, run: int, snapshot: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Weights and biases of one run at one stored snapshot (index into snapshot_epochs)."""
+        """Weights and biases of the dense layers of one run at one stored snapshot (index
+        into snapshot_epochs)."""
         h = self.history
         return ([w[run, snapshot] for w in h.weights], [b[run, snapshot] for b in h.biases])
+
+    def network_at(self, run: int, snapshot: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Every layer's weights and biases, conv filters first, as
+        :func:`sim.network.forward` takes them (with ``pool=config.pool``)."""
+        h = self.history
+        W, b = self.parameters_at(run, snapshot)
+        return ([w[run, snapshot] for w in h.conv_weights] + W,
+                [x[run, snapshot] for x in h.conv_biases] + b)
 
 
 def snapshot_epochs(epochs: int, count: int) -> np.ndarray:
@@ -149,10 +169,16 @@ def snapshot_epochs(epochs: int, count: int) -> np.ndarray:
 
 def _init_run(cfg: Config, init_index: int, seed: int, dtype: np.dtype
               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One run's initial parameters: the conv layers' (drawn first), then the dense ones'."""
     spec = cfg.inits[init_index]
     rng = np.random.default_rng([seed, 0])
     sizes = cfg.layer_sizes
     W, b = [], []
+    for layer in cfg.conv_layers:
+        w = initialize(spec.scheme, layer.weight_shape, rng, **spec.params) * spec.scale
+        W.append(w.astype(dtype))
+        b.append(initialize_bias(spec.bias, layer.filters, layer.fan_in, rng,
+                                 **spec.bias_params).astype(dtype))
     for l in range(1, len(sizes)):
         shape = (sizes[l], sizes[l - 1])
         w = initialize(spec.scheme, shape, rng, **spec.params) * spec.scale
@@ -216,15 +242,22 @@ class _Chunk:
         cfg, dtype = self.cfg, self.dtype
         runs = cfg.runs()[self.r0:self.r1]
         L = self.L = len(cfg.layer_sizes) - 1
-        # Index l is layer l (index 0 unused), as in sim.network.
+        C = self.C = len(cfg.conv)
+        # Index l is layer l (index 0 unused), as in sim.network; the conv layers come first
+        # in each run's list and are kept apart (Wc, bc).
         inits = [_init_run(cfg, i, s, dtype) for i, s in runs]
-        self.W = [None] + [np.stack([w[l] for w, _ in inits]) for l in range(L)]
-        self.b = [None] + [np.stack([bb[l] for _, bb in inits])[:, None, :] for l in range(L)]
+        self.Wc = [np.stack([w[i] for w, _ in inits]) for i in range(C)]
+        self.bc = [np.stack([bb[i] for _, bb in inits])[:, None, :] for i in range(C)]
+        self.W = [None] + [np.stack([w[C + l] for w, _ in inits]) for l in range(L)]
+        self.b = [None] + [np.stack([bb[C + l] for _, bb in inits])[:, None, :]
+                           for l in range(L)]
+        self.dWc = [np.empty_like(w) for w in self.Wc]
+        self.dbc = [np.empty_like(x) for x in self.bc]
         self.dW = [None] + [np.empty_like(w) for w in self.W[1:]]
         self.db = [None] + [np.empty_like(x) for x in self.b[1:]]
-        self.params = self.W[1:] + self.b[1:]
-        self.grads = self.dW[1:] + self.db[1:]
-        self.l2_term = [None] + [np.empty_like(w) for w in self.W[1:]] if cfg.l2 else None
+        self.params = self.Wc + self.W[1:] + self.bc + self.b[1:]
+        self.grads = self.dWc + self.dW[1:] + self.dbc + self.db[1:]
+        self.l2_term = [np.empty_like(w) for w in self.Wc + self.W[1:]] if cfg.l2 else None
         optimizer = OPTIMIZERS[cfg.optimizer]
         self.opt = optimizer.start(self.params, cfg.lr,
                                    **{f: getattr(cfg, f) for f in optimizer.fields})
@@ -254,8 +287,10 @@ class _Chunk:
         self.full_batch = self.batch >= n
         # Full batch without dropout: the evaluation's forward pass is also the step's.
         self.reuse_train_forward = self.full_batch and cfg.dropout == 0
-        self.eval_tr = Workspace(sizes, R, n, cfg.activation, dtype)
-        self.eval_te = Workspace(sizes, R, n_test, cfg.activation, dtype) if n_test else None
+        conv = self.conv = cfg.conv_layers
+        self.eval_tr = Workspace(sizes, R, n, cfg.activation, dtype, conv=conv)
+        self.eval_te = (Workspace(sizes, R, n_test, cfg.activation, dtype, conv=conv)
+                        if n_test else None)
         # One training workspace (and batch buffers) per batch size: the last batch of an
         # epoch may be smaller.
         self.train_ws: dict[int, Workspace] = {}
@@ -263,14 +298,16 @@ class _Chunk:
         self.batch_T: dict[int, np.ndarray] = {}
         if not self.reuse_train_forward:
             for m in {self.batch, n % self.batch or self.batch}:
-                self.train_ws[m] = Workspace(sizes, R, m, cfg.activation, dtype, cfg.dropout)
+                self.train_ws[m] = Workspace(sizes, R, m, cfg.activation, dtype, cfg.dropout,
+                                             conv=conv)
                 if not self.full_batch:
-                    self.batch_X[m] = np.empty((R, m, sizes[0]), dtype)
+                    self.batch_X[m] = np.empty((R, m, self.Xtr.shape[1]), dtype)
                     self.batch_T[m] = np.empty((R, m, sizes[-1]), dtype)
         # Dropout draws are float64 whatever the dtype (the same masks in float32 and float64).
         self.uniform = (np.empty(self.batch * max(sizes[1:L]), np.float64)
                         if cfg.dropout > 0 and L > 1 else None)
         self.grad_sq = np.zeros((R, L))
+        self.conv_grad_sq = np.zeros((R, self.C))
 
     # ------------------------------------------------------------------ evaluation
     def _evaluate(self, e: int) -> np.ndarray:
@@ -281,7 +318,7 @@ class _Chunk:
         ``eval_tr.dZ[L]`` meanwhile.
         """
         out, sl, active, ws = self.out, self.sl, self.active, self.eval_tr
-        Z = ws.forward(self.Xtr_b, self.W, self.b)
+        Z = ws.forward(self.Xtr_b, self.W, self.b, Wc=self.Wc, bc=self.bc)
         if self.reuse_train_forward and e < self.cfg.epochs:
             train_loss = self.loss.value_and_grad(Z, self.Ttr_b, ws.dZ[self.L])
         else:
@@ -292,7 +329,7 @@ class _Chunk:
             out["train_accuracy"][sl, e] = np.where(
                 active, accuracy(self.cfg.loss_name, Z, self.data.y_train), np.nan)
         if self.eval_te is not None:
-            Zt = self.eval_te.forward(self.Xte_b, self.W, self.b)
+            Zt = self.eval_te.forward(self.Xte_b, self.W, self.b, Wc=self.Wc, bc=self.bc)
             out["test_loss"][sl, e] = np.where(active, self.loss.value(Zt, self.Tte_b), np.nan)
             if self.classify:
                 out["test_accuracy"][sl, e] = np.where(
@@ -326,9 +363,22 @@ class _Chunk:
                                 [self.eval_tr.H[l] for l in range(1, L)])
             for name in METRIC_NAMES:
                 out["metrics"][name][sl, k] = np.where(self.active[:, None], m[name], np.nan)
+        R = self.active.size
+        for i in range(self.C):
+            out["conv_weights"][i][sl, k] = self.Wc[i]
+            out["conv_biases"][i][sl, k] = self.bc[i][:, 0, :]
+        if self.C:
+            # a filter is a unit whose incoming parameters are its kernel and bias, and whose
+            # outputs are its feature map at every position of every training image
+            m = network_metrics([w.reshape(R, w.shape[1], -1) for w in self.Wc],
+                                [x[:, 0, :] for x in self.bc],
+                                [self.eval_tr.conv.feature_maps(i) for i in range(self.C)])
+            for name in METRIC_NAMES:
+                out["conv_metrics"][name][sl, k] = np.where(self.active[:, None], m[name],
+                                                            np.nan)
         dead = ~self.active
         if dead.any():
-            for arr in out["weights"] + out["biases"]:
+            for arr in out["weights"] + out["biases"] + out["conv_weights"] + out["conv_biases"]:
                 arr[self.r0 + np.flatnonzero(dead), k] = np.nan
 
     # ------------------------------------------------------------------ training
@@ -338,13 +388,15 @@ class _Chunk:
         ``recompute``: some runs were just zeroed, so a reused forward pass is stale for them.
         """
         self.grad_sq[:] = 0.0
+        self.conv_grad_sq[:] = 0.0
         if self.reuse_train_forward:
             steps = 1
             ws = self.eval_tr
             if recompute:
-                Z = ws.forward(self.Xtr_b, self.W, self.b)
+                Z = ws.forward(self.Xtr_b, self.W, self.b, Wc=self.Wc, bc=self.bc)
                 self.loss.value_and_grad(Z, self.Ttr_b, ws.dZ[self.L])
-            ws.backward(self.Xtr_b, self.W, self.dW, self.db)
+            ws.backward(self.Xtr_b, self.W, self.dW, self.db, Wc=self.Wc, dWc=self.dWc,
+                        dbc=self.dbc)
             self._update()
         else:
             steps = 0
@@ -353,6 +405,9 @@ class _Chunk:
                 steps += 1
         self.out["grad_norm"][self.sl, e] = np.where(self.active[:, None],
                                                      self.grad_sq / steps, np.nan)
+        if self.C:
+            self.out["conv_grad_norm"][self.sl, e] = np.where(
+                self.active[:, None], self.conv_grad_sq / steps, np.nan)
 
     def _batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         """The epoch's batches ``(X, T, m)`` of ``m`` samples per run: the whole training set,
@@ -375,9 +430,10 @@ class _Chunk:
         ws = self.train_ws[m]
         if self.cfg.dropout > 0:
             self._draw_dropout_masks(ws, m)
-        Z = ws.forward(X, self.W, self.b, masks=True)
+        Z = ws.forward(X, self.W, self.b, masks=True, Wc=self.Wc, bc=self.bc)
         self.loss.value_and_grad(Z, T, ws.dZ[self.L])
-        ws.backward(X, self.W, self.dW, self.db, masks=True)
+        ws.backward(X, self.W, self.dW, self.db, masks=True, Wc=self.Wc, dWc=self.dWc,
+                    dbc=self.dbc)
         self._update()
 
     def _draw_dropout_masks(self, ws: Workspace, m: int) -> None:
@@ -397,10 +453,18 @@ class _Chunk:
     def _update(self) -> None:
         """Add the L2 term to the weight gradients, accumulate the gradient norms, and let the
         optimizer step."""
+        R = self.active.size
+        for i in range(self.C):
+            dW, db = self.dWc[i], self.dbc[i]
+            if self.l2_term is not None:
+                dW += np.multiply(self.Wc[i], self.cfg.l2, out=self.l2_term[i])
+            flat = dW.reshape(R, -1)
+            sq = np.einsum("ri,ri->r", flat, flat) + np.einsum("rij,rij->r", db, db)
+            self.conv_grad_sq[:, i] += np.sqrt(sq)
         for l in range(1, self.L + 1):
             dW, db = self.dW[l], self.db[l]
             if self.l2_term is not None:
-                dW += np.multiply(self.W[l], self.cfg.l2, out=self.l2_term[l])
+                dW += np.multiply(self.W[l], self.cfg.l2, out=self.l2_term[self.C + l - 1])
             sq = np.einsum("rij,rij->r", dW, dW) + np.einsum("rij,rij->r", db, db)
             self.grad_sq[:, l - 1] += np.sqrt(sq)
         self.opt.step(self.params, self.grads)
@@ -426,7 +490,7 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
     """
     t0 = time.perf_counter()
     data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction,
-                        cfg.data_seed, cfg.n_classes)
+                        cfg.data_seed, cfg.n_classes, cfg.image_size)
     sizes = cfg.layer_sizes
     L = len(sizes) - 1
     R, E, H = cfg.n_runs, cfg.epochs, len(cfg.hidden)
@@ -444,6 +508,12 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         "biases": [np.zeros((R, S, sizes[l]), cfg.dtype) for l in range(1, L + 1)],
         "metrics": {name: np.full((R, S, H), nan) for name in METRIC_NAMES},
         "diverged_at": np.full(R, -1, dtype=np.int64),
+        "conv_weights": [np.zeros((R, S, *layer.weight_shape), cfg.dtype)
+                         for layer in cfg.conv_layers],
+        "conv_biases": [np.zeros((R, S, layer.filters), cfg.dtype) for layer in cfg.conv_layers],
+        "conv_metrics": ({name: np.full((R, S, len(cfg.conv)), nan) for name in METRIC_NAMES}
+                         if cfg.conv else None),
+        "conv_grad_norm": np.full((R, E, len(cfg.conv)), nan) if cfg.conv else None,
     }
     if workers is None:
         workers = default_workers(cfg)  # the rule the cost estimate assumes
@@ -482,7 +552,9 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         train_loss=out["train_loss"], test_loss=out["test_loss"],
         train_accuracy=out["train_accuracy"], test_accuracy=out["test_accuracy"],
         grad_norm=out["grad_norm"], snapshot_epochs=snaps, weights=out["weights"],
-        biases=out["biases"], metrics=out["metrics"], diverged_at=out["diverged_at"])
+        biases=out["biases"], metrics=out["metrics"], diverged_at=out["diverged_at"],
+        conv_weights=out["conv_weights"], conv_biases=out["conv_biases"],
+        conv_metrics=out["conv_metrics"], conv_grad_norm=out["conv_grad_norm"])
     return Result(cfg, data, cfg.runs(), [s.label for s in cfg.inits], history,
                   time.perf_counter() - t0)
 
