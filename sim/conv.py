@@ -189,10 +189,13 @@ class ConvStack:
     n_runs, n_samples : int
     activation : str
     dtype : numpy dtype
+    fixed_input : bool
+        Every :meth:`forward` gets the same images (the training or test set, evaluated each
+        epoch): the first layer's im2col matrix is then built once and kept.
     """
 
     def __init__(self, layers: Sequence[ConvLayer], n_runs: int, n_samples: int,
-                 activation: str, dtype: np.dtype) -> None:
+                 activation: str, dtype: np.dtype, fixed_input: bool = False) -> None:
         from sim.network import matmul  # sim.network imports this module
 
         self._matmul = matmul
@@ -202,9 +205,11 @@ class ConvStack:
         self.exact = self.dtype == np.float64
         R, n = n_runs, n_samples
         self.R, self.n = R, n
+        self.fixed_input = fixed_input
+        self._first_cols_ready = False
         self.order, self.inverse, self.gather = [], [], []
         self.padded, self.cols, self.Z, self.H, self.dZ, self.deriv = [], [], [], [], [], []
-        self.pooled, self.dpooled, self.taken, self.eq = [], [], [], []
+        self.pooled, self.dpooled, self.eq = [], [], []
         self.wflat, self.dwflat = [], []
         for layer in self.layers:
             k, c, h, w, f = layer.kernel, layer.channels, layer.height, layer.width, layer.filters
@@ -225,15 +230,13 @@ class ConvStack:
             if layer.pool > 1:
                 self.pooled.append(np.empty((R, n, ph, pw, f), self.dtype))
                 self.dpooled.append(np.empty((R, n, ph, pw, f), self.dtype))
-                self.taken.append(np.empty((R, n, ph * pw * f), bool))
                 self.eq.append(np.empty((R, n, ph * pw * f), bool))
             else:
                 self.pooled.append(self.H[-1].reshape(R, n, h, w, f))
                 self.dpooled.append(None)
-                self.taken.append(None)
                 self.eq.append(None)
             self.wflat.append(np.empty((R, f, layer.window), self.dtype))
-            self.dwflat.append(np.empty((R, f, layer.window), self.dtype))
+            self.dwflat.append(np.empty((R, layer.window, f), self.dtype))
         self.out = np.empty((R, n, math.prod(self.layers[-1].out_shape)), self.dtype)
 
     # ------------------------------------------------------------------ forward
@@ -252,13 +255,15 @@ class ConvStack:
             k, h, w, c, f = layer.kernel, layer.height, layer.width, layer.channels, layer.filters
             p = layer.pad_before
             P = self.padded[i]
-            np.copyto(P[:, :, p:p + h, p:p + w, :], A)
             cols = self.cols[i]
-            if layer.pool > 1:
-                np.take(P.reshape(R, n, -1, c), self.gather[i], axis=2, mode="clip",
-                        out=cols.reshape(R, n, -1, c))
-            else:
-                np.copyto(cols.reshape(R, n, h, w, k, k, c), _windows(P, k, h, w))
+            if i > 0 or not self._first_cols_ready:
+                np.copyto(P[:, :, p:p + h, p:p + w, :], A)
+                if layer.pool > 1:
+                    np.take(P.reshape(R, n, -1, c), self.gather[i], axis=2, mode="clip",
+                            out=cols.reshape(R, n, -1, c))
+                else:
+                    np.copyto(cols.reshape(R, n, h, w, k, k, c), _windows(P, k, h, w))
+                self._first_cols_ready = self.fixed_input
             # filters as rows of (K, K, C), the order of an im2col row
             wflat = self.wflat[i]
             np.copyto(wflat.reshape(R, f, k, k, c), Wc[i].transpose(0, 1, 3, 4, 2))
@@ -294,21 +299,22 @@ class ConvStack:
     def _unpool(self, i: int, dA: np.ndarray) -> None:
         """``dZ[i]`` from the gradient ``dA`` ``(R, n, H', W', F)`` of the pooled map: each
         window's gradient goes to its first maximum in row-major order (PyTorch's choice
-        among ties); positions that pooling drops get 0."""
+        among ties); positions that pooling drops get 0.
+
+        ``rest`` holds the gradient not yet given: the first entry equal to the maximum takes
+        all of it (``rest * 1``) and leaves 0 (``rest - rest``) to later ties, exactly."""
         R, n = self.R, self.n
-        dp = self.dpooled[i]
-        np.copyto(dp, dA)
-        dp = dp.reshape(R, n, -1)
+        rest = self.dpooled[i]
+        np.copyto(rest, dA)
+        rest = rest.reshape(R, n, -1)
         best = self.pooled[i].reshape(R, n, -1)
-        taken, eq = self.taken[i], self.eq[i]
-        taken.fill(False)
+        eq = self.eq[i]
         H, dZ = self._blocks(i, self.H[i]), self._blocks(i, self.dZ[i])
         self.dZ[i][:, :, H.shape[2] * math.prod(self.layers[i].pooled):] = 0.0
         for t in range(H.shape[2]):
             np.equal(H[:, :, t], best, out=eq)
-            np.greater(eq, taken, out=eq)  # eq and not taken
-            np.multiply(dp, eq, out=dZ[:, :, t])
-            taken |= eq
+            np.multiply(rest, eq, out=dZ[:, :, t])
+            np.subtract(rest, dZ[:, :, t], out=rest)
 
     # ------------------------------------------------------------------ backward
     def backward(self, dout: np.ndarray, Wc: Sequence[np.ndarray], dWc: Sequence[np.ndarray],
@@ -333,10 +339,11 @@ class ConvStack:
             m = n * layer.positions
             dZ2 = dZ.reshape(R, m, f)
             column_reduce(np.add, dZ2, out=dbc[i][:, 0, :])
+            # cols^T @ dZ (filters as columns) is faster than dZ^T @ cols for a long m
             dwflat = self.dwflat[i]
-            self._matmul(dZ2.transpose(0, 2, 1), self.cols[i].reshape(R, m, layer.window),
-                         dwflat, self.exact, rows_are_units=True)
-            np.copyto(dWc[i], dwflat.reshape(R, f, k, k, c).transpose(0, 1, 4, 2, 3))
+            self._matmul(self.cols[i].reshape(R, m, layer.window).transpose(0, 2, 1), dZ2,
+                         dwflat, self.exact)
+            np.copyto(dWc[i], dwflat.reshape(R, k, k, c, f).transpose(0, 4, 3, 1, 2))
             if i == 0:
                 break
             # gradient of the layer's input: every window's share, added back where it came

@@ -12,6 +12,7 @@ this module does not import :mod:`sim.config`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,17 @@ _SECONDS_PER_INIT_DEFAULT = 16e-9
 _SECONDS_PER_QR = 0.17e-9
 #: Seconds per sample to make the data.
 _SECONDS_PER_SAMPLE = 1e-6
+
+#: Convolution layers (sim.conv), per element: element-wise passes over a layer's feature
+#: maps (n x H x W x F) in a forward pass (bias, pooling, flatten) and a backward pass (the
+#: pooling's gradient, the derivative's product, the bias sum), and seconds per im2col entry
+#: gathered (n x H x W x K x K x C; once per evaluation set, each step of a mini-batch) and
+#: scattered back (the input gradient of a later conv layer). Measured with
+#: bench/bench_engine.py's conv comparison.
+_CONV_FORWARD_PASSES = 4
+_CONV_BACKWARD_PASSES = 6
+_SECONDS_PER_GATHER = 3e-9
+_SECONDS_PER_SCATTER = 4e-9
 
 #: Training uses two threads when half the runs x the training samples x the widest layer
 #: reach this (smaller work is faster on one thread: the threads share the GIL).
@@ -211,8 +223,10 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
     hidden = sizes[1:L]
     n, nt, E = cfg.n_train, cfg.n_test, cfg.epochs
     dropout = cfg.dropout > 0 and L > 1
-    params = _n_parameters(sizes)
-    biggest = max(max(sizes[1:]), max(sizes[l] * sizes[l - 1] for l in range(1, L + 1)))
+    params = _n_parameters(sizes) + sum(c.n_parameters for c in cfg.conv_layers)
+    cfg_inputs = math.prod(cfg.image_shape) if cfg.conv else sizes[0]
+    biggest = max(max(sizes[1:]), max(sizes[l] * sizes[l - 1] for l in range(1, L + 1)),
+                  *(c.positions * c.filters for c in cfg.conv_layers))
 
     def small(m: int) -> bool:
         """Whether a pass on ``m`` samples works on arrays that fit in the cache: such
@@ -222,10 +236,39 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
     def elt(m: int) -> float:
         return (_SECONDS_PER_CACHED_ELEMENT if small(m) else _SECONDS_PER_ELEMENT)[dt]
 
-    def forward(m: int, masks: bool = False) -> float:
+    conv = cfg.conv_layers
+
+    def conv_forward(m: int, gather: bool) -> float:
+        """One run's conv layers' forward pass on ``m`` samples (sim.conv.ConvStack); the
+        first layer's windows are gathered once for an evaluation set (``gather`` False)."""
+        e = _SECONDS_PER_ELEMENT[dt]
+        t = 0.0
+        for i, c in enumerate(conv):
+            maps = m * c.positions * c.filters
+            if gather or i > 0:
+                t += m * c.positions * c.window * _SECONDS_PER_GATHER
+            t += (_product_seconds(m * c.positions, c.window, c.filters, dt, e, R)
+                  + maps * (act_f + _CONV_FORWARD_PASSES * e))
+        return t
+
+    def conv_backward(m: int) -> float:
+        e = _SECONDS_PER_ELEMENT[dt]
+        t = 0.0
+        for i, c in enumerate(conv):
+            maps = m * c.positions * c.filters
+            t += (_product_seconds(c.window, m * c.positions, c.filters, dt, e, R)
+                  + maps * (act_d + _CONV_BACKWARD_PASSES * e))
+            if i > 0:
+                t += (_product_seconds(m * c.positions, c.filters, c.window, dt, e, R)
+                      + m * c.positions * c.window * _SECONDS_PER_SCATTER)
+        return t
+
+    def forward(m: int, masks: bool = False, evaluation: bool = False) -> float:
         """One run's forward pass and loss on ``m`` samples (sim.network.Workspace)."""
         e = elt(m)
         t = m * sizes[L] * _LOSS_PASSES * e
+        if conv:
+            t += conv_forward(m, gather=not evaluation)
         for l in range(1, L + 1):
             t += _product_seconds(m, sizes[l - 1], sizes[l], dt, e, R) + m * sizes[l] * e
             if l < L:
@@ -247,7 +290,9 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
         if dropout:
             t += m * sum(hidden) * (_SECONDS_PER_RANDOM + 2 * e)
         if m < n:
-            t += 4 * m * (sizes[0] + sizes[L]) * e
+            t += 4 * m * (cfg_inputs + sizes[L]) * e
+        if conv:
+            t += (_product_seconds(m, sizes[1], sizes[0], dt, e, R) + conv_backward(m))
         return t
 
     batches = _batch_sizes(cfg)
@@ -257,7 +302,8 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
     # steps), split by whether the threads can overlap it.
     epoch = {True: 0.0, False: 0.0}
     evaluation = {True: 0.0, False: 0.0}
-    for m, t in [(n, forward(n)), (nt, forward(nt) if nt else 0.0)]:
+    for m, t in [(n, forward(n, evaluation=True)),
+                 (nt, forward(nt, evaluation=True) if nt else 0.0)]:
         evaluation[small(m)] += t
         epoch[small(m)] += t
     for m in ([] if reuse else batches):
@@ -295,7 +341,13 @@ def _seconds_parts(cfg: Config) -> dict[str, float]:
             / (g * h * (a + 1)))
         run_snapshot += (outputs + inputs + gram + _eigen_seconds(min(n, h))
                          + _SECONDS_PER_METRIC_LAYER)
-    thread_snapshot = _SECONDS_PER_SNAPSHOT + len(group_size) * _SECONDS_PER_METRIC_GROUP
+    for c in conv:  # a filter is a unit over n x H x W rows (its feature map)
+        rows, f = n * c.positions, c.filters
+        run_snapshot += (rows * f * 6 * el64 + _product_seconds(f, rows, f, "float64", el64)
+                         + c.n_parameters * 7 * el64 + _eigen_seconds(f)
+                         + _SECONDS_PER_METRIC_LAYER)
+    thread_snapshot = (_SECONDS_PER_SNAPSHOT + (len(group_size) + len(conv))
+                       * _SECONDS_PER_METRIC_GROUP)
 
     memory = _memory_parts(cfg)
     touched = memory["result"] + memory["thread arrays"]  # temporaries: where they are made
@@ -330,9 +382,12 @@ def _memory_parts(cfg: Config) -> dict[str, float]:
     L = len(sizes) - 1
     R, E, S = cfg.n_runs, cfg.epochs, snapshot_count(cfg)
     classify = cfg.task != "regression"
-    curves = (2 + 2 * classify) * R * (E + 1) * 8 + R * E * L * 8
-    snapshots = R * S * _n_parameters(sizes) * item + 5 * R * S * (L - 1) * 8
-    data = cfg.n_samples * (sizes[0] + 2) * 8 * 2  # the dataset and its shuffled split
+    C = len(cfg.conv)
+    curves = (2 + 2 * classify) * R * (E + 1) * 8 + R * E * (L + C) * 8
+    params = _n_parameters(sizes) + sum(c.n_parameters for c in cfg.conv_layers)
+    snapshots = R * S * params * item + 5 * R * S * (L - 1 + C) * 8
+    inputs = math.prod(cfg.image_shape) if cfg.conv else sizes[0]
+    data = cfg.n_samples * (inputs + 2) * 8 * 2  # the dataset and its shuffled split
     threads = [_thread_bytes(cfg, r) for r in _chunk_runs(cfg)]
     return {
         "baseline": _BYTES_BASELINE,
@@ -353,6 +408,8 @@ def _thread_bytes(cfg: Config, R: int) -> tuple[int, int]:
     hidden = sizes[1:L]
     n, nt = cfg.n_train, cfg.n_test
     dropout = cfg.dropout > 0 and L > 1
+    inputs = math.prod(cfg.image_shape) if cfg.conv else sizes[0]
+    state_params = _n_parameters(sizes) + sum(c.n_parameters for c in cfg.conv_layers)
     outputs, widest = sum(sizes[1:]), max(sizes[1:])
     batches = set(_batch_sizes(cfg))
     full_batch = cfg.batch_size in (0, n)
@@ -360,8 +417,8 @@ def _thread_bytes(cfg: Config, R: int) -> tuple[int, int]:
     # Parameters, gradients, optimizer state; the data in the training dtype.
     buffers = _OPTIMIZER_BUFFERS.get(cfg.optimizer,
                                      len(_OPTIMIZER_REGISTRY[cfg.optimizer].buffers) + 1)
-    state = (_n_parameters(sizes) * (2 + buffers + (cfg.l2 > 0))
-             * R * item + (n + nt) * (sizes[0] + sizes[L]) * (item + 8))
+    state = (state_params * (2 + buffers + (cfg.l2 > 0))
+             * R * item + (n + nt) * (inputs + sizes[L]) * (item + 8))
     # Workspaces, counting the pages they touch: the evaluation's Z and H (and, reused for
     # the step, dZ and the derivative scratch), the test set's Z and H, each batch size's.
     rows = n * (outputs + sum(hidden)) + nt * (outputs + sum(hidden))
@@ -370,8 +427,14 @@ def _thread_bytes(cfg: Config, R: int) -> tuple[int, int]:
     else:
         for m in batches:
             rows += m * (2 * outputs + sum(hidden) * (3 if dropout else 1) + widest)
-            rows += 0 if full_batch else m * (sizes[0] + sizes[L])
+            rows += 0 if full_batch else m * (inputs + sizes[L])
     buffers = R * rows * item + (max(batches) * max(hidden) * 8 if dropout else 0)
+    for c in cfg.conv_layers:  # sim.conv.ConvStack of each workspace
+        pad = (c.height + c.kernel - 1) * (c.width + c.kernel - 1) * c.channels
+        per_sample = (pad + c.positions * (c.window + 4 * c.filters)
+                      + 2 * math.prod(c.pooled) * c.filters)
+        workspaces = n + nt + (0 if reuse else sum(batches))
+        buffers += R * workspaces * per_sample * item
     # The largest temporary of a step: the loss's, or a float64 matrix-vector product done
     # element-wise (sim.network.matmul) into an (m, k, n) array.
     temps = [16 * n * sizes[L] * 8]
@@ -423,6 +486,7 @@ def snapshot_count(cfg: Config) -> int:
     """Number of stored snapshots: ``cfg.snapshots`` within the memory budget, at least 2."""
     params = sum(cfg.layer_sizes[i] * cfg.layer_sizes[i - 1] + cfg.layer_sizes[i]
                  for i in range(1, len(cfg.layer_sizes)))
+    params += sum(c.n_parameters for c in cfg.conv_layers)
     fit = SNAPSHOT_BUDGET // max(1, cfg.n_runs * params * 8)
     return int(max(2, min(cfg.snapshots, cfg.epochs + 1, fit)))
 

@@ -182,16 +182,21 @@ def singular_values(H: np.ndarray) -> np.ndarray:
     if bad.any():  # a diverged run: its metrics are NaN, the others still count
         H = np.where(bad[..., None, None], 0.0, H)
         peak = np.where(bad[..., None, None], 0.0, peak)
-    # Scale each matrix to max |H| = 1 so the Gram matrix cannot overflow (huge but finite
-    # activations just before a divergence).
+    # Scale each matrix by a power of two near 1 / max |H| when its Gram matrix could
+    # overflow or underflow (huge activations just before a divergence, tiny ones); a power
+    # of two scales exactly, so the singular values are those of H either way.
     peak = np.where(peak > 0, peak, 1.0)
-    H = H / peak
+    scale = np.ldexp(1.0, -np.frexp(peak)[1])
+    if np.all((peak < 1e100) & (peak > 1e-100)):
+        scale = np.ones_like(peak)
+    else:
+        H = H * scale
     if H.shape[-2] >= H.shape[-1]:
         G = np.matmul(H.swapaxes(-1, -2), H)
     else:
         G = np.matmul(H, H.swapaxes(-1, -2))
     ev = np.linalg.eigvalsh(G)[..., ::-1]
-    s = np.sqrt(np.clip(ev, 0.0, None)) * peak[..., 0]
+    s = np.sqrt(np.clip(ev, 0.0, None)) / scale[..., 0]
     s[bad] = np.nan
     return s
 
@@ -298,9 +303,12 @@ def network_metrics(W: list[np.ndarray], b: list[np.ndarray], H: list[np.ndarray
     for i, w in enumerate(W):
         groups.setdefault(w.shape, []).append(i)
     for idx in groups.values():
-        m = stacked_layer_metrics(np.concatenate([W[i] for i in idx]),
-                                  np.concatenate([b[i] for i in idx]),
-                                  np.concatenate([H[i] for i in idx]))
+        if len(idx) == 1:  # no copy of a large feature-map matrix
+            m = stacked_layer_metrics(W[idx[0]], b[idx[0]], H[idx[0]])
+        else:
+            m = stacked_layer_metrics(np.concatenate([W[i] for i in idx]),
+                                      np.concatenate([b[i] for i in idx]),
+                                      np.concatenate([H[i] for i in idx]))
         for name in METRIC_NAMES:
             out[name][:, idx] = m[name].reshape(len(idx), R).T
     return out

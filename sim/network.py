@@ -110,11 +110,14 @@ class Workspace:
         Convolution layers before the dense ones (:mod:`sim.conv`); ``sizes[0]`` is then
         their flattened output size. Their parameters are passed to :meth:`forward` and
         :meth:`backward` as ``Wc``, ``bc`` (and ``dWc``, ``dbc``).
+    fixed_input : bool
+        Every forward pass gets the same inputs (an evaluation workspace): the conv layers
+        then gather the input's windows once (:class:`sim.conv.ConvStack`).
     """
 
     def __init__(self, sizes: Sequence[int], n_runs: int, n_samples: int, activation: str,
                  dtype: np.dtype, dropout: float = 0.0,
-                 conv: Sequence[ConvLayer] | None = None) -> None:
+                 conv: Sequence[ConvLayer] | None = None, fixed_input: bool = False) -> None:
         self.sizes = list(sizes)
         self.L = len(sizes) - 1
         self.act = get_activation(activation)
@@ -136,7 +139,8 @@ class Workspace:
         # dZ[l] holds dL/dZ[l]; D is scratch for f'(Z).
         self.dZ = [None] + [np.empty(shape[l], self.dtype) for l in range(1, self.L + 1)]
         self.D = np.empty((n_runs, n_samples, max(sizes[1:])), self.dtype)
-        self.conv = ConvStack(conv, n_runs, n_samples, activation, self.dtype) if conv else None
+        self.conv = (ConvStack(conv, n_runs, n_samples, activation, self.dtype, fixed_input)
+                     if conv else None)
         # dL/d(the conv stack's flattened output)
         self.dX = np.empty(shape[0], self.dtype) if conv else None
 

@@ -288,9 +288,10 @@ class _Chunk:
         # Full batch without dropout: the evaluation's forward pass is also the step's.
         self.reuse_train_forward = self.full_batch and cfg.dropout == 0
         conv = self.conv = cfg.conv_layers
-        self.eval_tr = Workspace(sizes, R, n, cfg.activation, dtype, conv=conv)
-        self.eval_te = (Workspace(sizes, R, n_test, cfg.activation, dtype, conv=conv)
-                        if n_test else None)
+        # the evaluations see the same inputs every epoch (conv layers gather them once)
+        self.eval_tr = Workspace(sizes, R, n, cfg.activation, dtype, conv=conv, fixed_input=True)
+        self.eval_te = (Workspace(sizes, R, n_test, cfg.activation, dtype, conv=conv,
+                                  fixed_input=True) if n_test else None)
         # One training workspace (and batch buffers) per batch size: the last batch of an
         # epoch may be smaller.
         self.train_ws: dict[int, Workspace] = {}
