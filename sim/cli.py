@@ -54,7 +54,7 @@ import numpy as np
 from sim.activations import ACTIVATIONS
 from sim.config import Config, ConfigError, InitSpec, estimate_cost
 from sim.datasets import DATASETS
-from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field
+from sim.fields import FIELDS, GROUPS, INITS_AFTER, Field, conv_text
 from sim.initializers import ALIASES, BIAS_INITIALIZERS, INITIALIZERS
 from sim.jsonio import load_json
 from sim.losses import LOSSES
@@ -229,7 +229,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def summary_rows(result) -> list[dict[str, Any]]:
-    """One dict per run: init, seed, final losses/accuracy, effective neurons per layer."""
+    """One dict per run: init, seed, final losses/accuracy, effective neurons per layer.
+
+    The per-layer lists (``distinct_neurons``, ``dead_units``, ``effective_rank``,
+    ``layer_widths``) are the dense hidden layers; a network with conv layers adds the same
+    for its conv layers' filters (``distinct_filters``, ``dead_filters``,
+    ``filter_effective_rank``, ``conv_filters``: the number of filters).
+    """
     h = result.history
     rows = []
     widths = result.config.hidden
@@ -246,10 +252,21 @@ def summary_rows(result) -> list[dict[str, Any]]:
         row["dead_units"] = [None if np.isnan(x) else int(x) for x in dead]
         row["effective_rank"] = [None if np.isnan(x) else round(float(x), 2) for x in erank]
         row["layer_widths"] = list(widths)
+        if h.conv_metrics is not None:  # the conv layers' filters, counted the same way
+            row["distinct_filters"] = _ints(h.conv_metrics["distinct_neurons"][r, -1])
+            row["dead_filters"] = _ints(h.conv_metrics["dead_units"][r, -1])
+            row["filter_effective_rank"] = [
+                None if np.isnan(x) else round(float(x), 2)
+                for x in h.conv_metrics["effective_rank"][r, -1]]
+            row["conv_filters"] = [f for f, _ in result.config.conv]
         d = int(h.diverged_at[r])
         row["diverged_at"] = None if d < 0 else d
         rows.append(row)
     return rows
+
+
+def _ints(values: np.ndarray) -> list[int | None]:
+    return [None if np.isnan(x) else int(x) for x in values]
 
 
 def _last(curve: np.ndarray) -> float | None:
@@ -276,6 +293,9 @@ def format_summary(result) -> str:
         layers = f"[{sizes[0]}, {cfg.hidden[0]} x {len(cfg.hidden)}, {sizes[-1]}]"
     else:
         layers = str(sizes)
+    if cfg.conv:
+        layers = f"conv {conv_text(cfg.conv)}" + (f" pool {cfg.pool}" if cfg.pool > 1 else "") \
+            + f" then {layers}"
     head = (f"{cfg.dataset}, layers {layers}, {cfg.activation}, {cfg.loss_name}, "
             f"{cfg.optimizer} lr={cfg.lr:g}, {cfg.epochs} epochs, {cfg.dtype} "
             f"({result.seconds:.2f} s)")
@@ -283,17 +303,31 @@ def format_summary(result) -> str:
     has_acc = result.history.test_accuracy is not None
     if has_acc:
         cols.append("test acc")
-    cols += ["distinct neurons / width", "dead", "eff. rank", "note"]
+    # With conv layers, the filters' numbers come first, then " | " and the neurons'.
+    conv = bool(cfg.conv)
+    cols += ["distinct filters | neurons / width" if conv else "distinct neurons / width",
+             "dead", "eff. rank", "note"]
     table = [cols]
+
+    def cell(row: dict[str, Any], conv_key: str, key: str, fmt) -> str:
+        dense = _layers([fmt(x) for x in row[key]])
+        return f"{_layers([fmt(x) for x in row[conv_key]])} | {dense}" if conv else dense
+
     for row in summary_rows(result):
         cells = [str(row["run"]), row["init"], str(row["seed"]), _fmt(row["train_loss"]),
                  _fmt(row["test_loss"])]
         if has_acc:
             cells.append("-" if row["test_accuracy"] is None else f"{row['test_accuracy']:.1%}")
-        cells.append(_layers([f"{'-' if d is None else d}/{w}" for d, w in
-                              zip(row["distinct_neurons"], row["layer_widths"], strict=True)]))
-        cells.append(_layers(["-" if d is None else str(d) for d in row["dead_units"]]))
-        cells.append(_layers(["-" if d is None else f"{d:.2f}" for d in row["effective_rank"]]))
+        distinct = _layers([f"{'-' if d is None else d}/{w}" for d, w in
+                            zip(row["distinct_neurons"], row["layer_widths"], strict=True)])
+        if conv:
+            distinct = _layers([f"{'-' if d is None else d}/{w}" for d, w in zip(
+                row["distinct_filters"], row["conv_filters"], strict=True)]) + " | " + distinct
+        cells.append(distinct)
+        cells.append(cell(row, "dead_filters", "dead_units",
+                          lambda d: "-" if d is None else str(d)))
+        cells.append(cell(row, "filter_effective_rank", "effective_rank",
+                          lambda d: "-" if d is None else f"{d:.2f}"))
         d = row["diverged_at"]
         cells.append("" if d is None else f"diverged at epoch {d}")
         table.append(cells)

@@ -6,7 +6,9 @@ message (which parameter, what it must be, what it got).
 
 URL parameters
 --------------
-:func:`config_to_params` writes every field, flat and readable::
+:func:`config_to_params` writes every field, flat and readable, except the settings added
+after links were shared (``size``, ``conv``, ``pool``: rows with ``omit_default``) at their
+defaults, so a link to a dense network reads as it always did::
 
     ?dataset=moons&samples=256&noise=default&test=0.25&data_seed=0&classes=3&hidden=8,8
     &act=tanh&loss=auto&left=zeros&left.scale=1&left.bias=zeros&right=xavier_uniform
@@ -26,8 +28,9 @@ the default pair (zeros vs xavier_uniform) is used.
 Reading is strict: an unknown parameter, a parameter given twice, a value of the wrong type
 or out of range is refused with one :class:`~sim.config.ConfigError` naming the parameter.
 Parameters left out take the config's defaults, so hand-written short links work
-(``?dataset=circles&act=sigmoid``). Numbers are written with ``repr`` (integral values
-without ``.0``), so config -> params -> config is exact, bit for bit.
+(``?dataset=circles&act=sigmoid``, ``?dataset=bars&conv=8x3&pool=2&size=12``). Numbers are
+written with ``repr`` (integral values without ``.0``), so config -> params -> config is
+exact, bit for bit.
 """
 
 from __future__ import annotations
@@ -75,7 +78,8 @@ def _init_params(prefix: str, spec: InitSpec) -> dict[str, str]:
 
 
 def config_to_params(cfg: Config) -> dict[str, str]:
-    """The configuration as flat, readable URL query parameters (every field written).
+    """The configuration as flat, readable URL query parameters (every field written, but
+    the ``omit_default`` rows only when they differ from their default).
 
     See the module docstring for the scheme. ``params_to_config(config_to_params(cfg))``
     equals ``cfg`` exactly.
@@ -88,7 +92,9 @@ def config_to_params(cfg: Config) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for name, row in FIELDS.items():
-        out[row.url] = row.to_text(getattr(cfg, name))
+        value = getattr(cfg, name)
+        if not (row.omit_default and value == row.default):
+            out[row.url] = row.to_text(value)
         if name == INITS_AFTER:
             for prefix, spec in zip(INIT_PREFIXES, cfg.inits, strict=False):
                 out.update(_init_params(prefix, spec))

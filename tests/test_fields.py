@@ -28,13 +28,38 @@ OTHER = {
     "data_seed": 7, "n_classes": 4, "hidden": (3, 5), "activation": "relu", "loss": "mse",
     "seeds": 2, "optimizer": "adam", "lr": 0.05, "momentum": 0.5, "epochs": 20,
     "batch_size": 16, "l2": 0.001, "dropout": 0.2, "dtype": "float32", "snapshots": 10,
+    "image_size": 16, "conv": ((8, 3), (4, 5)), "pool": 2,
 }
+
+#: The other settings a field's value needs to be valid (conv layers need an image dataset,
+#: pooling needs conv layers); every other field is valid on its own.
+CONTEXT = {
+    "image_size": {"dataset": "bars"},
+    "conv": {"dataset": "bars"},
+    "pool": {"dataset": "bars", "conv": ((8, 3),)},
+}
+
+
+def with_context(name: str, value) -> dict:
+    """``{name: value}`` and the settings it needs (:data:`CONTEXT`), as a config dict."""
+    return {**CONTEXT.get(name, {}), name: value}
+
+
+def context_args(name: str) -> list[str]:
+    """:data:`CONTEXT` of ``name`` as command-line flags."""
+    return [t for k, v in CONTEXT.get(name, {}).items()
+            for t in (FIELDS[k].flag, FIELDS[k].to_text(v))]
+
+
+def context_params(name: str) -> dict[str, str]:
+    """:data:`CONTEXT` of ``name`` as URL parameters."""
+    return {FIELDS[k].url: FIELDS[k].to_text(v) for k, v in CONTEXT.get(name, {}).items()}
 
 #: A value each numeric field refuses (out of its range).
 OUT_OF_RANGE = {
     "n_samples": 3, "noise": 11, "test_fraction": 0.95, "data_seed": -1, "n_classes": 11,
     "seeds": 21, "lr": 0, "momentum": 1, "epochs": 0, "batch_size": -1, "l2": -0.5,
-    "dropout": 1, "snapshots": 1,
+    "dropout": 1, "snapshots": 1, "image_size": 5, "pool": 5,
 }
 
 
@@ -57,7 +82,8 @@ def test_rows_are_well_formed():
         assert f.url.replace("_", "").isalnum() and "." not in f.url, f.name
         assert f.group in GROUPS, f.name
         assert f.widget in (None, "number", "slider", "select", "radio", "text"), f.name
-        assert f.kind in ("int", "float", "choice", "hidden", "noise", "loss"), f.name
+        assert f.kind in ("int", "float", "choice", "hidden", "conv", "noise", "loss"), \
+            f.name
         assert f.check(f.default) == f.default, f.name
         assert f.help.endswith(".") and f.label[:1].isupper(), f.name
 
@@ -88,7 +114,8 @@ def test_config_fields_are_the_table_rows_in_order():
 @pytest.mark.parametrize("name", list(FIELDS))
 def test_each_field_round_trips_through_the_url(name):
     """A non-default value of every field survives config -> URL -> config."""
-    cfg = Config.from_dict({name: OTHER[name]})
+    cfg = Config.from_dict(with_context(name, OTHER[name]))
+    assert getattr(cfg, name) == OTHER[name] != FIELDS[name].default
     params = config_to_params(cfg)
     assert FIELDS[name].url in params
     assert params_to_config(params) == cfg
@@ -99,8 +126,8 @@ def test_each_field_has_a_flag(name):
     """The command line's flag of every field sets it."""
     row = FIELDS[name]
     text = row.to_text(OTHER[name])
-    args = _build_parser().parse_args(["run", row.flag, text])
-    expected = getattr(Config.from_dict({name: OTHER[name]}), name)
+    args = _build_parser().parse_args(["run", *context_args(name), row.flag, text])
+    expected = getattr(Config.from_dict(with_context(name, OTHER[name])), name)
     assert getattr(config_from_args(args), name) == expected
 
 
@@ -108,11 +135,11 @@ def test_each_field_has_a_flag(name):
 def test_a_refusal_names_its_field(name):
     """ConfigError.field is the field; the URL message names the URL parameter."""
     with pytest.raises(ConfigError) as info:
-        Config.from_dict({name: OUT_OF_RANGE[name]})
+        Config.from_dict(with_context(name, OUT_OF_RANGE[name]))
     assert info.value.field == name
     assert str(info.value).startswith(FIELDS[name].who)
     with pytest.raises(ConfigError) as info:
-        params_to_config({FIELDS[name].url: str(OUT_OF_RANGE[name])})
+        params_to_config({**context_params(name), FIELDS[name].url: str(OUT_OF_RANGE[name])})
     assert f"URL parameter {FIELDS[name].url!r}" in str(info.value)
     assert info.value.field == name
 

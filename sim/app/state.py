@@ -30,7 +30,7 @@ from sim.charts import METRIC_TITLES, View
 from sim.charts.motion import frame_indices
 from sim.charts.view import WEIGHT_SCALES
 from sim.config import init_field_parts
-from sim.fields import FIELDS, Field
+from sim.fields import FIELDS, Field, conv_text
 from sim.presets import DEFAULT_PRESET
 
 SIDES = ("left", "right")
@@ -95,9 +95,12 @@ def widget_key(field: str | None, state: Mapping) -> str | None:
 
 def widget_value(row: Field, value: Any, dataset: str) -> Any:
     """The widget's value for a config value (a float for number widgets of float fields,
-    ``"8, 8"`` for the hidden sizes, the dataset's own noise for ``None``)."""
+    ``"8, 8"`` for the hidden sizes, ``"8x3, 16x3"`` for the conv layers, the dataset's own
+    noise for ``None``)."""
     if row.kind == "hidden":
         return ", ".join(str(h) for h in value)
+    if row.kind == "conv":
+        return conv_text(value).replace(",", ", ")
     if row.kind == "noise":
         return float(DATASETS[dataset].default_noise if value is None else value)
     if row.kind == "float":
@@ -234,10 +237,18 @@ def config_dict(state: Mapping | None = None) -> dict:
 
     Every field is read from its widget's key; a widget that is hidden (``n_classes`` for a
     two-class dataset) keeps its value (``persist_state``), and a field without a widget
-    keeps the value it was given, so a restored config round trips exactly.
+    keeps the value it was given, so a restored config round trips exactly. A hidden
+    widget whose row is ``off_when_hidden`` (conv layers, pooling and image size on a point
+    dataset) gives the row's default instead: the setting is off there, and the widget
+    still holds what was typed for when it is shown again.
     """
     ss = st.session_state if state is None else state
     d = {name: ss.get(name, row.default) for name, row in FIELDS.items()}
+    # Whether a widget is shown depends on the widgets' values, not on the defaults that
+    # replace hidden ones (pool is shown for conv layers typed on an image dataset).
+    off = [name for name, row in FIELDS.items() if row.off_when_hidden and not row.applies(d)]
+    for name in off:
+        d[name] = FIELDS[name].default
     # The dataset's default noise is stored as None, so an untouched preset gives the
     # preset's very config (and its cache entry); a restored config that named the default
     # value explicitly keeps it (noise_null False).

@@ -187,14 +187,18 @@ _FILE_NOTES = {
                    "to restore the experiment, or rebuild these files with: python -m sim "
                    "export --config config.json --out DIR --format png,svg,pdf,html,csv",
     "metrics.csv": "every recorded number, long form; columns run,init,seed,epoch,layer,"
-                   "metric,value. run: index of the run (0-based); layer: hidden layer from 1 "
-                   "(for grad_norm the weight layer, the last being the output layer), empty "
+                   "metric,value. run: index of the run (0-based); layer: from 1 over the "
+                   "conv layers first (if any), then the hidden layers (for grad_norm the "
+                   "weight layer, the last being the output layer), empty "
                    "for whole-network metrics. Metrics: train_loss, test_loss, train_accuracy, "
                    "test_accuracy, grad_norm and, at the snapshot epochs, dead_units, "
                    "distinct_neurons, rank, effective_rank, symmetry_gap",
     "weights.npz": "weight snapshots, numpy.load('weights.npz'): snapshot_epochs (S,), "
-                   "W1..WL of shape (runs, S, units, inputs), b1..bL of shape (runs, S, "
-                   "units), run_init, run_seed, init_labels, diverged_at (-1: never)",
+                   "with conv layers conv_W1..conv_WC of shape (runs, S, filters, channels, "
+                   "K, K) and conv_b1..conv_bC of shape (runs, S, filters), "
+                   "W1..WL (the dense layers) of shape (runs, S, units, inputs), b1..bL of "
+                   "shape (runs, S, units), run_init, run_seed, init_labels, diverged_at "
+                   "(-1: never)",
     "charts.html": "every chart, interactive, in one page that works offline (open it in a "
                    "browser)",
 }

@@ -3,15 +3,24 @@
 ``metrics.csv`` has the columns ``run,init,seed,epoch,layer,metric,value``: ``run`` is the
 index of the run (0-based, the order of the history's first axis), ``init`` the
 initialization's label (``Result.labels``, from :attr:`sim.config.InitSpec.label`), ``layer``
-the hidden layer number from 1 (for ``grad_norm`` the weight layer, where the last one is the
-output layer), empty for whole-network metrics. Metrics: ``train_loss``, ``test_loss``,
+the layer number from 1 over the conv layers first, then the dense hidden layers (without
+conv layers: the hidden layer number; with C conv layers, dense hidden layer 1 is layer C+1;
+for ``grad_norm`` the weight layer, numbered the same way, where the last one is the output
+layer), empty for whole-network metrics. Metrics: ``train_loss``, ``test_loss``,
 ``train_accuracy``, ``test_accuracy`` (classification only), ``grad_norm`` and, at the
 snapshot epochs, ``dead_units``, ``distinct_neurons``, ``rank``, ``effective_rank`` and
-``symmetry_gap``. Values after a run diverged are omitted.
+``symmetry_gap``; a conv layer's rows have the same names, counting filters (distinct
+filters, dead filters, the rank of the feature-map matrix). Values after a run diverged are
+omitted.
 
-``weights.npz`` holds ``snapshot_epochs`` (S,), ``W1 .. WL`` of shape (R, S, n_l, n_{l-1})
-(rows are units, columns inputs), ``b1 .. bL`` of shape (R, S, n_l), ``run_init`` (R,),
-``run_seed`` (R,), ``init_labels`` and ``diverged_at`` (R,).
+``weights.npz`` holds ``snapshot_epochs`` (S,), then for a network with conv layers
+``conv_W1 .. conv_WC`` of shape (R, S, F, C_in, K, K) (PyTorch's filter layout:
+:mod:`sim.conv`) and ``conv_b1 .. conv_bC`` of shape (R, S, F), then the dense layers
+``W1 .. WL`` of shape (R, S, n_l, n_{l-1}) (rows are units, columns inputs; ``W1``'s inputs
+are the flattened output of the last conv layer, if any) and ``b1 .. bL`` of shape
+(R, S, n_l), then ``run_init`` (R,), ``run_seed`` (R,), ``init_labels`` and
+``diverged_at`` (R,). ``W1`` is always the first dense layer, as in
+:attr:`sim.train.History.weights`; in ``metrics.csv`` its ``grad_norm`` is layer C+1.
 
 numpy only: no plotly, no browser.
 """
@@ -58,18 +67,27 @@ def metrics_rows(result: Result) -> Iterator[tuple]:
             epochs = np.flatnonzero(np.isfinite(arr[r]))
             for e, v in zip(epochs.tolist(), arr[r, epochs].tolist(), strict=True):
                 yield (r, label, seed, e, "", name, v)
-        g = h.grad_norm[r]
+        g = h.grad_norm[r] if h.conv_grad_norm is None else \
+            np.concatenate([h.conv_grad_norm[r], h.grad_norm[r]], axis=-1)
         es, layers = np.nonzero(np.isfinite(g))
         for e, layer, v in zip((es + 1).tolist(), (layers + 1).tolist(), g[es, layers].tolist(),
                                strict=True):
             yield (r, label, seed, e, layer, "grad_norm", v)
         # (snapshot, metric, layer) in that order, as the loops over them would give.
-        m = np.stack([h.metrics[name][r] for name in METRIC_NAMES], axis=1)
+        # Conv layers first, then the dense hidden layers: one layer axis numbered from 1.
+        m = np.stack([_layer_metric(h, name, r) for name in METRIC_NAMES], axis=1)
         ks, ns, layers = np.nonzero(np.isfinite(m))
         for k, n, layer, v in zip(ks.tolist(), ns.tolist(), (layers + 1).tolist(),
                                   m[ks, ns, layers].tolist(), strict=True):
             yield (r, label, seed, snaps[k], layer, METRIC_NAMES[n], int(v) if v.is_integer()
                    else v)
+
+
+def _layer_metric(h, name: str, r: int) -> np.ndarray:
+    """Metric ``name`` of run ``r`` as (snapshots, layers): conv layers, then dense."""
+    if h.conv_metrics is None:
+        return h.metrics[name][r]
+    return np.concatenate([h.conv_metrics[name][r], h.metrics[name][r]], axis=-1)
 
 
 def metrics_csv(result: Result) -> str:
@@ -85,6 +103,9 @@ def weight_arrays(result: Result) -> dict[str, np.ndarray]:
     """The arrays of ``weights.npz`` by name, in file order (see the module docstring)."""
     h = result.history
     arrays = {"snapshot_epochs": h.snapshot_epochs}
+    for l, (w, b) in enumerate(zip(h.conv_weights, h.conv_biases, strict=True), start=1):
+        arrays[f"conv_W{l}"] = w
+        arrays[f"conv_b{l}"] = b
     for l, (w, b) in enumerate(zip(h.weights, h.biases, strict=True), start=1):
         arrays[f"W{l}"] = w
         arrays[f"b{l}"] = b
