@@ -461,8 +461,9 @@ def _thread_bytes(cfg: Config, R: int) -> tuple[int, int]:
 
 def _csv_bytes(cfg: Config) -> float:
     """Memory of building ``metrics.csv`` (sim.export.data.metrics_csv): its characters,
-    counted row by row (a value takes up to :data:`_CSV_VALUE_CHARS`)."""
-    L = len(cfg.layer_sizes) - 1
+    counted row by row (a value takes up to :data:`_CSV_VALUE_CHARS`); conv layers count as
+    layers (their metrics and gradient norms have rows of their own)."""
+    L = len(cfg.layer_sizes) - 1 + len(cfg.conv)
     E, S = cfg.epochs, snapshot_count(cfg)
     curves = ["train_loss"] + ["test_loss"] * (cfg.n_test > 0)
     if cfg.task != "regression":

@@ -183,7 +183,8 @@ def export_tab(result: Result) -> None:
                   "metric, value.")
         _download("Weight snapshots (NPZ)", makers, names, "npz", "dl_npz",
                   "numpy.load(file): snapshot_epochs, W1..WL of shape (runs, snapshots, "
-                  "units, inputs), b1..bL, run_init, run_seed.")
+                  "units, inputs), b1..bL, run_init, run_seed; conv filters as conv_W1.. "
+                  "(runs, snapshots, filters, channels, K, K) and conv_b1...")
     st.caption(f"`{names['csv']}`: every recorded number, one row per run, epoch, layer "
                f"and metric. `{names['npz']}`: the weight and bias snapshots, for numpy. "
                "The settings are under *Share or restore* below.")
