@@ -383,7 +383,9 @@ def chart_sections(result: Result, tab: str) -> None:
     whose charts show one epoch (option ``snapshot``) form one fragment
     (:func:`epoch_sections`)."""
     groups: list[tuple[bool, list]] = []
-    for heading, specs in charts.sections(tab):
+    # Only the charts that apply to this result: a dense network's page has no filters
+    # and no empty epoch tab for them.
+    for heading, specs in charts.sections(tab, result):
         by_epoch = any("snapshot" in spec.options for spec in specs)
         if groups and groups[-1][0] == by_epoch:
             groups[-1][1].append((heading, specs))
