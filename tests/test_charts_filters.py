@@ -17,14 +17,19 @@ from sim.charts.filters import (
     conv_filters,
     effective_filters,
     feature_maps,
-    first_feature_maps,
     mosaic,
     sample_images,
 )
 from sim.charts.motion import frame_indices, seek, still
 from sim.charts.weights import _colour, colour_position
 from sim.config import Config
-from sim.explain.filters import caption_filters, filter_groups_text
+from sim.explain.filters import (
+    caption_effective_filters,
+    caption_feature_maps,
+    caption_filters,
+    filter_groups_text,
+    first_feature_maps,
+)
 from sim.network import forward
 from sim.train import train_comparison
 
@@ -241,6 +246,12 @@ def test_captions_state_what_the_filters_show(conv: sim.Result) -> None:
         "4 distinct filters at epoch 40: each can detect a feature of its own.")
     assert caption_filters(conv, 0, snapshot=0).startswith(
         "All 4 filters are exactly 0 at epoch 0")
+    assert caption_feature_maps(conv, 0).startswith(
+        "At epoch 40 all 4 feature maps of this image are the same")
+    assert caption_feature_maps(conv, 1).startswith(
+        "At epoch 40 the 4 feature maps of this image all differ")
+    assert caption_effective_filters(conv, 0) == "After 40 epochs: 1 distinct filter of 4."
+    assert caption_effective_filters(conv, 1) == "After 40 epochs: 4 distinct filters of 4."
 
 
 def test_a_layer_over_many_channels_shows_their_mean_and_says_so() -> None:

@@ -87,7 +87,11 @@ from sim.explain.captions import (
     intro_grad_norm,
     intro_symmetry_gap,
 )
-from sim.explain.filters import caption_effective_filters, caption_filters
+from sim.explain.filters import (
+    caption_effective_filters,
+    caption_feature_maps,
+    caption_filters,
+)
 from sim.explain.reading import MAX_LAYERS, distinct_rows, shown_layers
 from sim.train import Result
 
@@ -249,7 +253,8 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_filters(r, i, view.snapshot)),
     ChartSpec("feature_maps", "Feature maps", True, feature_maps,
               ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION,
-              applies=has_conv),
+              applies=has_conv,
+              caption=lambda r, i, view: caption_feature_maps(r, i, view.snapshot)),
     ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
               tab="more", section="Gradient norm per layer",
               caption=lambda r, i, view: caption_grad_norm(r, i), intro=intro_grad_norm),

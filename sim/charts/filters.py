@@ -33,9 +33,15 @@ from sim.charts.weights import (
     _key_labels,
     _key_shapes,
 )
-from sim.explain.filters import class_names, filter_groups_text, filter_params
-from sim.explain.reading import row_groups, snapshot_index
-from sim.network import forward
+from sim.explain.filters import (
+    class_names,
+    filter_groups_text,
+    filter_params,
+    first_feature_maps,
+    maps_groups_text,
+    training_image,
+)
+from sim.explain.reading import snapshot_index
 from sim.train import Result
 
 #: A layer with more input channels than this shows each filter's mean over its channels.
@@ -284,7 +290,7 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
         for l, d in enumerate(domains):
             F, C, K, _ = h.conv_weights[l].shape[2:]
             note = filter_groups_text(filter_params(result, l, run, k))
-            head = f"conv layer {l + 1}: {F} filters {K}×{K} over {C} channel{'s' * (C > 1)}"
+            head = f"conv layer {l + 1}: {F} filters {K}×{K} over {C} channel{'s' if C > 1 else ''}"
             out.append(_panel_title(f"{head}<br>{note}", d))
         return out + _key_labels(float(ranges[k]), 1 - KEY_STRIP_PX / plot_px)
 
@@ -341,32 +347,6 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
 # ------------------------------------------------------------------------------------------
 
 
-def _image(result: Result, image: int) -> np.ndarray:
-    """Training image ``image`` (kept within the training set), shape (1, C, H, W)."""
-    C, H, W = result.data.image_shape
-    i = min(max(int(image), 0), result.data.n_train - 1)
-    return result.data.X_train[i].reshape(1, C, H, W)
-
-
-def first_feature_maps(result: Result, run: int, k: int, image: int = 0) -> np.ndarray:
-    """The first conv layer's feature maps of training image ``image`` (after the
-    activation, before pooling) for run ``run`` at snapshot ``k``.
-
-    Returns
-    -------
-    ndarray of shape (filters, H, W)
-    """
-    cfg = result.config
-    W, b = result.network_at(run, k)
-    if not all(np.isfinite(w).all() for w in W):
-        F = W[0].shape[0]
-        return np.full((F, *result.data.image_shape[1:]), np.nan)
-    with np.errstate(all="ignore"):
-        out = forward(W, b, _image(result, image), cfg.activation, pool=cfg.pool,
-                      image_shape=cfg.image_shape)
-    return out[0][0]
-
-
 def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: int = 0,
                  frames: bool = False, image: int = 0) -> go.Figure | None:
     """The input image (first tile) and the first conv layer's feature map of it for each
@@ -397,7 +377,7 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     lo, hi = (float(allv.min()), float(allv.max())) if allv.size else (0.0, 1.0)
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
-    img = _image(result, image)[0]  # (C, H, W)
+    img = training_image(result, image)[0]  # (C, H, W)
     C, H, Wd = img.shape
     picture = img.mean(axis=0) if C > 1 else img[0]
     F = maps[k0].shape[0]
@@ -424,19 +404,9 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     label = class_names(result)[int(result.data.y_train[min(max(image, 0),
                                                             result.data.n_train - 1)])]
 
-    def groups(k: int) -> str:
-        m = maps[k].reshape(F, -1)
-        if not np.isfinite(m).all():
-            return "not finite: the run diverged"
-        d = len(row_groups(m)) if np.any(m) else 1
-        if not np.any(m):
-            return f"{F} maps, all 0"
-        return (f"{F} maps, all equal: 1 map" if d == 1 else f"{F} distinct maps" if d == F
-                else f"{F} maps: {d} distinct")
-
     def title_ann(k: int) -> dict:
         return _panel_title(f"image {image + 1} ({label}), then the map of each filter<br>"
-                            f"{groups(k)}", domain)
+                            f"{maps_groups_text(maps[k])}", domain)
 
     def texts(k: int) -> tuple[str, str]:
         epoch = int(h.snapshot_epochs[k])

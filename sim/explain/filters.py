@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.datasets import BAR_ANGLES, SHAPE_NAMES
 from sim.explain.reading import row_groups, snapshot_index
+from sim.network import forward
 from sim.train import Result
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "filter_groups",
     "filter_groups_text",
     "filter_params",
+    "first_feature_maps",
+    "maps_groups_text",
+    "training_image",
 ]
 
 
@@ -118,6 +122,8 @@ def caption_filters(result: Result, init_index: int, snapshot: int = -1, seed: i
             state = "exactly 0" if not np.any(P) else "equal"
             parts.append(f"All {n} filters{where} are {state} at epoch {epoch}: they "
                          f"compute the same feature map{why}.")
+        elif n == 1:
+            parts.append(f"One filter{where} at epoch {epoch}.")
         elif d == n:
             parts.append(f"{n} distinct filters{where} at epoch {epoch}: each can detect a "
                          "feature of its own.")
@@ -127,22 +133,72 @@ def caption_filters(result: Result, init_index: int, snapshot: int = -1, seed: i
     return " ".join(parts)
 
 
-def caption_feature_maps(result: Result, init_index: int, maps: np.ndarray, epoch: int
-                         ) -> str:
-    """One sentence on the feature maps of one image (``maps`` of shape (F, H, W), the first
-    conv layer's output at ``epoch``)."""
+def training_image(result: Result, image: int) -> np.ndarray:
+    """Training image ``image`` (kept within the training set), shape (1, C, H, W)."""
+    C, H, W = result.data.image_shape
+    i = min(max(int(image), 0), result.data.n_train - 1)
+    return result.data.X_train[i].reshape(1, C, H, W)
+
+
+def first_feature_maps(result: Result, run: int, k: int, image: int = 0) -> np.ndarray:
+    """The first conv layer's feature maps of training image ``image`` (after the
+    activation, before pooling) for run ``run`` at snapshot ``k``; NaN for a diverged run.
+
+    Returns
+    -------
+    ndarray of shape (filters, H, W)
+    """
+    cfg = result.config
+    W, b = result.network_at(run, k)
+    if not all(np.isfinite(w).all() for w in W):
+        return np.full((W[0].shape[0], *result.data.image_shape[1:]), np.nan)
+    with np.errstate(all="ignore"):
+        out = forward(W, b, training_image(result, image), cfg.activation, pool=cfg.pool,
+                      image_shape=cfg.image_shape)
+    return out[0][0]
+
+
+def _map_groups(maps: np.ndarray) -> int:
+    flat = maps.reshape(maps.shape[0], -1)
+    return len(row_groups(flat)) if np.any(flat) else 1
+
+
+def maps_groups_text(maps: np.ndarray) -> str:
+    """One line naming the groups of equal feature maps (``maps`` of shape (F, H, W)):
+    ``8 maps, all equal: 1 map``, ``8 distinct maps``, ``8 maps: 3 distinct``, ``8 maps,
+    all 0``."""
+    F = maps.shape[0]
+    if not np.isfinite(maps).all():
+        return "not finite: the run diverged"
+    if not np.any(maps):
+        return f"{F} maps, all 0"
+    d = _map_groups(maps)
+    if d == 1:
+        return f"{F} maps, all equal: 1 map" if F > 1 else "1 map"
+    return f"{F} distinct maps" if d == F else f"{F} maps: {d} distinct"
+
+
+def caption_feature_maps(result: Result, init_index: int, snapshot: int = -1, seed: int = 0,
+                         image: int = 0) -> str:
+    """One sentence on the feature maps of one training image at a snapshot (the first conv
+    layer's output, as the feature-map chart draws it)."""
+    if not result.config.conv:
+        return ""
+    k = snapshot_index(result, snapshot)
+    epoch = int(result.history.snapshot_epochs[k])
+    maps = first_feature_maps(result, _run(result, init_index, seed), k, image)
     F = maps.shape[0]
     if not np.isfinite(maps).all():
         return f"After {epoch} epochs the run has diverged."
-    flat = maps.reshape(F, -1)
-    d = len(row_groups(flat)) if np.any(flat) else 1
-    if not np.any(flat):
-        return f"At epoch {epoch} all {F} feature maps are 0 at every pixel."
-    if d == 1:
-        return (f"At epoch {epoch} all {F} feature maps of this image are the same: "
-                "equal filters see the image the same way.")
+    if not np.any(maps):
+        return f"At epoch {epoch} all {F} feature maps of this image are 0 at every pixel."
+    d = _map_groups(maps)
+    if d == 1 and F > 1:
+        return (f"At epoch {epoch} all {F} feature maps of this image are the same: equal "
+                "filters see the image the same way, so the layer passes on one feature.")
     if d == F:
-        return f"At epoch {epoch} the {F} feature maps of this image all differ."
+        return (f"At epoch {epoch} the {F} feature maps of this image all differ: each "
+                "filter responds to the image in its own way.")
     return f"At epoch {epoch} this image gives {d} different feature maps of {F}."
 
 
@@ -160,14 +216,15 @@ def caption_effective_filters(result: Result, init_index: int, metric: str = "di
     word = {"distinct_neurons": "distinct", "dead_units": "dead", "rank": "rank",
             "effective_rank": "effective rank"}[metric]
     epoch = int(result.history.snapshot_epochs[-1])
-    if metric in ("distinct_neurons", "dead_units"):
-        text = ", ".join(f"{c:.3g} {word} of {w} filters" + (f" in conv layer {l + 1}"
-                         if len(widths) > 1 else "")
-                         for l, (c, w) in enumerate(zip(counts, widths, strict=True)))
-    else:
-        text = ", ".join(f"{word} {c:.3g} of {w}" + (f" in conv layer {l + 1}"
-                         if len(widths) > 1 else "")
-                         for l, (c, w) in enumerate(zip(counts, widths, strict=True)))
+    many = len(widths) > 1
+    parts = []
+    for l, (c, w) in enumerate(zip(counts, widths, strict=True)):
+        where = f" in conv layer {l + 1}" if many else ""
+        if metric in ("distinct_neurons", "dead_units"):
+            parts.append(f"{c:.3g} {word} filter{'' if c == 1 else 's'} of {w}{where}")
+        else:
+            parts.append(f"{word} {c:.3g} of {w} filters{where}")
+    text = ", ".join(parts)
     seeds = " (mean over seeds)" if result.config.seeds > 1 else ""
     return f"After {epoch} epochs: {text}{seeds}."
 
