@@ -5,13 +5,16 @@ the results they are for, and a dense result's charts are those it had before.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import plotly.io as pio
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import sim
 from sim import charts
+from sim.app import panels
 from sim.charts import View, all_figures, draw
 from sim.charts.filters import (
     conv_filters,
@@ -272,3 +275,57 @@ def test_mosaic_lays_tiles_out_in_rows_with_gaps() -> None:
     np.testing.assert_array_equal(m[1:3, 4:7], t[1])
     np.testing.assert_array_equal(m[5:7, 0:3], t[3])
     assert np.isnan(m[0]).all() and np.isnan(m[:, 3]).all() and np.isnan(m[5:7, 8:]).all()
+
+
+# ------------------------------------------------------------------------------------------
+# On the page
+# ------------------------------------------------------------------------------------------
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+def _page(**settings) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in settings.items():
+        at.session_state[key] = value
+    if settings:
+        at.run()
+    assert not at.exception
+    return at
+
+
+def _epoch_tabs(at: AppTest) -> list[str]:
+    return [t.label for t in at.tabs]
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [json.loads(el.proto.spec)["layout"]["title"]["text"]
+            for el in at.get("plotly_chart")]
+
+
+def test_a_dense_page_has_no_conv_chart_and_no_tab_for_one() -> None:
+    at = _page()
+    assert "Filters" not in _epoch_tabs(at) and "Feature maps" not in _epoch_tabs(at)
+    assert "The images" not in [s.value for s in at.subheader]
+    assert not [t for t in _titles(at) if "filter" in t.lower() or "Sample" in t]
+    assert not [i.value for i in at.info if "does not apply" in i.value]
+
+
+def test_a_conv_page_shows_the_images_the_filters_and_the_feature_maps() -> None:
+    at = _page(dataset="bars", conv="4x3", pool=2, hidden="8", activation="sigmoid",
+               epochs=40, lr=2.0, n_samples=96)
+    assert "The images" in [s.value for s in at.subheader]
+    assert {"Filters", "Feature maps"} <= set(_epoch_tabs(at))
+    titles = _titles(at)
+    assert any(t.startswith("<b>Sample images: bars") for t in titles)
+    assert sum("Distinct filters per conv layer" in t for t in titles) == 2
+    for tab, start in (("Filters", "<b>Filters after 40 epochs"),
+                       ("Feature maps", "<b>Feature maps after 40 epochs")):
+        at.session_state[panels.EPOCH_TABS_KEY] = tab
+        at.run()
+        assert not at.exception
+        assert sum(t.startswith(start) for t in _titles(at)) == 2, (tab, _titles(at))
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("At epoch 40 all 4 feature maps of this image are the same")
+               for c in captions)

@@ -248,8 +248,10 @@ def log_axis_control(result: Result) -> None:
 
 
 def epoch_control(result: Result) -> None:
+    kinds = ("weights, trajectories, network, decision boundary, filters and feature maps"
+             if result.config.conv else "weights, trajectories, network and decision boundary")
     st.select_slider(
-        "Epoch shown (weights, trajectories, network and decision boundary)",
+        f"Epoch shown ({kinds})",
         options=shown_epochs(result), key="snapshot_epoch",
         persist_state="page",
         help="Move through the training: every chart below shows the same epoch on both "

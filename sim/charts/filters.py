@@ -32,6 +32,7 @@ from sim.charts.weights import (
     KEY_STRIP_PX,
     _key_labels,
     _key_shapes,
+    _number,
 )
 from sim.explain.filters import (
     class_names,
@@ -411,8 +412,8 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     def texts(k: int) -> tuple[str, str]:
         epoch = int(h.snapshot_epochs[k])
         t = _init_title(result, f"Feature maps after {epoch} epochs", init_index)
-        s = (f"conv layer 1 output ({cfg.activation}, before pooling); colours "
-             f"{lo:.3g} to {hi:.3g}, shared")
+        s = (f"conv layer 1 output ({cfg.activation}, before pooling); colours dark blue "
+             f"{_number(lo)} to yellow {_number(hi)}, shared by both sides and epochs")
         return t, s
 
     hover = {"hoverongaps": False, "xaxis": "x", "yaxis": "y", "showscale": False}
