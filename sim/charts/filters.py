@@ -34,6 +34,7 @@ from sim.charts.weights import (
     _key_shapes,
     _number,
 )
+from sim.datasets import DATASETS
 from sim.explain.filters import (
     class_names,
     filter_groups_text,
@@ -519,19 +520,21 @@ def sample_images(result: Result, *, per_class: int = SAMPLES_PER_CLASS) -> go.F
     z = np.vstack([np.full((lr, z.shape[1]), np.nan), z])
     shape = z.shape
     px = _cell_px(shape[1], shape[0]) * shape[0]
-    plot_px, (domain,) = _stack([px])
     layout: dict = {"plot_bgcolor": "#ffffff"}
-    _axes(layout, 1, domain, shape)
+    _axes(layout, 1, [0, 1], shape)
     centres = [(c * (W + gap) + (W - 1) / 2, lr / 2 - 0.5) for c in range(n_classes)]
     layout["annotations"] = _tile_labels(names, centres, 1, size=13)
     fig = go.Figure(data=[go.Heatmap(z=z, colorscale=IMAGE_COLORSCALE, zmin=float(lo),
                                      zmax=float(hi), showscale=False, hoverongaps=False,
                                      hovertemplate="pixel %{z:.3g}<extra></extra>")],
                     layout=layout)
-    noise = result.config.noise if hasattr(result.config, "noise") else None
-    sub = f"{C}×{H}×{W} pixels" + (f", noise {noise:g}" if noise is not None else "")
+    noise = result.config.noise
+    if noise is None:
+        noise = DATASETS[result.config.dataset].default_noise
+    sub = f"{H}×{W} pixels, {C} channel{'s' if C > 1 else ''}, noise {noise:g}"
+    # _style's plot area is its height minus 130 px (title, subtitle, x axis): the mosaic's.
     _style(fig, f"Sample images: {result.config.dataset}, {per_class} per class",
-           subtitle=sub, legend=False, height=round(plot_px) + 130 - TITLE_PX)
+           subtitle=sub, legend=False, height=round(px) + 130)
     fig.update_layout(margin={"l": 24, "b": 24})
     fig.layout.height -= 40
     return fig
