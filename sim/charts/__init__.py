@@ -62,6 +62,7 @@ from sim.charts.filters import (
     feature_maps,
     has_conv,
     has_images,
+    is_dense,
     sample_images,
 )
 from sim.charts.names import chart_key, config_hash, export_filename, init_label, init_slug
@@ -240,8 +241,12 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
     ChartSpec("trajectories", "Unit trajectories", True, unit_trajectories,
               ("snapshot", "seed", "layer", "frames"), tab="compare", section=EPOCH_SECTION),
+    # Not for conv networks yet: the network drawn and the activations feed the training
+    # inputs straight to the first dense layer (reading.dead_unit_masks,
+    # neurons._hidden_outputs), whose inputs are the flattened feature maps.
     ChartSpec("network", "The network drawn", True, network_diagram,
-              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION),
+              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION,
+              applies=is_dense),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary,
               ("snapshot", "seed", "frames"),
               tab="compare", section=EPOCH_SECTION,
@@ -260,7 +265,7 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_grad_norm(r, i), intro=intro_grad_norm),
     ChartSpec("activations", "Activation distribution", True, activation_distribution,
               ("seed",), tab="more", section="Activations per hidden layer",
-              intro=intro_activations),
+              intro=intro_activations, applies=is_dense),
     ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",), tab="more",
               section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i),
               intro=intro_symmetry_gap),

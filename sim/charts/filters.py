@@ -74,6 +74,11 @@ def has_conv(result: Result) -> bool:
     return bool(result.config.conv)
 
 
+def is_dense(result: Result) -> bool:
+    """Whether the result's network has no conv layer (only fully connected ones)."""
+    return not result.config.conv
+
+
 def has_images(result: Result) -> bool:
     """Whether the result's dataset is made of images (the sample images apply)."""
     return result.data.image_shape is not None
@@ -438,7 +443,7 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     if frames:
         def frame(k: int) -> tuple[list, dict]:
             tt, ss = texts(k)
-            return ([{"type": "heatmap", "z": z_image}, {"type": "heatmap",
+            return ([{"type": "heatmap"}, {"type": "heatmap",
                                                          "z": z_maps(k, np.float32)}],
                     {"annotations": [{"text": title_ann(k)["text"]}],
                      "title": {"text": f"<b>{tt}</b>", "subtitle": {"text": ss}}})
