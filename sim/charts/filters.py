@@ -418,7 +418,7 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     def texts(k: int) -> tuple[str, str]:
         epoch = int(h.snapshot_epochs[k])
         t = _init_title(result, f"Feature maps after {epoch} epochs", init_index)
-        s = (f"conv layer 1 output ({cfg.activation}, before pooling); colours dark blue "
+        s = (f"conv layer 1 output ({cfg.activation}, before pooling)<br>colours: dark blue "
              f"{_number(lo)} to yellow {_number(hi)}, shared by both sides and epochs")
         return t, s
 
@@ -437,7 +437,9 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
         ["input", *(str(f + 1) for f in range(F))], centres, 1)]
     fig = go.Figure(data=data, layout=layout)
     t, s = texts(k0)
-    _style(fig, t, subtitle=s, legend=False, height=round(plot_px) + 130 + 18, extra_top=18)
+    extra = 18 * s.count("<br>") + 18  # the subtitle's lines, a gap above the panel
+    _style(fig, t, subtitle=s, legend=False, height=round(plot_px) + 130 + extra,
+           extra_top=extra)
     fig.update_layout(plot_bgcolor="#cfcfcf", margin={"l": 24, "b": 24})
     fig.layout.height -= 40
     if frames:
