@@ -121,6 +121,8 @@ def test_all_figures_of_a_conv_result_whose_dense_inputs_are_not_the_pixels() ->
     want = [charts.chart_key(r, name, i) for name in names if name != "boundary"
             for i in ([0, 1] if charts.CHARTS[name].per_init else [None])]
     assert list(all_figures(r)) == want
+    # drawn by name (the presenter view's slides), a chart that does not apply is None
+    assert draw("network", r, 0, View(True, "distinct_neurons", -1)) is None
 
 
 def test_sections_leave_out_what_does_not_apply(conv: sim.Result, dense: sim.Result) -> None:

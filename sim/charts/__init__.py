@@ -190,8 +190,9 @@ class ChartSpec:
     applies : callable
         ``applies(result) -> bool``: whether the chart belongs to a result's page at all
         (default: always). A chart for which it is False is left out of the page, its
-        sections and :func:`all_figures` without a word (the filters of a dense network);
-        one that applies but whose builder returns None shows ``absent``.
+        sections and :func:`all_figures` without a word (the filters of a dense network),
+        and :func:`draw` gives None for it; one that applies but whose builder returns None
+        shows ``absent``.
     """
 
     name: str
@@ -294,7 +295,10 @@ def sections(tab: str, result: Result | None = None) -> list[tuple[str, list[Cha
 def _build(spec: ChartSpec, result: Result, init_index: int | None,
            options: dict[str, object]) -> go.Figure | None:
     """``spec.build`` with the options it takes among ``options`` (the others keep the chart
-    function's defaults, which are :func:`all_figures`' defaults)."""
+    function's defaults, which are :func:`all_figures`' defaults); None for a chart that
+    does not apply to the result (:attr:`ChartSpec.applies`)."""
+    if not spec.applies(result):
+        return None
     kw = {k: options[k] for k in spec.options if k in options}
     if spec.per_init:
         return spec.build(result, init_index, **kw)
@@ -304,8 +308,6 @@ def _build(spec: ChartSpec, result: Result, init_index: int | None,
 def _figures(result: Result, options: dict[str, object]) -> dict[str, go.Figure]:
     out: dict[str, go.Figure] = {}
     for spec in CHARTS.values():
-        if not spec.applies(result):
-            continue
         for i in range(len(result.config.inits)) if spec.per_init else [None]:
             fig = _build(spec, result, i, options)
             if fig is not None:
