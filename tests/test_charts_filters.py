@@ -355,3 +355,13 @@ def test_a_conv_page_shows_the_images_the_filters_and_the_feature_maps() -> None
     captions = [c.value for c in at.caption]
     assert any(c.startswith("At epoch 40 all 4 feature maps of this image are the same")
                for c in captions)
+
+
+def test_dead_filters_are_said_dead_not_able_to_detect_features() -> None:
+    """ReLU from zeros: every filter stays exactly 0 and dead (the engine's dead_units),
+    and the caption says so rather than crediting them with features."""
+    r = train_comparison(_conv_config(activation="relu", epochs=10))
+    assert np.all(r.history.conv_metrics["dead_units"][r.run_indices(0), -1] == 4)
+    text = caption_filters(r, 0)
+    assert text.startswith("All 4 filters are exactly 0 at epoch 10")
+    assert text.endswith("All 4 are dead: their feature maps are 0 on every training image.")

@@ -275,9 +275,10 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
 
     def tiles_at(l: int, k: int, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
         p = layouts[l]
-        t, _ = _filter_tiles(h.conv_weights[l][run, k].astype(dtype))
+        with np.errstate(over="ignore"):  # a diverged run's weights overflow float32
+            t, _ = _filter_tiles(h.conv_weights[l][run, k].astype(dtype))
+            b = h.conv_biases[l][run, k].astype(dtype)
         z = mosaic(t, p["cols"], 1, p["lr"])
-        b = h.conv_biases[l][run, k].astype(dtype)
         fid = mosaic(np.broadcast_to(np.arange(1, p["F"] + 1, dtype=float)[:, None, None],
                                      t.shape), p["cols"], 1, p["lr"])
         bias = np.where(np.isfinite(fid), b[np.nan_to_num(fid).astype(int) - 1], np.nan)

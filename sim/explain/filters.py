@@ -97,6 +97,14 @@ def _equal_since_start(result: Result, layer: int, run: int, k: int) -> bool:
                for j in range(k + 1))
 
 
+def _dead(result: Result, layer: int, run: int, k: int) -> int:
+    """Dead filters of a conv layer (output 0 on every training image), from the engine's
+    metric; 0 when it was not recorded."""
+    cm = result.history.conv_metrics
+    v = float(cm["dead_units"][run, k, layer]) if cm is not None else 0.0
+    return int(v) if np.isfinite(v) else 0
+
+
 def caption_filters(result: Result, init_index: int, snapshot: int = -1, seed: int = 0
                     ) -> str:
     """One sentence on the filters shown at a snapshot (first conv layer, and the others
@@ -115,6 +123,7 @@ def caption_filters(result: Result, init_index: int, snapshot: int = -1, seed: i
         if not np.isfinite(P).all():
             return f"After {epoch} epochs the run has diverged: no filters to show."
         d = len(filter_groups(P))
+        dead = _dead(result, layer, run, k)
         if d == 1 and n > 1:
             since = _equal_since_start(result, layer, run, k)
             why = (", get the same gradient and the same update" if since else
@@ -124,12 +133,21 @@ def caption_filters(result: Result, init_index: int, snapshot: int = -1, seed: i
                          f"compute the same feature map{why}.")
         elif n == 1:
             parts.append(f"One filter{where} at epoch {epoch}.")
-        elif d == n:
+        elif d == n and not dead:
             parts.append(f"{n} distinct filters{where} at epoch {epoch}: each can detect a "
                          "feature of its own.")
+        elif d == n:
+            parts.append(f"{n} distinct filters{where} at epoch {epoch}.")
         else:
             parts.append(f"{d} distinct filters of {n}{where} at epoch {epoch}: equal "
                          "filters compute the same feature map.")
+        if dead == n:
+            parts.append(f"All {n} are dead: their feature maps are 0 on every training "
+                         "image.")
+        elif dead:
+            parts.append(f"{dead} of them {'is' if dead == 1 else 'are'} dead: "
+                         f"{'its feature map is' if dead == 1 else 'their feature maps are'} "
+                         "0 on every training image.")
     return " ".join(parts)
 
 
