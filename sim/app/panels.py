@@ -248,8 +248,10 @@ def log_axis_control(result: Result) -> None:
 
 
 def epoch_control(result: Result) -> None:
+    kinds = ("weights, trajectories, network, decision boundary, filters and feature maps"
+             if result.config.conv else "weights, trajectories, network and decision boundary")
     st.select_slider(
-        "Epoch shown (weights, trajectories, network and decision boundary)",
+        f"Epoch shown ({kinds})",
         options=shown_epochs(result), key="snapshot_epoch",
         persist_state="page",
         help="Move through the training: every chart below shows the same epoch on both "
@@ -383,7 +385,9 @@ def chart_sections(result: Result, tab: str) -> None:
     whose charts show one epoch (option ``snapshot``) form one fragment
     (:func:`epoch_sections`)."""
     groups: list[tuple[bool, list]] = []
-    for heading, specs in charts.sections(tab):
+    # Only the charts that apply to this result: a dense network's page has no filters
+    # and no empty epoch tab for them.
+    for heading, specs in charts.sections(tab, result):
         by_epoch = any("snapshot" in spec.options for spec in specs)
         if groups and groups[-1][0] == by_epoch:
             groups[-1][1].append((heading, specs))

@@ -16,6 +16,8 @@ The package has one module per concern, and every name is re-exported here:
 * :mod:`sim.charts.trajectories`: each hidden unit's incoming weight over the epochs;
 * :mod:`sim.charts.network`: the network drawn, identical units as one node, dead ones grey;
 * :mod:`sim.charts.boundary`: decision boundary (or the fit of a 1-D regression);
+* :mod:`sim.charts.filters`: conv networks: the filters, the feature maps of one image, the
+  effective filters, sample images of an image dataset;
 * :mod:`sim.charts.motion`: frames, an epoch slider and play / pause for the charts of one
   epoch;
 * :mod:`sim.charts.view`: :class:`View`, the options on screen (plain data).
@@ -54,6 +56,15 @@ from sim.charts.curves import (
     loss_curves,
     loss_overlay,
 )
+from sim.charts.filters import (
+    conv_filters,
+    effective_filters,
+    feature_maps,
+    has_conv,
+    has_images,
+    is_dense,
+    sample_images,
+)
 from sim.charts.names import chart_key, config_hash, export_filename, init_label, init_slug
 from sim.charts.network import network_diagram
 from sim.charts.neurons import (
@@ -76,6 +87,11 @@ from sim.explain.captions import (
     intro_activations,
     intro_grad_norm,
     intro_symmetry_gap,
+)
+from sim.explain.filters import (
+    caption_effective_filters,
+    caption_feature_maps,
+    caption_filters,
 )
 from sim.explain.reading import MAX_LAYERS, distinct_rows, shown_layers
 from sim.train import Result
@@ -103,11 +119,14 @@ __all__ = [
     "caption_weights",
     "chart_key",
     "config_hash",
+    "conv_filters",
     "decision_boundary",
     "distinct_rows",
     "draw",
+    "effective_filters",
     "effective_neurons",
     "export_filename",
+    "feature_maps",
     "figures",
     "gradient_norms",
     "init_color",
@@ -118,6 +137,7 @@ __all__ = [
     "loss_curves",
     "loss_overlay",
     "network_diagram",
+    "sample_images",
     "sections",
     "shown_layers",
     "symmetry_gap",
@@ -167,6 +187,12 @@ class ChartSpec:
         ``intro(result) -> str``, a sentence under the section heading, before the charts.
     absent : str
         What the page says where the chart does not apply (its builder returned None).
+    applies : callable
+        ``applies(result) -> bool``: whether the chart belongs to a result's page at all
+        (default: always). A chart for which it is False is left out of the page, its
+        sections and :func:`all_figures` without a word (the filters of a dense network),
+        and :func:`draw` gives None for it; one that applies but whose builder returns None
+        shows ``absent``.
     """
 
     name: str
@@ -179,6 +205,7 @@ class ChartSpec:
     caption: Callable[[Result, int, View], str] | None = None
     intro: Callable[[Result], str] | None = None
     absent: str = "This chart does not apply to this configuration."
+    applies: Callable[[Result], bool] = lambda result: True
 
     def __post_init__(self) -> None:
         if self.tab not in CHART_TABS:
@@ -192,6 +219,9 @@ class ChartSpec:
 
 
 CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
+    # The data first, for image datasets only: what the filters below learn to tell apart.
+    ChartSpec("samples", "Sample images", False, sample_images, (), tab="compare",
+              section="The images", applies=has_images),
     ChartSpec("loss_overlay", "Loss of all initializations", False, loss_overlay,
               ("log_y", "band"), tab="compare", section="1 · Loss"),
     ChartSpec("accuracy", "Accuracy of all initializations", False, accuracy_curves,
@@ -202,33 +232,51 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
     ChartSpec("neurons", "Effective neurons", True, effective_neurons, ("metric", "band"),
               tab="compare", section="2 · Effective neurons",
               caption=lambda r, i, view: caption_neurons(r, i)),
+    ChartSpec("effective_filters", "Effective filters", True, effective_filters,
+              ("metric", "band"), tab="compare", section="2 · Effective neurons",
+              applies=has_conv,
+              caption=lambda r, i, view: caption_effective_filters(r, i, view.metric)),
     ChartSpec("weights", "Weight heatmaps", True, weight_heatmaps,
               ("snapshot", "seed", "weight_scale", "layers", "frames"),
               tab="compare", section=EPOCH_SECTION,
               caption=lambda r, i, view: caption_weights(r, i, view.snapshot)),
     ChartSpec("trajectories", "Unit trajectories", True, unit_trajectories,
               ("snapshot", "seed", "layer", "frames"), tab="compare", section=EPOCH_SECTION),
+    # Not for conv networks yet: the network drawn and the activations feed the training
+    # inputs straight to the first dense layer (reading.dead_unit_masks,
+    # neurons._hidden_outputs), whose inputs are the flattened feature maps.
     ChartSpec("network", "The network drawn", True, network_diagram,
-              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION),
+              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION,
+              applies=is_dense),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary,
               ("snapshot", "seed", "frames"),
               tab="compare", section=EPOCH_SECTION,
               caption=lambda r, i, view: caption_boundary(r, i, view.snapshot),
               absent="This chart needs a dataset with 2 inputs (or a 1-D regression)."),
+    ChartSpec("filters", "Filters", True, conv_filters,
+              ("snapshot", "seed", "weight_scale", "frames"), tab="compare",
+              section=EPOCH_SECTION, applies=has_conv,
+              caption=lambda r, i, view: caption_filters(r, i, view.snapshot)),
+    ChartSpec("feature_maps", "Feature maps", True, feature_maps,
+              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION,
+              applies=has_conv,
+              caption=lambda r, i, view: caption_feature_maps(r, i, view.snapshot)),
     ChartSpec("grad_norm", "Gradient norm per layer", True, gradient_norms, ("band",),
               tab="more", section="Gradient norm per layer",
               caption=lambda r, i, view: caption_grad_norm(r, i), intro=intro_grad_norm),
     ChartSpec("activations", "Activation distribution", True, activation_distribution,
               ("seed",), tab="more", section="Activations per hidden layer",
-              intro=intro_activations),
+              intro=intro_activations, applies=is_dense),
     ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",), tab="more",
               section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i),
               intro=intro_symmetry_gap),
 ]}
 
 
-def sections(tab: str) -> list[tuple[str, list[ChartSpec]]]:
-    """The charts of one dashboard tab in page order, as ``(heading, charts)`` pairs.
+def sections(tab: str, result: Result | None = None) -> list[tuple[str, list[ChartSpec]]]:
+    """The charts of one dashboard tab in page order, as ``(heading, charts)`` pairs; with
+    ``result``, only the charts that apply to it (:attr:`ChartSpec.applies`), and only the
+    sections left with a chart.
 
     Sections come in the order of their first chart in :data:`CHARTS`. Within a section the
     per-initialization charts (each a row with one chart per initialization) come before the
@@ -238,7 +286,7 @@ def sections(tab: str) -> list[tuple[str, list[ChartSpec]]]:
         raise ValueError(f"Unknown tab {tab!r}. Valid names: {', '.join(CHART_TABS)}.")
     grouped: dict[str, list[ChartSpec]] = {}
     for spec in CHARTS.values():
-        if spec.tab == tab:
+        if spec.tab == tab and (result is None or spec.applies(result)):
             grouped.setdefault(spec.heading, []).append(spec)
     return [(heading, sorted(specs, key=lambda s: not s.per_init))
             for heading, specs in grouped.items()]
@@ -247,7 +295,10 @@ def sections(tab: str) -> list[tuple[str, list[ChartSpec]]]:
 def _build(spec: ChartSpec, result: Result, init_index: int | None,
            options: dict[str, object]) -> go.Figure | None:
     """``spec.build`` with the options it takes among ``options`` (the others keep the chart
-    function's defaults, which are :func:`all_figures`' defaults)."""
+    function's defaults, which are :func:`all_figures`' defaults); None for a chart that
+    does not apply to the result (:attr:`ChartSpec.applies`)."""
+    if not spec.applies(result):
+        return None
     kw = {k: options[k] for k in spec.options if k in options}
     if spec.per_init:
         return spec.build(result, init_index, **kw)
