@@ -180,7 +180,8 @@ def show_epoch_chart(at: AppTest, spec: charts.ChartSpec) -> None:
 def test_each_tab_of_the_epoch_section_draws_only_its_chart(app: AppTest) -> None:
     """The epoch section shows one kind of chart at a time (lazy tabs): each tab draws its
     chart for both sides, and no other chart of the section."""
-    specs = [s for heading, group in charts.sections("compare") for s in group
+    result = app.session_state["last_result"]
+    specs = [s for heading, group in charts.sections("compare", result) for s in group
              if heading == charts.EPOCH_SECTION]
     starts = {"weights": "Weights after 500", "trajectories": "Units of layer 1",
               "network": "Network after 500", "boundary": "Decision boundary after 500"}
@@ -805,10 +806,11 @@ def test_a_registered_chart_is_drawn_and_offered_for_export(
 
 @pytest.mark.parametrize("tab", charts.CHART_TABS)
 def test_registry_sections_are_the_page_sections(app: AppTest, tab: str) -> None:
-    """charts.sections(tab) lists the headings the tab shows, in page order."""
+    """charts.sections(tab, result) lists the headings the tab shows, in page order."""
     app.session_state["tab"] = state.TAB_PARAMS[tab]
     app.run()
-    assert [s.value for s in app.subheader] == [h for h, _ in charts.sections(tab)]
+    result = app.session_state["last_result"]
+    assert [s.value for s in app.subheader] == [h for h, _ in charts.sections(tab, result)]
 
 
 @pytest.mark.parametrize("tab", charts.CHART_TABS)
@@ -819,12 +821,12 @@ def test_registry_captions_are_the_captions_on_the_page(app: AppTest, tab: str) 
     result = app.session_state["last_result"]
     view = charts.View(log_y=True, metric="distinct_neurons", snapshot=-1)  # the default view
     shown = [c.value for c in app.caption]
-    for heading, specs in charts.sections(tab):
+    for heading, specs in charts.sections(tab, result):
         if heading == charts.EPOCH_SECTION:  # one tab at a time
             for spec in specs:
                 show_epoch_chart(app, spec)
                 shown += [c.value for c in app.caption]
-    expected = [spec.caption(result, i, view) for _, specs in charts.sections(tab)
+    expected = [spec.caption(result, i, view) for _, specs in charts.sections(tab, result)
                 for spec in specs if spec.caption for i in range(2)]
     assert expected and all(text in shown for text in expected), (expected, shown)
 
