@@ -90,9 +90,10 @@ class _Node:
     size: float = 0.0
 
 
-def _columns(L: int) -> list[_Column]:
+def _columns(L: int, inputs: str = "input") -> list[_Column]:
     """The columns of a network with ``L`` weight layers, full columns one unit apart and a
-    gap column (half as wide) wherever layers are left out."""
+    gap column (half as wide) wherever layers are left out; ``inputs`` heads the first
+    column (a convnet's is its conv output, e.g. "288 conv features")."""
     hidden = [1 + i for i in shown_layers(L - 1, MAX_HIDDEN_COLUMNS)] if L > 1 else []
     cols: list[_Column] = []
     x, prev = 0.0, None
@@ -102,8 +103,8 @@ def _columns(L: int) -> list[_Column]:
             x += 1.5
         elif prev is not None:
             x += 1.0
-        long = "input" if n == 0 else "output" if n == L else f"layer {n}"
-        short = "in" if n == 0 else "out" if n == L else f"h{n}"
+        long = inputs if n == 0 else "output" if n == L else f"layer {n}"
+        short = ("in" if inputs == "input" else "conv") if n == 0 else "out" if n == L else f"h{n}"
         cols.append(_Column(x, n, long, short))
         prev = n
     return cols
@@ -215,7 +216,10 @@ class _Drawer:
         self.result, self.run = result, run
         h = result.history
         self.L = L = len(h.weights)
-        self.cols = _columns(L)
+        # A convnet's first dense layer reads the flattened, pooled conv output, not pixels.
+        self.conv = bool(result.config.conv)
+        self.cols = _columns(L, f"{result.config.layer_sizes[0]} conv features"
+                             if self.conv else "input")
         self.full = [c for c in self.cols if c.layer is not None]
         # Weight layers joining two adjacent drawn columns: their edges are drawn.
         self.edge_layers = [c.layer - 1 for a, c in zip(self.full, self.full[1:], strict=False)
@@ -368,6 +372,8 @@ class _Drawer:
 
     def _name(self, layer: int, node: _Node) -> str:
         if layer == 0:
+            if self.conv:
+                return f"conv feature {int(node.units[0]) + 1}"
             return "x" + str(int(node.units[0]) + 1).translate(_SUB)
         kind = "output" if layer == self.L else f"layer {layer}"
         return f"{kind} {_units_text(node.units)}"

@@ -124,17 +124,71 @@ def grid_axes(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | None:
-    """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features)):
+    """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features), images
+    flattened; conv layers and pooling included, see :func:`network_outputs`):
     class probabilities of shape (n, n_classes) (a squared-error score on 0/1 labels is
     clipped to [0, 1]), or the regression output (n, 1); None after divergence."""
-    from sim.network import forward  # noqa: PLC0415
-
-    W, b = result.parameters_at(run, k)
+    W, _ = result.network_at(run, k)
     if not all(np.isfinite(w).all() for w in W):
         return None
+    return outputs(result, network_outputs(result, run, k, X)[-1].astype(np.float64))
+
+
+def network_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output of one run at snapshot ``k`` on inputs ``X`` (rows, images
+    flattened as in the dataset): :func:`sim.network.forward` with the conv filters first
+    (:meth:`~sim.train.Result.network_at`) and the config's pooling, so the first dense layer
+    reads the conv output, not the pixels.
+
+    Returns
+    -------
+    list of ndarray
+        The conv feature maps (n, F, H, W) after the activation, before pooling (one per conv
+        layer, none without conv), the dense hidden outputs (n, units), then the logits.
+    """
+    from sim.network import forward  # noqa: PLC0415
+
+    cfg = result.config
+    W, b = result.network_at(run, k)
     with np.errstate(all="ignore"):
-        z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
-    return outputs(result, z)
+        return forward(W, b, X, cfg.activation, pool=cfg.pool, image_shape=cfg.image_shape)
+
+
+def hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    """The dense hidden layers' outputs (n, units) of :func:`network_outputs`, one per hidden
+    layer (the conv maps and the logits left out)."""
+    return network_outputs(result, run, k, X)[len(result.config.conv):-1]
+
+
+def filter_params(result: Result, layer: int, run: int, k: int) -> np.ndarray:
+    """``[w | b]`` of conv layer ``layer``'s filters at one snapshot, shape
+    (F, C*K*K + 1): one row per filter, its kernel flattened, then its bias."""
+    h = result.history
+    w = h.conv_weights[layer][run, k]
+    return np.concatenate([w.reshape(w.shape[0], -1), h.conv_biases[layer][run, k][:, None]],
+                          axis=1).astype(np.float64)
+
+
+def dead_filter_masks(result: Result, run: int, k: int) -> list[np.ndarray]:
+    """Dead filters of every conv layer of one run at snapshot ``k``: a filter is dead when
+    its feature map is exactly 0 at every position of every training image, as in the
+    engine's metric (``history.conv_metrics["dead_units"]``). One bool array (F,) per conv
+    layer; empty without conv."""
+    if not result.config.conv:
+        return []
+    maps = network_outputs(result, run, k, result.data.X_train)[:len(result.config.conv)]
+    return [~np.any(m != 0, axis=(0, 2, 3)) for m in maps]
+
+
+def filters_summary(result: Result, run: int, k: int, layer: int = 0) -> tuple[int, int, int]:
+    """``(filters, distinct live filters, dead filters)`` of conv layer ``layer`` of one run
+    at snapshot ``k``: a dead filter (map 0 everywhere) is no filter at all, whatever its
+    weights, so the distinct ones are counted among the live ones (as the headline and the
+    metrics row count them)."""
+    P = filter_params(result, layer, run, k)
+    dead = dead_filter_masks(result, run, k)[layer]
+    live = ~dead
+    return P.shape[0], (distinct_rows(P[live]) if live.any() else 0), int(dead.sum())
 
 
 def outputs(result: Result, z: np.ndarray) -> np.ndarray:
@@ -232,6 +286,11 @@ def dead_unit_masks(result: Result, run: int, snapshots: list[int]) -> list[np.n
     L = len(h.weights)
     if L < 2:
         return []
+    if cfg.conv:  # the first dense layer reads the conv output: one forward pass a snapshot
+        X = result.data.X_train
+        per_k = [hidden_outputs(result, run, k, X) for k in snapshots]
+        return [np.stack([dead_units(hs[l]) for hs in per_k]) if per_k
+                else np.zeros((0, h.weights[l].shape[2]), bool) for l in range(L - 1)]
     dtype = h.weights[0].dtype
     act = get_activation(cfg.activation)
     exact = dtype == np.float64
