@@ -259,3 +259,21 @@ def test_filters_preset_shows_what_it_describes() -> None:
     assert h.test_accuracy[z, -1] < 0.3
     assert m["distinct_neurons"][r, -1, 0] == 8 and h.test_accuracy[r, -1] > 0.95
     assert "symmetry gap 0" in p.description and "8 filters" in p.description
+
+
+@pytest.mark.xfail(strict=True, reason="sim.app.state.widget_value passes the conv tuple "
+                   "((8, 3),) to the text widget instead of its text '8x3' (a TypeError when "
+                   "the filters preset is picked); fix: `if row.kind == 'conv': return "
+                   "row.to_text(value)` in widget_value")
+def test_a_conv_preset_gives_the_conv_widget_its_text() -> None:
+    """Picking a convnet preset sets the conv text box to text, as typed ("8x3")."""
+    from sim.app.state import widget_values
+
+    assert widget_values(get_preset("filters").config())["conv"] == "8x3"
+
+
+def test_step_numbers_refuse_a_convnet() -> None:
+    """step_numbers, written for dense networks, raises for a convnet instead of feeding the
+    pixels to the first dense layer."""
+    with pytest.raises(ValueError, match="dense networks"):
+        step.step_numbers(trained("sigmoid"), ZEROS)

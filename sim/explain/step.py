@@ -135,6 +135,11 @@ def step_numbers(result: Result, init_index: int, snapshot: int = -1,
     -------
     StepNumbers or None
 
+    Raises
+    ------
+    ValueError
+        For a network with conv layers (the step is worked out for dense networks).
+
     Examples
     --------
     >>> from sim import PRESETS, train_comparison
@@ -146,6 +151,9 @@ def step_numbers(result: Result, init_index: int, snapshot: int = -1,
     cfg = result.config
     k = snapshot_index(result, snapshot)
     run = result.run_indices(init_index)[min(seed, cfg.seeds - 1)]
+    if result.config.conv:
+        raise ValueError("The step by hand is worked out for dense networks; this one has "
+                         "conv layers (hand_step says so instead).")
     W0, b0 = result.parameters_at(run, k)
     W = [np.asarray(w, np.float64) for w in W0]
     b = [np.asarray(x, np.float64) for x in b0]

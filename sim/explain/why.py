@@ -584,13 +584,13 @@ def filters_derivation(result: Result) -> list[Block]:
                  "(cross-correlation, \"same\" padding) and outputs a feature map; the maps "
                  f"are max-pooled, flattened, and read by the first dense layer "
                  f"({cfg.layer_sizes[0]} conv features in this network)."),
-           Block("latex", r"Z_f = w_f \star X + b_f,\qquad A_f = f(Z_f),\qquad "
-                          r"f(z) = " + act.formula),
+           *latex_rows([r"Z_f = w_f \star X + b_f", r"A_f = f(Z_f)",
+                        r"f(z) = " + act.formula]),
            Block("markdown", "**1. Forward pass.** *If* every filter starts with the same "
                  "kernel and bias, every filter computes the same map on every image, and "
                  "so do their pooled features:"),
-           Block("latex", r"w_1 = \dots = w_F = w,\; b_1 = \dots = b_F = b \;\Rightarrow\; "
-                          r"Z_1 = \dots = Z_F,\; A_1 = \dots = A_F"),
+           Block("latex", r"w_1 = \dots = w_F,\; b_1 = \dots = b_F \;\Rightarrow\; "
+                          r"Z_1 = \dots = Z_F \;\Rightarrow\; A_1 = \dots = A_F"),
            Block("markdown", "**2. Backward pass.** Filter $f$'s pooled feature at position "
                  "$q$ reaches the next layer's unit $j$ through the weight $W_{j,(f,q)}$. Its "
                  "error signal comes back through those weights, through the pooling (the "
@@ -603,10 +603,10 @@ def filters_derivation(result: Result) -> list[Block]:
                  r"gradient $\delta_j\,P_f[q]$ is the same for every $f$ because the pooled "
                  "maps $P_f$ are equal, so they stay alike. The kernel's gradient sums the "
                  "map's signal times the image window over every position $p$ and image $n$:"),
-           Block("latex", r"\frac{\partial L}{\partial w_f[c,u,v]} = \sum_{n}\sum_{p} "
-                          r"\frac{\partial L}{\partial Z_f[n,p]}\, X[n, c, p + (u,v)],"
-                          r"\qquad \frac{\partial L}{\partial b_f} = \sum_{n,p} "
-                          r"\frac{\partial L}{\partial Z_f[n,p]}"),
+           *latex_rows([r"\frac{\partial L}{\partial w_f[c,u,v]} = \sum_{n}\sum_{p} "
+                        r"\frac{\partial L}{\partial Z_f[n,p]}\, X[n, c, p + (u,v)]",
+                        r"\frac{\partial L}{\partial b_f} = \sum_{n,p} "
+                        r"\frac{\partial L}{\partial Z_f[n,p]}"]),
            Block("markdown", "Equal signals times the same image windows: equal gradients."),
            Block("markdown", "**3. Update.** Equal gradients give equal updates "
                  r"($w_f \leftarrow w_f - \eta\, \partial L/\partial w_f$; momentum, Adam "
