@@ -69,10 +69,12 @@ def test_predict_goes_through_the_conv_layers(case: str) -> None:
         assert acc == pytest.approx(float(h.test_accuracy[run, -1]), abs=1e-12)
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, "relu"])
 def test_dead_masks_count_what_the_engine_counts(case: str) -> None:
     """Dead hidden units and dead filters, recomputed from the stored parameters, equal the
-    engine's counts at every snapshot; distinct live filters equal its distinct filters."""
+    engine's counts at every snapshot, and the masks name the units whose outputs are all 0
+    (relu: the he_normal side loses some hidden units, so the masks are not all or nothing);
+    distinct live filters equal the engine's distinct filters."""
     res = trained(case)
     h = res.history
     S = h.snapshot_epochs.size
@@ -81,6 +83,8 @@ def test_dead_masks_count_what_the_engine_counts(case: str) -> None:
         masks = reading.dead_unit_masks(res, run, list(range(S)))
         assert np.array_equal(masks[0].sum(axis=1), h.metrics["dead_units"][run, :, 0])
         for k in range(S):
+            out = reading.hidden_outputs(res, run, k, res.data.X_train)[0]
+            assert np.array_equal(masks[0][k], np.all(out == 0, axis=0))
             dead = reading.dead_filter_masks(res, run, k)[0]
             assert dead.sum() == h.conv_metrics["dead_units"][run, k, 0]
             n, distinct, n_dead = reading.filters_summary(res, run, k)
@@ -225,6 +229,9 @@ def test_charts_label_the_conv_features() -> None:
     assert weight_heatmaps(res, ZEROS).layout.xaxis.title.text.startswith("conv feature")
     assert "conv feature 1" in unit_trajectories(res, ZEROS).layout.yaxis.title.text
     assert decision_boundary(res, ZEROS) is None and decision_boundary(res, RANDOM) is None
+    # 216 features are too many to draw: evenly spaced ones, "+n" counting the rest.
+    assert any("+n: units not drawn" in a.text for a in fig.layout.annotations)
+    assert f"+{F * 36 - 16}" in texts
 
 
 def test_activation_chart_of_dead_filters_is_a_spike_at_zero() -> None:

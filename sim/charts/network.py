@@ -11,9 +11,10 @@ How it is drawn
   and one hidden layer between (:func:`sim.explain.reading.shown_layers`), a "…" column
   standing for the layers left out; edges join only columns that are adjacent in the network.
 * Nodes: a group of identical units is one larger node marked "×8"; dead units (output 0 on
-  every training input, the engine's definition) are grey. At most :data:`MAX_NODES` nodes a
-  column: beyond, the groups of several units and evenly spaced single units are drawn and
-  "+n" under the column counts the units left out.
+  every training input, the engine's definition) are grey. A convnet's first column is its
+  flattened, pooled conv output ("288 conv features"), evenly spaced features of it drawn.
+  At most :data:`MAX_NODES` nodes a column: beyond, the groups of several units and evenly
+  spaced single units are drawn and "+n" under the column counts the units left out.
 * Edges: red for a positive weight, blue for a negative one (the ends of the heatmaps'
   diverging scale), thicker for a larger ``|w|`` on one scale for both initializations and
   every epoch (so the left and right charts compare, and growth shows while playing); a
@@ -254,7 +255,10 @@ class _Drawer:
         for ci, col in enumerate(self.cols):
             if col.layer is None:
                 continue
-            if col.layer == 0:
+            if col.layer == 0 and self.conv:  # hundreds of conv features: evenly spaced
+                members, deads, out = representatives(np.arange(self.inputs),
+                                                      np.zeros(self.inputs, bool))
+            elif col.layer == 0:
                 members = [np.array([i]) for i in range(self.inputs)]
                 deads, out = [False] * self.inputs, 0
             else:
