@@ -4,6 +4,8 @@ Pure functions of a :class:`~sim.train.Result` (numpy only), like the captions: 
 neuron" for the weights, the network and the unit trajectories; the final loss for the loss
 curves; the accuracy for the decision boundary. Each is computed from the same numbers the
 chart under it draws (the hidden units at the snapshot on screen, the last entry of a curve).
+A convnet's unit headlines lead with its filters: "8 filters → 1 filter · 16 units → 1
+neuron", "8 filters, all dead (output 0) · ...".
 """
 
 from __future__ import annotations

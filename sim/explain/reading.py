@@ -3,6 +3,11 @@
 Pure functions of a :class:`~sim.train.Result` (numpy only, no plotly, no Streamlit), shared
 by :mod:`sim.charts` and :mod:`sim.explain.captions` so that a chart and its caption always
 look at the same runs, snapshot and layers.
+
+A convnet's first dense layer reads the flattened, pooled conv output, not the pixels: every
+forward pass here goes through :func:`network_outputs` (the conv filters first, from
+:meth:`~sim.train.Result.network_at`, and the config's pooling). Its filters are read with
+:func:`filter_params`, :func:`dead_filter_masks` and :func:`filters_summary`.
 """
 
 from __future__ import annotations

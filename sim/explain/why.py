@@ -5,8 +5,11 @@ gradients, equal updates, by induction for ever; why tanh/ReLU with zeros is wor
 random values break the symmetry) and chooses every sentence from what the run did: whether
 a side starts with identical units, whether its hidden outputs are 0 (an activation with
 f(0) = 0 and zero biases), whether the units stayed identical at every stored snapshot, and
-what broke the symmetry when it broke. The dashboard shows the blocks in order
-(:class:`Block`: a kind of Streamlit element and its text); nothing here imports Streamlit.
+what broke the symmetry when it broke. A network with conv layers gets
+:func:`filters_derivation` instead: the same argument for its filters (equal kernels, equal
+maps, equal gradients, equal updates), then what this run's filters did. The dashboard
+shows the blocks in order (:class:`Block`: a kind of Streamlit element and its text);
+nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -597,9 +600,9 @@ def filters_derivation(result: Result) -> list[Block]:
                  "same winning position in equal maps) and through $f'$:"),
            Block("latex", r"\frac{\partial L}{\partial Z_f} = f'(Z_f) \odot "
                           r"\operatorname{unpool}\Big(\sum_j W_{j,(f,\cdot)}\,\delta_j\Big)"),
-           Block("markdown", "so the maps' signals are equal *if and only if* the next "
-                 "layer weighs every filter's features alike ($W_{j,(f,q)}$ the same for "
-                 "every $f$). From zeros it does: all those weights are 0, and their "
+           Block("markdown", "so the maps' signals are equal when the next layer weighs "
+                 "every filter's features alike ($W_{j,(f,q)}$ the same for every $f$). "
+                 "From zeros it does: all those weights are 0, and their "
                  r"gradient $\delta_j\,P_f[q]$ is the same for every $f$ because the pooled "
                  "maps $P_f$ are equal, so they stay alike. The kernel's gradient sums the "
                  "map's signal times the image window over every position $p$ and image $n$:"),
