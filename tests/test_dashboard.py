@@ -1005,3 +1005,15 @@ def test_a_deep_network_picks_the_layers_of_its_heatmaps(app: AppTest) -> None:
     assert [p.split(":")[0] for p in panels] == ["layer 2", "layer 30"]
     app.selectbox(key="preset").select("lesson").run()
     assert not app.multiselect  # three layers or fewer: no picker
+
+
+def test_why_tab_of_the_filters_preset_explains_the_filters(app: AppTest) -> None:
+    """A convnet's Why? tab: the filters' derivation with this run's "In this run:" sentences
+    (the zeros side's 8 filters stay equal) and, instead of the dense step by hand, the note
+    that it covers dense networks."""
+    text = _why_text(app, "filters")
+    assert "Why identical filters stay identical" in [s.value for s in app.subheader]
+    assert "the 8 filters start equal and are still all equal after 300 epochs" in text
+    assert "end as 8 distinct live filters" in text
+    assert "worked out for dense networks only" in text
+    assert any(r"\star" in el.value for el in app.latex)

@@ -285,11 +285,15 @@ def _chart_grid_classes(result: Result, run: int, k: int) -> np.ndarray | None:
 
 def best_constant_loss(result: Result) -> float:
     """The loss of the best constant answer, worked out by hand: the binary cross-entropy of
-    the class shares, or half the targets' variance for squared error (the presets are
-    binary BCE classifiers or the classic regression)."""
+    the class shares, the cross-entropy of the class shares for several classes (the
+    filters preset's 4 bar orientations), or half the targets' variance for squared error."""
     y = result.data.y_train
     if result.config.loss_name == "mse":
         return float(0.5 * ((y - y.mean(axis=0)) ** 2).sum(axis=1).mean())
+    if result.config.loss_name == "ce":
+        shares = np.bincount(y.astype(int).ravel()) / y.size
+        shares = shares[shares > 0]
+        return float(-(shares * np.log(shares)).sum())
     assert result.config.loss_name == "bce"
     p = y.mean()
     return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)))

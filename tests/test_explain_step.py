@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 import pytest
-from test_explain_why import CASES, trained  # the same runs, trained once per session
+from test_explain_why import CASES, DENSE_CASES, trained  # the same runs, trained once per session
 
 import sim
 from sim.explain import step, why
@@ -42,7 +42,7 @@ def _engine(res: sim.Result, s: step.StepNumbers):
 
 @pytest.mark.parametrize("snapshot", [0, -1])
 @pytest.mark.parametrize("side", [0, 1])
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", DENSE_CASES)
 def test_step_matches_the_engine(case: str, side: int, snapshot: int) -> None:
     """Loss and every layer's gradients equal those of sim.network.loss_and_gradients at
     the first and last snapshot of every preset's sides, to 1e-9 of the largest entry plus

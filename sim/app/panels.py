@@ -93,9 +93,25 @@ def _neurons_text(result: Result, i: int) -> tuple[str, str, float]:
     return text, full, float(np.sum(counts) / np.sum(widths))
 
 
+def _filters_text(result: Result, i: int) -> tuple[str, float] | None:
+    """Distinct filters at the end for a metric tile ("1/8", "1/8 · 4/16" for two conv
+    layers) and their share over all conv layers; None without conv layers."""
+    m = result.history.conv_metrics
+    if not result.config.conv or m is None:
+        return None
+    widths = [f for f, _ in result.config.conv]
+    v = m["distinct_neurons"][result.run_indices(i), -1, :]
+    if not np.isfinite(v).any():
+        return "–", math.nan
+    counts = np.round(np.nanmean(v, axis=0)).astype(int)
+    text = " · ".join(f"{c}/{w}" for c, w in zip(counts, widths, strict=True))
+    return text, float(np.sum(counts) / np.sum(widths))
+
+
 def metrics_row(result: Result) -> None:
-    """Final losses, accuracy and distinct neurons per side; the right side shows the
-    difference to the left (no arrow when there is none)."""
+    """Final losses, accuracy and distinct neurons per side (and distinct filters for a
+    convnet); the right side shows the difference to the left (no arrow when there is
+    none)."""
     h = result.history
     cols = st.columns(2, gap="large")
     base = None
@@ -107,14 +123,18 @@ def metrics_row(result: Result) -> None:
         neurons, full, share = _neurons_text(result, i)
         widths = result.config.hidden
         values = (train_loss, test_loss, acc, share)
+        filters = _filters_text(result, i)
+        if filters is not None:  # a convnet: distinct filters, a fifth tile
+            values += (filters[1],)
         with col:
             st.markdown(side_header(result, i), unsafe_allow_html=True)
             # Four in a row, with the page's smaller metric font (PAGE_CSS) and deltas
             # without words: at 1280 px with the sidebar open each tile is about 95 px.
-            tiles = st.columns(4, gap="small")
-            labels = ("Train loss", "Test loss", "Accuracy", "Neurons")
+            tiles = st.columns(len(values), gap="small")
+            labels = ("Train loss", "Test loss", "Accuracy", "Neurons", "Filters")
             shown = (fmt_loss(train_loss), fmt_loss(test_loss),
-                     f"{acc:.1%}" if math.isfinite(acc) else "–", neurons)
+                     f"{acc:.1%}" if math.isfinite(acc) else "–", neurons,
+                     filters[0] if filters else "")
             vs = " The arrow is the difference to the left side." if i else ""
             helps = ("Loss on the training set after the last epoch (mean over seeds)." + vs,
                      "Loss on the held-out test set after the last epoch." + vs,
@@ -125,14 +145,18 @@ def metrics_row(result: Result) -> None:
                         if full != neurons else "") + ": "
                      + METRIC_DEFINITIONS["distinct_neurons"]
                      + " The difference to the left side is in the share of distinct "
-                     "units over all layers.")
-            for k in range(4):
+                     "units over all layers.",
+                     "Distinct filters / filters, per conv layer, at the end (mean over "
+                     "seeds): filters with the same kernel and bias compute the same "
+                     "feature map. The difference to the left side is in the share of "
+                     "distinct filters.")
+            for k in range(len(values)):
                 delta, color = None, "off"
                 if base is not None and math.isfinite(values[k]) and math.isfinite(base[k]):
                     d = values[k] - base[k]
                     delta = (f"{d:+.1%}" if k == 2 else f"{d * 100:+.0f} pts"
-                             if k == 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d))
-                    if (k == 3 and round(d * 100) == 0) or d == 0:
+                             if k >= 3 else fmt_loss(d) if d < 0 else "+" + fmt_loss(d))
+                    if (k >= 3 and round(d * 100) == 0) or d == 0:
                         delta = None  # an arrow for "+0" would claim a difference
                     else:
                         color = "inverse" if k < 2 else "normal"

@@ -32,10 +32,15 @@ def _default_side(result: Result) -> int:
 
 def why_tab(result: Result) -> None:
     """The derivation, then "One step, by hand" at the epoch of the Epoch slider
-    (``current_view(result).snapshot``), one stage at a time."""
+    (``current_view(result).snapshot``), one stage at a time (for a convnet, the filters'
+    derivation and a note that the step by hand covers dense networks)."""
     for block in derivation(result):
         _show(block)
     st.subheader("One step, by hand")
+    if result.config.conv:  # worked out for dense networks: say so, and where to look
+        for block in hand_step(result, 0)[0].blocks:
+            _show(block)
+        return
     k = current_view(result).snapshot
     epoch = int(result.history.snapshot_epochs[k])
     st.markdown(f"One gradient-descent step from the parameters stored after epoch {epoch} "

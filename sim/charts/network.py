@@ -11,9 +11,10 @@ How it is drawn
   and one hidden layer between (:func:`sim.explain.reading.shown_layers`), a "…" column
   standing for the layers left out; edges join only columns that are adjacent in the network.
 * Nodes: a group of identical units is one larger node marked "×8"; dead units (output 0 on
-  every training input, the engine's definition) are grey. At most :data:`MAX_NODES` nodes a
-  column: beyond, the groups of several units and evenly spaced single units are drawn and
-  "+n" under the column counts the units left out.
+  every training input, the engine's definition) are grey. A convnet's first column is its
+  flattened, pooled conv output ("288 conv features"), evenly spaced features of it drawn.
+  At most :data:`MAX_NODES` nodes a column: beyond, the groups of several units and evenly
+  spaced single units are drawn and "+n" under the column counts the units left out.
 * Edges: red for a positive weight, blue for a negative one (the ends of the heatmaps'
   diverging scale), thicker for a larger ``|w|`` on one scale for both initializations and
   every epoch (so the left and right charts compare, and growth shows while playing); a
@@ -90,9 +91,10 @@ class _Node:
     size: float = 0.0
 
 
-def _columns(L: int) -> list[_Column]:
+def _columns(L: int, inputs: str = "input") -> list[_Column]:
     """The columns of a network with ``L`` weight layers, full columns one unit apart and a
-    gap column (half as wide) wherever layers are left out."""
+    gap column (half as wide) wherever layers are left out; ``inputs`` heads the first
+    column (a convnet's is its conv output, e.g. "288 conv features")."""
     hidden = [1 + i for i in shown_layers(L - 1, MAX_HIDDEN_COLUMNS)] if L > 1 else []
     cols: list[_Column] = []
     x, prev = 0.0, None
@@ -102,8 +104,8 @@ def _columns(L: int) -> list[_Column]:
             x += 1.5
         elif prev is not None:
             x += 1.0
-        long = "input" if n == 0 else "output" if n == L else f"layer {n}"
-        short = "in" if n == 0 else "out" if n == L else f"h{n}"
+        long = inputs if n == 0 else "output" if n == L else f"layer {n}"
+        short = ("in" if inputs == "input" else "conv") if n == 0 else "out" if n == L else f"h{n}"
         cols.append(_Column(x, n, long, short))
         prev = n
     return cols
@@ -215,7 +217,10 @@ class _Drawer:
         self.result, self.run = result, run
         h = result.history
         self.L = L = len(h.weights)
-        self.cols = _columns(L)
+        # A convnet's first dense layer reads the flattened, pooled conv output, not pixels.
+        self.conv = bool(result.config.conv)
+        self.cols = _columns(L, f"{result.config.layer_sizes[0]} conv features"
+                             if self.conv else "input")
         self.full = [c for c in self.cols if c.layer is not None]
         # Weight layers joining two adjacent drawn columns: their edges are drawn.
         self.edge_layers = [c.layer - 1 for a, c in zip(self.full, self.full[1:], strict=False)
@@ -250,7 +255,10 @@ class _Drawer:
         for ci, col in enumerate(self.cols):
             if col.layer is None:
                 continue
-            if col.layer == 0:
+            if col.layer == 0 and self.conv:  # hundreds of conv features: evenly spaced
+                members, deads, out = representatives(np.arange(self.inputs),
+                                                      np.zeros(self.inputs, bool))
+            elif col.layer == 0:
                 members = [np.array([i]) for i in range(self.inputs)]
                 deads, out = [False] * self.inputs, 0
             else:
@@ -368,6 +376,8 @@ class _Drawer:
 
     def _name(self, layer: int, node: _Node) -> str:
         if layer == 0:
+            if self.conv:
+                return f"conv feature {int(node.units[0]) + 1}"
             return "x" + str(int(node.units[0]) + 1).translate(_SUB)
         kind = "output" if layer == self.L else f"layer {layer}"
         return f"{kind} {_units_text(node.units)}"

@@ -28,9 +28,8 @@ from sim.charts.style import (
     init_color,
     layer_shades,
 )
-from sim.explain.reading import shown_layers
+from sim.explain.reading import hidden_outputs, shown_layers
 from sim.metrics import METRIC_DEFINITIONS
-from sim.network import forward
 from sim.train import Result
 
 METRIC_LABELS = {
@@ -122,11 +121,13 @@ def symmetry_gap(result: Result, init_index: int, *, band: str = "minmax") -> go
 
 
 def _hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
-    W, b = result.parameters_at(run, k)
+    """The dense hidden layers' outputs of one run at snapshot ``k`` on ``X`` (a convnet's
+    conv layers and pooling included: its first dense layer reads the conv output); [] after
+    divergence."""
+    W, _ = result.network_at(run, k)
     if not all(np.isfinite(w).all() for w in W):
         return []
-    with np.errstate(all="ignore"):
-        return forward(W, b, X, result.config.activation)
+    return hidden_outputs(result, run, k, X)
 
 
 #: Pixels between two rows of activation panels: the upper row's tick labels and x-axis

@@ -132,7 +132,8 @@ def unit_trajectories(result: Result, init_index: int, *, snapshot: int = -1, se
     if left_out:
         _note(fig, f"{units - left_out} of {units} units drawn (+{left_out} more units "
                    "not drawn)")
-    source = "x" + "1".translate(_SUB) if layer == 0 else f"unit 1 of layer {layer}"
+    source = f"unit 1 of layer {layer}" if layer else (
+        "conv feature 1" if result.config.conv else "x" + "1".translate(_SUB))
     fig.update_layout(
         xaxis={"title": "epoch", "range": [0, float(epochs[-1])]},
         yaxis={"title": f"weight from {source}<br>into each unit", "range": rng})

@@ -482,7 +482,8 @@ def weight_heatmaps(result: Result, init_index: int, *, snapshot: int = -1, seed
     for c, (l, p, d) in enumerate(zip(shown, panels, domains, strict=True), start=1):
         sx = "" if c == 1 else str(c)
         units, inputs = shapes[c - 1]
-        xtitle = "input feature" if l == 0 else f"unit of layer {l}"
+        xtitle = f"unit of layer {l}" if l else (
+            "conv feature" if result.config.conv else "input feature")
         layout[f"xaxis{sx}"] = {"domain": [0, 1], "anchor": f"y{sx}",
                                 "title": f"{xtitle}, b = bias", "showgrid": False,
                                 "tickmode": "array", "tickvals": [*p["xticks"], p["bias_x"]],

@@ -11,6 +11,7 @@ predictions, the largest class's share, the best constant prediction's loss).
 
 from sim.explain.captions import (
     caption_boundary,
+    caption_filters,
     caption_grad_norm,
     caption_loss,
     caption_neurons,
@@ -23,6 +24,7 @@ from sim.explain.captions import (
 
 __all__ = [
     "caption_boundary",
+    "caption_filters",
     "caption_grad_norm",
     "caption_loss",
     "caption_neurons",

@@ -33,6 +33,7 @@ from sim.train import Result
 
 __all__ = [
     "caption_boundary",
+    "caption_filters",
     "caption_grad_norm",
     "caption_loss",
     "caption_neurons",
@@ -46,12 +47,55 @@ __all__ = [
 
 def caption_neurons(result: Result, init_index: int) -> str:
     """One sentence on the hidden units at the end of training, e.g. "All 8 hidden units are
-    identical: the layer acts as one neuron, whatever its width".
+    identical: the layer acts as one neuron, whatever its width" (a convnet's starts with its
+    filters, :func:`caption_filters`).
 
     The counts are those of the effective-neuron chart at its last snapshot. With several
     seeds a sentence about every unit is said only when every seed's counts agree; otherwise
     the means over the seeds are quoted.
     """
+    units = _caption_units(result, init_index)
+    filters = caption_filters(result, init_index)
+    return f"{filters} {units}" if filters else units
+
+
+def caption_filters(result: Result, init_index: int) -> str:
+    """One sentence on the filters of the conv layers at the end of training, from
+    ``history.conv_metrics`` at the last snapshot, e.g. "All 8 filters are equal: the conv
+    layer learns one feature." ("" without conv layers, or after every seed diverged). With
+    several seeds whose counts differ, the means are quoted."""
+    cfg, h = result.config, result.history
+    if not cfg.conv or h.conv_metrics is None:
+        return ""
+    runs = [r for r in result.run_indices(init_index) if h.diverged_at[r] < 0]
+    if not runs:
+        return ""
+    m = h.conv_metrics
+    dead = m["dead_units"][runs, -1, :]
+    distinct = m["distinct_neurons"][runs, -1, :]
+    width = np.array([f for f, _ in cfg.conv])
+    if not ((dead == dead[0]).all() and (distinct == distinct[0]).all()):
+        parts = [f"{np.mean(distinct[:, c]):.3g} distinct of {width[c]}"
+                 for c in range(width.size)]
+        return f"Filters at the end ({'; '.join(parts)}, mean of {len(runs)} seeds)."
+    dead, distinct = np.round(dead[0]).astype(int), np.round(distinct[0]).astype(int)
+    n = width.size
+    which = f"{width[0]} filters" if n == 1 else "filters of every conv layer"
+    if (dead == width).all():
+        return (f"All {which} are dead (their maps are exactly 0 on every training image): no "
+                "gradient reaches them.")
+    if (distinct == 1).all() and (width > 1).all() and (dead == 0).all():
+        return (f"All {which} are equal: {'the' if n == 1 else 'each'} conv layer learns one "
+                "feature, however many filters it has.")
+    if (distinct == width).all():
+        return f"All {which} are different: each learns its own feature."
+    parts = [f"conv layer {c + 1}: {distinct[c]} distinct of {width[c]}"
+             + (f", {dead[c]} dead" if dead[c] else "") for c in range(n)]
+    return f"Distinct filters at the end ({'; '.join(parts)})."
+
+
+def _caption_units(result: Result, init_index: int) -> str:
+    """:func:`caption_neurons` for the dense hidden units."""
     hidden = result.config.hidden
     if not hidden:
         return "This network has no hidden layer: there are no hidden units to compare."
@@ -159,6 +203,8 @@ def caption_weights(result: Result, init_index: int, snapshot: int = -1, seed: i
     if not all(np.isfinite(W).all() for W in Ws):
         return f"After {epoch} epochs the run has diverged: no weights to show."
     if not any(np.any(h.weights[l][run, k]) for l in range(L)):
+        if any(np.any(w[run, k]) for w in h.conv_weights):  # the heatmaps show dense layers
+            return f"After {epoch} epochs every dense weight is still exactly 0."
         return f"After {epoch} epochs every weight is still exactly 0."
     if all(not np.any(W) for W in Ws):
         return (f"After {epoch} epochs every hidden weight is still exactly 0 "
@@ -274,10 +320,21 @@ def _caption_fit(result: Result, run: int, k: int, epoch: int) -> str:
 def caption_grad_norm(result: Result, init_index: int) -> str:
     """One sentence on the gradient norms: whether any gradient reaches the hidden layers,
     and whether it vanishes on the way down."""
-    G = result.history.grad_norm[result.run_indices(init_index)]  # (seeds, E, L)
+    h = result.history
+    G = h.grad_norm[result.run_indices(init_index)]  # (seeds, E, L)
     hidden_layers = G.shape[2] - 1
+    # The chart draws the dense layers; a convnet's "layer 1" is the first dense layer.
+    conv = h.conv_grad_norm is not None
+    first_name = "dense layer 1" if conv else "layer 1"
     if hidden_layers and np.all(G[:, :, :hidden_layers][np.isfinite(G[:, :, :hidden_layers])]
                                 == 0):
+        if conv:
+            Gc = h.conv_grad_norm[result.run_indices(init_index)]
+            if np.all(Gc[np.isfinite(Gc)] == 0):
+                return ("No gradient ever reaches a filter or a hidden layer (exactly 0 at "
+                        "every epoch): only the output layer learns.")
+            return ("No gradient ever reaches a dense hidden layer (exactly 0 at every "
+                    "epoch).")
         return ("No gradient ever reaches a hidden layer (exactly 0 at every epoch): only the "
                 "output layer learns.")
     with np.errstate(all="ignore"):
@@ -285,16 +342,18 @@ def caption_grad_norm(result: Result, init_index: int) -> str:
         last_out = np.nanmean(G[:, 0, -1])
     if first == 0:
         later = float(np.nanmax(G[:, :, 0]))
-        h, runs = result.history, result.run_indices(init_index)
+        runs = result.run_indices(init_index)
         above_zero = not any(np.any(w[runs, 0]) for w in h.weights[1:])
         why = ": the weights above it are still 0" if above_zero else ""
-        return (f"In the first epoch no gradient reaches layer 1 (exactly 0{why}); later it "
-                f"reaches {later:.2g}.")
+        return (f"In the first epoch no gradient reaches {first_name} (exactly 0{why}); later "
+                f"it reaches {later:.2g}.")
     if last_out > 0 and first < 1e-4 * last_out:
-        return (f"At the start the first layer's gradient ({first:.2g}) is more than 10,000 "
+        which = "first dense layer" if conv else "first layer"
+        return (f"At the start the {which}'s gradient ({first:.2g}) is more than 10,000 "
                 f"times smaller than the output layer's ({last_out:.2g}): it vanishes on the "
                 "way down.")
-    return f"First-epoch gradient norm: {first:.3g} (layer 1), {last_out:.3g} (output layer)."
+    return (f"First-epoch gradient norm: {first:.3g} ({first_name}), {last_out:.3g} (output "
+            "layer).")
 
 
 def caption_symmetry_gap(result: Result, init_index: int) -> str:

@@ -4,6 +4,8 @@ Pure functions of a :class:`~sim.train.Result` (numpy only), like the captions: 
 neuron" for the weights, the network and the unit trajectories; the final loss for the loss
 curves; the accuracy for the decision boundary. Each is computed from the same numbers the
 chart under it draws (the hidden units at the snapshot on screen, the last entry of a curve).
+A convnet's unit headlines lead with its filters: "8 filters → 1 filter · 16 units → 1
+neuron", "8 filters, all dead (output 0) · ...".
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ import math
 
 import numpy as np
 
-from sim.explain.reading import dead_unit_masks, distinct_rows, snapshot_index, unit_params
+from sim.explain.reading import (
+    dead_unit_masks,
+    distinct_rows,
+    filters_summary,
+    snapshot_index,
+    unit_params,
+)
 from sim.train import Result
 
-__all__ = ["headline", "units_headline"]
+__all__ = ["filters_headline", "headline", "units_headline"]
 
 
 def _plural(n: int, word: str) -> str:
@@ -59,6 +67,36 @@ def units_headline(result: Result, init_index: int, snapshot: int = -1, seed: in
     return text
 
 
+def filters_headline(result: Result, init_index: int, snapshot: int = -1, seed: int = 0
+                     ) -> str:
+    """How many different filters the conv layers of one run have at a snapshot: "8 filters
+    → 1 filter" (all equal), "8 filters, all dead (output 0)", "8 filters, all distinct",
+    "conv layer 2 of 2: ..." (the layer with the fewest distinct live filters of several),
+    "diverged", or "" without conv layers. Dead filters (map 0 on every training image)
+    are not counted as filters."""
+    cfg, h = result.config, result.history
+    if not cfg.conv:
+        return ""
+    k = snapshot_index(result, snapshot)
+    run = result.run_indices(init_index)[min(seed, cfg.seeds - 1)]
+    if 0 <= h.diverged_at[run] <= int(h.snapshot_epochs[k]):
+        return "diverged"
+    facts = [filters_summary(result, run, k, i) for i in range(len(cfg.conv))]
+    low = int(np.argmin([d / f for f, d, _ in facts]))
+    n, distinct, dead = facts[low]
+    if dead >= n:
+        text = f"{_plural(n, 'filter')}, all dead (output 0)"
+    elif distinct == n:
+        text = f"{_plural(n, 'filter')}, all distinct"
+    else:
+        text = f"{_plural(n, 'filter')} → {_plural(distinct, 'filter')}"
+        if dead:
+            text += f" ({dead} dead)"
+    if len(facts) > 1:
+        text = f"conv layer {low + 1} of {len(facts)}: {text}"
+    return text
+
+
 def _final(result: Result, init_index: int, arr: np.ndarray | None) -> float:
     if arr is None:
         return math.nan
@@ -80,6 +118,9 @@ def headline(result: Result, chart: str, init_index: int, snapshot: int = -1) ->
             return "diverged" if not math.isfinite(loss) else f"final loss {loss:.3g}"
         which = "test" if result.data.n_test else "train"
         return f"{acc:.0%} {which} accuracy"
-    if chart == "neurons":
-        return units_headline(result, init_index, -1)
-    return units_headline(result, init_index, snapshot)
+    k = -1 if chart == "neurons" else snapshot
+    units = units_headline(result, init_index, k)
+    if result.config.conv:  # a convnet leads with its filters
+        filters = filters_headline(result, init_index, k)
+        return filters if units == filters == "diverged" else f"{filters} · {units}"
+    return units

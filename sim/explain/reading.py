@@ -3,6 +3,11 @@
 Pure functions of a :class:`~sim.train.Result` (numpy only, no plotly, no Streamlit), shared
 by :mod:`sim.charts` and :mod:`sim.explain.captions` so that a chart and its caption always
 look at the same runs, snapshot and layers.
+
+A convnet's first dense layer reads the flattened, pooled conv output, not the pixels: every
+forward pass here goes through :func:`network_outputs` (the conv filters first, from
+:meth:`~sim.train.Result.network_at`, and the config's pooling). Its filters are read with
+:func:`filter_params`, :func:`dead_filter_masks` and :func:`filters_summary`.
 """
 
 from __future__ import annotations
@@ -124,17 +129,71 @@ def grid_axes(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | None:
-    """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features)):
+    """What one run predicts at snapshot ``k`` for inputs ``X`` (shape (n, n_features), images
+    flattened; conv layers and pooling included, see :func:`network_outputs`):
     class probabilities of shape (n, n_classes) (a squared-error score on 0/1 labels is
     clipped to [0, 1]), or the regression output (n, 1); None after divergence."""
-    from sim.network import forward  # noqa: PLC0415
-
-    W, b = result.parameters_at(run, k)
+    W, _ = result.network_at(run, k)
     if not all(np.isfinite(w).all() for w in W):
         return None
+    return outputs(result, network_outputs(result, run, k, X)[-1].astype(np.float64))
+
+
+def network_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output of one run at snapshot ``k`` on inputs ``X`` (rows, images
+    flattened as in the dataset): :func:`sim.network.forward` with the conv filters first
+    (:meth:`~sim.train.Result.network_at`) and the config's pooling, so the first dense layer
+    reads the conv output, not the pixels.
+
+    Returns
+    -------
+    list of ndarray
+        The conv feature maps (n, F, H, W) after the activation, before pooling (one per conv
+        layer, none without conv), the dense hidden outputs (n, units), then the logits.
+    """
+    from sim.network import forward  # noqa: PLC0415
+
+    cfg = result.config
+    W, b = result.network_at(run, k)
     with np.errstate(all="ignore"):
-        z = forward(W, b, X, result.config.activation)[-1].astype(np.float64)
-    return outputs(result, z)
+        return forward(W, b, X, cfg.activation, pool=cfg.pool, image_shape=cfg.image_shape)
+
+
+def hidden_outputs(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarray]:
+    """The dense hidden layers' outputs (n, units) of :func:`network_outputs`, one per hidden
+    layer (the conv maps and the logits left out)."""
+    return network_outputs(result, run, k, X)[len(result.config.conv):-1]
+
+
+def filter_params(result: Result, layer: int, run: int, k: int) -> np.ndarray:
+    """``[w | b]`` of conv layer ``layer``'s filters at one snapshot, shape
+    (F, C*K*K + 1): one row per filter, its kernel flattened, then its bias."""
+    h = result.history
+    w = h.conv_weights[layer][run, k]
+    return np.concatenate([w.reshape(w.shape[0], -1), h.conv_biases[layer][run, k][:, None]],
+                          axis=1).astype(np.float64)
+
+
+def dead_filter_masks(result: Result, run: int, k: int) -> list[np.ndarray]:
+    """Dead filters of every conv layer of one run at snapshot ``k``: a filter is dead when
+    its feature map is exactly 0 at every position of every training image, as in the
+    engine's metric (``history.conv_metrics["dead_units"]``). One bool array (F,) per conv
+    layer; empty without conv."""
+    if not result.config.conv:
+        return []
+    maps = network_outputs(result, run, k, result.data.X_train)[:len(result.config.conv)]
+    return [~np.any(m != 0, axis=(0, 2, 3)) for m in maps]
+
+
+def filters_summary(result: Result, run: int, k: int, layer: int = 0) -> tuple[int, int, int]:
+    """``(filters, distinct live filters, dead filters)`` of conv layer ``layer`` of one run
+    at snapshot ``k``: a dead filter (map 0 everywhere) is no filter at all, whatever its
+    weights, so the distinct ones are counted among the live ones (as the headline and the
+    metrics row count them)."""
+    P = filter_params(result, layer, run, k)
+    dead = dead_filter_masks(result, run, k)[layer]
+    live = ~dead
+    return P.shape[0], (distinct_rows(P[live]) if live.any() else 0), int(dead.sum())
 
 
 def outputs(result: Result, z: np.ndarray) -> np.ndarray:
@@ -205,6 +264,28 @@ def unit_groups(P: np.ndarray) -> np.ndarray:
     return labels
 
 
+def _conv_dead_unit_masks(result: Result, run: int, ks: list[int]) -> list[np.ndarray]:
+    """:func:`dead_unit_masks` of a convnet. Where the engine counted no dead unit (or only
+    dead units) in every hidden layer, the masks follow from its counts; elsewhere one
+    forward pass through the conv layers and pooling (:func:`hidden_outputs`) names them
+    (a pass costs about 0.1 s on the filters preset, and the animated charts ask for every
+    snapshot)."""
+    h = result.history
+    counts = h.metrics["dead_units"][run]  # (S, hidden layers)
+    widths = np.array([w.shape[2] for w in h.weights[:-1]])
+    out = [np.zeros((len(ks), int(w)), bool) for w in widths]
+    for j, k in enumerate(ks):
+        c = counts[k]
+        if np.all((c == 0) | (c == widths)):
+            for l in range(widths.size):
+                out[l][j] = c[l] == widths[l]
+            continue
+        hs = hidden_outputs(result, run, k, result.data.X_train)
+        for l in range(widths.size):
+            out[l][j] = dead_units(hs[l])
+    return out
+
+
 def dead_unit_masks(result: Result, run: int, snapshots: list[int]) -> list[np.ndarray]:
     """Dead units of every hidden layer of one run at several snapshots.
 
@@ -232,6 +313,8 @@ def dead_unit_masks(result: Result, run: int, snapshots: list[int]) -> list[np.n
     L = len(h.weights)
     if L < 2:
         return []
+    if cfg.conv:  # the first dense layer reads the conv output
+        return _conv_dead_unit_masks(result, run, list(snapshots))
     dtype = h.weights[0].dtype
     act = get_activation(cfg.activation)
     exact = dtype == np.float64

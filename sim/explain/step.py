@@ -135,6 +135,11 @@ def step_numbers(result: Result, init_index: int, snapshot: int = -1,
     -------
     StepNumbers or None
 
+    Raises
+    ------
+    ValueError
+        For a network with conv layers (the step is worked out for dense networks).
+
     Examples
     --------
     >>> from sim import PRESETS, train_comparison
@@ -146,6 +151,9 @@ def step_numbers(result: Result, init_index: int, snapshot: int = -1,
     cfg = result.config
     k = snapshot_index(result, snapshot)
     run = result.run_indices(init_index)[min(seed, cfg.seeds - 1)]
+    if result.config.conv:
+        raise ValueError("The step by hand is worked out for dense networks; this one has "
+                         "conv layers (hand_step says so instead).")
     W0, b0 = result.parameters_at(run, k)
     W = [np.asarray(w, np.float64) for w in W0]
     b = [np.asarray(x, np.float64) for x in b0]
@@ -299,6 +307,18 @@ def _update(result: Result, s: StepNumbers, symmetric: bool) -> list[Block]:
     return out
 
 
+def _conv_note(result: Result) -> list[Block]:
+    """What the walk-through says for a network with conv layers: it is not worked out."""
+    cfg = result.config
+    layers = ", ".join(f"{f} filters {k}×{k}" for f, k in cfg.conv)
+    return [Block("info", "The step by hand is worked out for dense networks only. This "
+                  f"network starts with {len(cfg.conv)} convolution layer"
+                  f"{'' if len(cfg.conv) == 1 else 's'} ({layers}), whose gradients sum "
+                  "over every image position; the derivation above, "
+                  "\"Why identical filters stay identical\", follows one step of the "
+                  "filters in symbols, with this run's filters.")]
+
+
 def hand_step(result: Result, init_index: int, snapshot: int = -1,
               seed: int = 0) -> list[HandStep]:
     """The walk-through of one plain SGD step of initialization ``init_index`` (its seed
@@ -315,10 +335,14 @@ def hand_step(result: Result, init_index: int, snapshot: int = -1,
     list of HandStep
         Titled stages in order: ``"0 · The run"``, ``"1 · Forward pass"``,
         ``"2 · Backward pass"``, ``"3 · Update"`` (one ``"The run"`` stage after
-        divergence). When layer 1 starts the step with equal rows of ``[W | b]``, the
+        divergence). A network with conv layers gets one ``"The run"`` stage saying that
+        the step by hand covers dense networks and pointing to the filters' derivation.
+        When layer 1 starts the step with equal rows of ``[W | b]``, the
         backward and update stages say whether the gradient rows and the updated rows are
         still equal, as computed from those matrices.
     """
+    if result.config.conv:
+        return [HandStep("The run", _conv_note(result))]
     s = step_numbers(result, init_index, snapshot, seed)
     if s is None:
         k = snapshot_index(result, snapshot)

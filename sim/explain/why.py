@@ -5,8 +5,11 @@ gradients, equal updates, by induction for ever; why tanh/ReLU with zeros is wor
 random values break the symmetry) and chooses every sentence from what the run did: whether
 a side starts with identical units, whether its hidden outputs are 0 (an activation with
 f(0) = 0 and zero biases), whether the units stayed identical at every stored snapshot, and
-what broke the symmetry when it broke. The dashboard shows the blocks in order
-(:class:`Block`: a kind of Streamlit element and its text); nothing here imports Streamlit.
+what broke the symmetry when it broke. A network with conv layers gets
+:func:`filters_derivation` instead: the same argument for its filters (equal kernels, equal
+maps, equal gradients, equal updates), then what this run's filters did. The dashboard
+shows the blocks in order (:class:`Block`: a kind of Streamlit element and its text);
+nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.activations import ACTIVATIONS
-from sim.explain.reading import distinct_rows, row_groups
+from sim.explain.reading import dead_filter_masks, distinct_rows, filter_params, row_groups
 from sim.fields import layers_text
 from sim.network import forward, loss_and_gradients
 from sim.optimizers import OPTIMIZERS
@@ -240,7 +243,10 @@ def _hidden_at(result: Result, run: int, k: int, X: np.ndarray) -> list[np.ndarr
 
 
 def derivation(result: Result) -> list[Block]:
-    """The classic derivation with the numbers of ``result``, as blocks in reading order."""
+    """The classic derivation with the numbers of ``result``, as blocks in reading order (for
+    a network with conv layers, :func:`filters_derivation`)."""
+    if result.config.conv:
+        return filters_derivation(result)
     out: list[Block] = [Block("subheader", "Why identical weights stay identical")]
     i = symmetric_init(result)
     zw = zero_weight_init(result)
@@ -511,11 +517,142 @@ def _random_breaks(result: Result, i_show: int) -> list[Block]:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# The same argument for the filters of a convolution layer
+# --------------------------------------------------------------------------------------------
+
+
+def filters_held(result: Result, i: int, layer: int = 0) -> bool:
+    """Whether every run of initialization ``i`` has all filters of conv layer ``layer``
+    equal (one distinct row of ``[w | b]``, kernel and bias) at every stored snapshot."""
+    S = result.history.snapshot_epochs.size
+    return all(distinct_rows(filter_params(result, layer, r, k)) == 1
+               for r in result.run_indices(i) for k in range(S))
+
+
+def filters_in_run(result: Result, i: int) -> str:
+    """What follows "In this run:" for initialization ``i`` (its first seed), computed from
+    its conv weights: whether the filters start equal, stay equal at every stored epoch,
+    end distinct, and whether their maps are dead (0 on every training image) at the end."""
+    cfg, h = result.config, result.history
+    run = result.run_indices(i)[0]
+    S = h.snapshot_epochs.size
+    epoch = int(h.snapshot_epochs[-1])
+    parts = []
+    for layer, (F, _) in enumerate(cfg.conv):
+        name = "filters" if len(cfg.conv) == 1 else f"filters of conv layer {layer + 1}"
+        if 0 <= h.diverged_at[run]:
+            parts.append(f"the run diverged at epoch {int(h.diverged_at[run])}")
+            break
+        start = distinct_rows(filter_params(result, layer, run, 0))
+        end_P = filter_params(result, layer, run, S - 1)
+        dead = dead_filter_masks(result, run, S - 1)[layer]
+        zero = not np.any(end_P)
+        every = all(distinct_rows(filter_params(result, layer, run, k)) == 1 for k in range(S))
+        if F > 1 and dead.all():
+            text = (f"the {F} {name} are dead after {epoch} epochs: their maps are exactly 0 "
+                    f"on every training image ({cfg.activation}(0) = 0)")
+            text += (", and their weights are still exactly 0" if zero else "")
+        elif F > 1 and start == 1 and every:
+            text = (f"the {F} {name} start equal and are still all equal after {epoch} "
+                    "epochs (at every stored epoch, kernel and bias): the layer acts as one "
+                    "filter")
+        elif F > 1 and start == 1:
+            text = (f"the {F} {name} start equal but end as {distinct_rows(end_P)} distinct "
+                    f"filters after {epoch} epochs: something broke the symmetry")
+        else:
+            live = ~dead
+            n = distinct_rows(end_P[live]) if live.any() else 0
+            text = (f"the {F} {name} start as {start} distinct filters and end as {n} "
+                    f"distinct live filters after {epoch} epochs")
+            if dead.any():
+                text += f" ({int(dead.sum())} dead)"
+        parts.append(text)
+    return f"on the **{result.labels[i]}** side " + "; ".join(parts) + "."
+
+
+def filters_derivation(result: Result) -> list[Block]:
+    """The derivation for the filters of a convolution layer, as blocks: equal kernels give
+    equal feature maps, equal maps get equal gradients (when the next layer treats every
+    filter's features alike, as it does from zeros), equal gradients give equal updates; with
+    f(0) = 0 at zeros the maps are 0 and nothing reaches the filters. Then "In this run:"
+    for every side, from its conv weights, and a filter of the symmetric side drawn."""
+    cfg = result.config
+    act = ACTIVATIONS[cfg.activation]
+    F = cfg.conv[0][0]
+    out = [Block("subheader", "Why identical filters stay identical"),
+           Block("markdown",
+                 "A convolution layer is a row of units too: filter $f$ slides one kernel "
+                 "$w_f$ (shape channels × K × K) and one bias $b_f$ over the image $X$ "
+                 "(cross-correlation, \"same\" padding) and outputs a feature map; the maps "
+                 f"are max-pooled, flattened, and read by the first dense layer "
+                 f"({cfg.layer_sizes[0]} conv features in this network)."),
+           *latex_rows([r"Z_f = w_f \star X + b_f", r"A_f = f(Z_f)",
+                        r"f(z) = " + act.formula]),
+           Block("markdown", "**1. Forward pass.** *If* every filter starts with the same "
+                 "kernel and bias, every filter computes the same map on every image, and "
+                 "so do their pooled features:"),
+           Block("latex", r"w_1 = \dots = w_F,\; b_1 = \dots = b_F \;\Rightarrow\; "
+                          r"Z_1 = \dots = Z_F \;\Rightarrow\; A_1 = \dots = A_F"),
+           Block("markdown", "**2. Backward pass.** Filter $f$'s pooled feature at position "
+                 "$q$ reaches the next layer's unit $j$ through the weight $W_{j,(f,q)}$. Its "
+                 "error signal comes back through those weights, through the pooling (the "
+                 "same winning position in equal maps) and through $f'$:"),
+           Block("latex", r"\frac{\partial L}{\partial Z_f} = f'(Z_f) \odot "
+                          r"\operatorname{unpool}\Big(\sum_j W_{j,(f,\cdot)}\,\delta_j\Big)"),
+           Block("markdown", "so the maps' signals are equal when the next layer weighs "
+                 "every filter's features alike ($W_{j,(f,q)}$ the same for every $f$). "
+                 "From zeros it does: all those weights are 0, and their "
+                 r"gradient $\delta_j\,P_f[q]$ is the same for every $f$ because the pooled "
+                 "maps $P_f$ are equal, so they stay alike. The kernel's gradient sums the "
+                 "map's signal times the image window over every position $p$ and image $n$:"),
+           *latex_rows([r"\frac{\partial L}{\partial w_f[c,u,v]} = \sum_{n}\sum_{p} "
+                        r"\frac{\partial L}{\partial Z_f[n,p]}\, X[n, c, p + (u,v)]",
+                        r"\frac{\partial L}{\partial b_f} = \sum_{n,p} "
+                        r"\frac{\partial L}{\partial Z_f[n,p]}"]),
+           Block("markdown", "Equal signals times the same image windows: equal gradients."),
+           Block("markdown", "**3. Update.** Equal gradients give equal updates "
+                 r"($w_f \leftarrow w_f - \eta\, \partial L/\partial w_f$; momentum, Adam "
+                 "and L2 act weight by weight, so they keep equal filters equal too). The "
+                 "filters are equal again after the step, and by induction after every step: "
+                 f"however many filters the layer has ({F} here), it learns one feature."),
+           Block("markdown", "**4. Worse with zero output.** With "
+                 f"{_zero_names()} (f(0) = 0) and zero kernels and biases every map is "
+                 "$f(0) = 0$ on every image: the first dense layer reads only zeros, so its "
+                 r"weights get the gradient $\delta_j \cdot 0 = 0$, and with zero weights it "
+                 r"sends no error signal back: $\partial L/\partial Z_f = 0$, the filters "
+                 "get no gradient and never move. Every filter is dead, not just equal. "
+                 "(For ReLU the engine takes relu'(0) = 0, so not even the derivative lets a "
+                 "signal through.)"),
+           Block("subheader", "In this run")]
+    for i in range(len(cfg.inits)):
+        out.append(Block("markdown", "In this run: " + filters_in_run(result, i)))
+    sym = next((i for i in range(len(cfg.inits)) if F > 1 and filters_held(result, i)
+                and not dead_filter_masks(result, result.run_indices(i)[0], -1)[0].all()),
+               None)
+    if sym is not None:
+        run = result.run_indices(sym)[0]
+        w = result.history.conv_weights[0][run, -1].astype(np.float64)
+        epoch = int(result.history.snapshot_epochs[-1])
+        out.append(Block("markdown", f"The **{result.labels[sym]}** side's first and last "
+                         f"filters after {epoch} epochs (channel 1), equal to the last digit:"))
+        out += latex_rows([r"w_1 = " + latex_matrix(w[0, 0], max_cols=8, digits=3),
+                           rf"w_{{{F}}} = " + latex_matrix(w[-1, 0], max_cols=8, digits=3)])
+    out.append(Block("markdown", "The dense layers after the filters follow the same "
+                     "argument unit by unit, with the conv features in place of the input "
+                     "$x$; the worked numbers of that argument, and the step by hand, are "
+                     "written for networks without conv layers."))
+    return out
+
+
 __all__ = [
     "Block",
     "break_reasons",
     "dead_init",
     "derivation",
+    "filters_derivation",
+    "filters_held",
+    "filters_in_run",
     "latex_matrix",
     "latex_rows",
     "latex_width",
