@@ -99,12 +99,6 @@ def test_a_conv_result_has_the_conv_figures(conv: sim.Result) -> None:
         assert all(k in figs for k in keys), (name, list(figs))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="network_diagram (via sim.explain.reading.dead_unit_masks) and "
-                          "activation_distribution (sim.charts.neurons._hidden_outputs) feed "
-                          "the images to the first dense layer, whose inputs are the "
-                          "flattened feature maps; CHARTS leaves them off conv pages "
-                          "(applies=is_dense) until they run the conv layers first")
 @pytest.mark.parametrize("chart", ["network", "activations"])
 def test_the_dense_charts_that_run_the_network_take_conv_layers(chart: str) -> None:
     r = train_comparison(_conv_config("8x3", epochs=3))  # 8 x 6 x 6 = 288 != 144 inputs
@@ -114,15 +108,15 @@ def test_the_dense_charts_that_run_the_network_take_conv_layers(chart: str) -> N
 def test_all_figures_of_a_conv_result_whose_dense_inputs_are_not_the_pixels() -> None:
     """8 filters pooled to 6 x 6 give the dense layer 288 inputs, not the image's 144 (with
     4 filters both are 144, which would hide a chart that skips the conv layers): every
-    chart that applies builds, with the conv charts and without the two that cannot."""
+    chart that applies builds, the conv charts and the dense ones that run the network."""
     r = train_comparison(_conv_config("8x3", epochs=3))
     names = [s.name for s in charts.CHARTS.values() if s.applies(r)]
-    assert "network" not in names and "activations" not in names
+    assert "network" in names and "activations" in names
     want = [charts.chart_key(r, name, i) for name in names if name != "boundary"
             for i in ([0, 1] if charts.CHARTS[name].per_init else [None])]
     assert list(all_figures(r)) == want
     # drawn by name (the presenter view's slides), a chart that does not apply is None
-    assert draw("network", r, 0, View(True, "distinct_neurons", -1)) is None
+    assert draw("boundary", r, 0, View(True, "distinct_neurons", -1)) is None
 
 
 def test_sections_leave_out_what_does_not_apply(conv: sim.Result, dense: sim.Result) -> None:

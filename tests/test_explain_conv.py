@@ -268,10 +268,6 @@ def test_filters_preset_shows_what_it_describes() -> None:
     assert "symmetry gap 0" in p.description and "8 filters" in p.description
 
 
-@pytest.mark.xfail(strict=True, reason="sim.app.state.widget_value passes the conv tuple "
-                   "((8, 3),) to the text widget instead of its text '8x3' (a TypeError when "
-                   "the filters preset is picked); fix: `if row.kind == 'conv': return "
-                   "row.to_text(value)` in widget_value")
 def test_a_conv_preset_gives_the_conv_widget_its_text() -> None:
     """Picking a convnet preset sets the conv text box to text, as typed ("8x3")."""
     from sim.app.state import widget_values

@@ -62,7 +62,6 @@ from sim.charts.filters import (
     feature_maps,
     has_conv,
     has_images,
-    is_dense,
     sample_images,
 )
 from sim.charts.names import chart_key, config_hash, export_filename, init_label, init_slug
@@ -246,8 +245,7 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
     # inputs straight to the first dense layer (reading.dead_unit_masks,
     # neurons._hidden_outputs), whose inputs are the flattened feature maps.
     ChartSpec("network", "The network drawn", True, network_diagram,
-              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION,
-              applies=is_dense),
+              ("snapshot", "seed", "frames"), tab="compare", section=EPOCH_SECTION),
     ChartSpec("boundary", "Decision boundary", True, decision_boundary,
               ("snapshot", "seed", "frames"),
               tab="compare", section=EPOCH_SECTION,
@@ -266,7 +264,7 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
               caption=lambda r, i, view: caption_grad_norm(r, i), intro=intro_grad_norm),
     ChartSpec("activations", "Activation distribution", True, activation_distribution,
               ("seed",), tab="more", section="Activations per hidden layer",
-              intro=intro_activations, applies=is_dense),
+              intro=intro_activations),
     ChartSpec("symmetry_gap", "Symmetry gap", True, symmetry_gap, ("band",), tab="more",
               section="Symmetry gap", caption=lambda r, i, view: caption_symmetry_gap(r, i),
               intro=intro_symmetry_gap),
