@@ -110,7 +110,7 @@ def test_all_figures_of_a_conv_result_whose_dense_inputs_are_not_the_pixels() ->
     4 filters both are 144, which would hide a chart that skips the conv layers): every
     chart that applies builds, the conv charts and the dense ones that run the network."""
     r = train_comparison(_conv_config("8x3", epochs=3))
-    names = [s.name for s in charts.CHARTS.values() if s.applies(r)]
+    names = [s.name for s in charts.CHARTS.values() if s.applies(r.config)]
     assert "network" in names and "activations" in names
     want = [charts.chart_key(r, name, i) for name in names if name != "boundary"
             for i in ([0, 1] if charts.CHARTS[name].per_init else [None])]

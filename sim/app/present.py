@@ -13,7 +13,8 @@ import streamlit as st
 
 from sim import Result, charts
 from sim.app.panels import VIEW_CONTROLS, paired, side_header
-from sim.app.state import current_view
+from sim.app.state import current_view, validated_config
+from sim.config import Config, ConfigError
 from sim.explain.headlines import headline
 
 #: Page style while presenting: no sidebar (nor its open button), less padding, larger text.
@@ -33,10 +34,20 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 SLIDE_FONT = 16
 
 
-def slides() -> list[charts.ChartSpec]:
-    """The slides: every per-initialization chart of the Compare tab, in page order."""
-    return [spec for _, specs in charts.sections("compare") for spec in specs
+def slides(config: Config | None = None) -> list[charts.ChartSpec]:
+    """The slides: every per-initialization chart of the Compare tab, in page order; with
+    ``config``, those that apply to it (a convnet's filters, not a dense network's)."""
+    return [spec for _, specs in charts.sections("compare", config) for spec in specs
             if spec.per_init]
+
+
+def _config_on_screen() -> Config | None:
+    """The widgets' configuration, or None while it is not valid (the slides are then the
+    charts that apply to every network)."""
+    try:
+        return validated_config()
+    except ConfigError:
+        return None
 
 
 def slide_index(n: int) -> int:
@@ -62,7 +73,7 @@ def presenter_bar() -> None:
     switch back to the full page. Drawn before training, so that a configuration that
     cannot be trained still leaves the way out (the sidebar is hidden)."""
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
-    specs = slides()
+    specs = slides(_config_on_screen())
     n = len(specs)
     k = slide_index(n)
     prev, mid, nxt, switch = st.columns([1.2, 4, 1.2, 1.4], vertical_alignment="center")
@@ -78,7 +89,8 @@ def presenter_bar() -> None:
 def presenter(result: Result) -> None:
     """The slide's controls, each side's name and headline, then the chart of each side
     with its caption (under :func:`presenter_bar`)."""
-    spec = slides()[slide_index(len(slides()))]
+    specs = slides(result.config)
+    spec = specs[slide_index(len(specs))]
     for option in spec.options:
         if option in VIEW_CONTROLS:
             VIEW_CONTROLS[option](result)

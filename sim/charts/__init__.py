@@ -93,6 +93,7 @@ from sim.explain.filters import (
     caption_filters,
 )
 from sim.explain.reading import MAX_LAYERS, distinct_rows, shown_layers
+from sim.config import Config
 from sim.train import Result
 
 __all__ = [
@@ -187,8 +188,9 @@ class ChartSpec:
     absent : str
         What the page says where the chart does not apply (its builder returned None).
     applies : callable
-        ``applies(result) -> bool``: whether the chart belongs to a result's page at all
-        (default: always). A chart for which it is False is left out of the page, its
+        ``applies(config) -> bool``: whether the chart belongs to the page of a result of
+        this configuration at all (default: always; read from the config alone, so the
+        presenter view can number its slides before training). A chart for which it is False is left out of the page, its
         sections and :func:`all_figures` without a word (the filters of a dense network),
         and :func:`draw` gives None for it; one that applies but whose builder returns None
         shows ``absent``.
@@ -204,7 +206,7 @@ class ChartSpec:
     caption: Callable[[Result, int, View], str] | None = None
     intro: Callable[[Result], str] | None = None
     absent: str = "This chart does not apply to this configuration."
-    applies: Callable[[Result], bool] = lambda result: True
+    applies: Callable[[Config], bool] = lambda config: True
 
     def __post_init__(self) -> None:
         if self.tab not in CHART_TABS:
@@ -271,10 +273,11 @@ CHARTS: dict[str, ChartSpec] = {c.name: c for c in [
 ]}
 
 
-def sections(tab: str, result: Result | None = None) -> list[tuple[str, list[ChartSpec]]]:
+def sections(tab: str, result: Result | Config | None = None
+             ) -> list[tuple[str, list[ChartSpec]]]:
     """The charts of one dashboard tab in page order, as ``(heading, charts)`` pairs; with
-    ``result``, only the charts that apply to it (:attr:`ChartSpec.applies`), and only the
-    sections left with a chart.
+    ``result`` (a result or its config), only the charts that apply to it
+    (:attr:`ChartSpec.applies`), and only the sections left with a chart.
 
     Sections come in the order of their first chart in :data:`CHARTS`. Within a section the
     per-initialization charts (each a row with one chart per initialization) come before the
@@ -284,7 +287,8 @@ def sections(tab: str, result: Result | None = None) -> list[tuple[str, list[Cha
         raise ValueError(f"Unknown tab {tab!r}. Valid names: {', '.join(CHART_TABS)}.")
     grouped: dict[str, list[ChartSpec]] = {}
     for spec in CHARTS.values():
-        if spec.tab == tab and (result is None or spec.applies(result)):
+        if spec.tab == tab and (result is None or spec.applies(getattr(result, "config",
+                                                                            result))):
             grouped.setdefault(spec.heading, []).append(spec)
     return [(heading, sorted(specs, key=lambda s: not s.per_init))
             for heading, specs in grouped.items()]
@@ -295,7 +299,7 @@ def _build(spec: ChartSpec, result: Result, init_index: int | None,
     """``spec.build`` with the options it takes among ``options`` (the others keep the chart
     function's defaults, which are :func:`all_figures`' defaults); None for a chart that
     does not apply to the result (:attr:`ChartSpec.applies`)."""
-    if not spec.applies(result):
+    if not spec.applies(result.config):
         return None
     kw = {k: options[k] for k in spec.options if k in options}
     if spec.per_init:

@@ -34,6 +34,7 @@ from sim.charts.weights import (
     _key_shapes,
     _number,
 )
+from sim.config import Config
 from sim.datasets import DATASETS
 from sim.explain.filters import (
     class_names,
@@ -69,19 +70,19 @@ FILTER_METRIC_LABELS = {
 }
 
 
-def has_conv(result: Result) -> bool:
-    """Whether the result's network has conv layers (the filter charts apply)."""
-    return bool(result.config.conv)
+def has_conv(config: Config) -> bool:
+    """Whether the configuration's network has conv layers (the filter charts apply)."""
+    return bool(config.conv)
 
 
-def is_dense(result: Result) -> bool:
-    """Whether the result's network has no conv layer (only fully connected ones)."""
-    return not result.config.conv
+def is_dense(config: Config) -> bool:
+    """Whether the configuration's network has no conv layer (only fully connected ones)."""
+    return not config.conv
 
 
-def has_images(result: Result) -> bool:
-    """Whether the result's dataset is made of images (the sample images apply)."""
-    return result.data.image_shape is not None
+def has_images(config: Config) -> bool:
+    """Whether the configuration's dataset is made of images (the sample images apply)."""
+    return DATASETS[config.dataset].is_image
 
 
 # ------------------------------------------------------------------------------------------
