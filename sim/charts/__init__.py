@@ -76,6 +76,7 @@ from sim.charts.style import INIT_COLORS, ZERO_FLOOR, init_color, layer_shades
 from sim.charts.trajectories import unit_trajectories
 from sim.charts.view import METRIC_TITLES, View
 from sim.charts.weights import weight_heatmaps, weight_range
+from sim.config import Config
 from sim.explain.captions import (
     caption_boundary,
     caption_grad_norm,
@@ -93,7 +94,6 @@ from sim.explain.filters import (
     caption_filters,
 )
 from sim.explain.reading import MAX_LAYERS, distinct_rows, shown_layers
-from sim.config import Config
 from sim.train import Result
 
 __all__ = [
@@ -190,8 +190,9 @@ class ChartSpec:
     applies : callable
         ``applies(config) -> bool``: whether the chart belongs to the page of a result of
         this configuration at all (default: always; read from the config alone, so the
-        presenter view can number its slides before training). A chart for which it is False is left out of the page, its
-        sections and :func:`all_figures` without a word (the filters of a dense network),
+        presenter view can number its slides before training). A chart for which it is
+        False is left out of the page, its sections and :func:`all_figures` without a word
+        (the filters of a dense network),
         and :func:`draw` gives None for it; one that applies but whose builder returns None
         shows ``absent``.
     """
