@@ -372,9 +372,10 @@ def _train(scheme: str, activation: str, conv: str = "4x3", epochs: int = 50, **
     return cfg, train_comparison(cfg)
 
 
-@pytest.fixture(scope="module")
-def zeros_sigmoid():
-    return _train("zeros", "sigmoid", conv="4x3,4x3")
+@pytest.fixture(scope="module", params=["8x3", "4x3,4x3"])
+def zeros_sigmoid(request):
+    """All zeros, sigmoid, float64: one conv layer of 8 filters, or two of 4."""
+    return _train("zeros", "sigmoid", conv=request.param)
 
 
 def test_zero_sigmoid_filters_stay_bit_for_bit_equal(zeros_sigmoid):
@@ -382,10 +383,10 @@ def test_zero_sigmoid_filters_stay_bit_for_bit_equal(zeros_sigmoid):
     exactly filter 0 (kernel and bias), though they have moved away from zero."""
     cfg, result = zeros_sigmoid
     h = result.history
-    assert len(h.conv_weights) == 2 and len(h.snapshot_epochs) > 2
-    for W, b in zip(h.conv_weights, h.conv_biases, strict=True):
-        R, S, F = W.shape[:3]
-        assert F == 4
+    assert len(h.conv_weights) == len(cfg.conv) and len(h.snapshot_epochs) > 2
+    for W, b, (filters, _) in zip(h.conv_weights, h.conv_biases, cfg.conv, strict=True):
+        assert W.shape[2] == filters
+        F = W.shape[2]
         for f in range(1, F):
             assert np.array_equal(W[:, :, f], W[:, :, 0])
             assert np.array_equal(b[:, :, f], b[:, :, 0])
@@ -394,12 +395,12 @@ def test_zero_sigmoid_filters_stay_bit_for_bit_equal(zeros_sigmoid):
 
 def test_zero_sigmoid_conv_metrics_say_one_filter(zeros_sigmoid):
     """conv_metrics: one distinct filter, symmetry gap exactly 0, none dead, every snapshot."""
-    _, result = zeros_sigmoid
+    cfg, result = zeros_sigmoid
     m = result.history.conv_metrics
-    assert m is not None and m["distinct_neurons"].shape[2] == 2
+    assert m is not None and m["distinct_neurons"].shape[2] == len(cfg.conv)
     assert np.all(m["distinct_neurons"] == 1)
     assert np.all(m["symmetry_gap"] == 0.0)
-    assert np.all(m["dead_units"][:, 1:] == 0)
+    assert np.all(m["dead_units"] == 0)  # sigmoid(0) = 1/2: equal, but alive
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
