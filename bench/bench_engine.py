@@ -4,6 +4,7 @@ Run from the project root::
 
     python bench/bench_engine.py            # standard + small comparison
     python bench/bench_engine.py --quick    # small comparison only
+    python bench/bench_engine.py --conv     # conv comparison only
     python bench/bench_engine.py --no-torch # skip PyTorch (timed whenever torch is installed)
 
 Standard comparison: two moons, 512 samples (all used for training: test_fraction 0), hidden
@@ -11,6 +12,12 @@ Standard comparison: two moons, 512 samples (all used for training: test_fractio
 1000 full-batch SGD epochs, float64, default history settings.
 Small comparison (what the dashboard runs first): the same with hidden [8, 8], 256 samples,
 2 runs, 500 epochs (target: under 0.3 s).
+Conv comparison (issue 10): ``bars`` 12x12, 512 samples (384 train, 128 test), one conv
+layer of 8 filters 3x3, 2x2 max pooling, dense [16], tanh, cross-entropy, zeros vs he_normal
+(2 runs), 300 full-batch SGD epochs at lr 0.5, float64; also with relu. Target: at most 2 s,
+and no slower than the same training in PyTorch (conv2d padding="same", max_pool2d, linear
+layers; CPU, float64, 2 threads; the two runs one after the other, train and test loss
+evaluated every epoch as Init Lab does), timed in the same run.
 """
 
 from __future__ import annotations
@@ -35,6 +42,14 @@ STANDARD = {
     "optimizer": "sgd", "lr": 0.5, "epochs": 1000, "dtype": "float64",
 }
 SMALL = {**STANDARD, "hidden": [8, 8], "n_samples": 256, "seeds": 1, "epochs": 500}
+CONV = {
+    "dataset": "bars", "n_samples": 512, "image_size": 12, "conv": "8x3", "pool": 2,
+    "hidden": [16], "activation": "tanh", "loss": "ce",
+    "inits": [{"scheme": "zeros"}, {"scheme": "he_normal"}], "seeds": 1,
+    "optimizer": "sgd", "lr": 0.5, "epochs": 300, "dtype": "float64",
+}
+#: Target of the conv comparison (issue 10): <= 2 s, and no slower than PyTorch.
+CONV_TARGET_S = 2.0
 
 
 def timed(cfg: Config, repeat: int = 1, **kwargs) -> tuple[float, object]:
@@ -106,13 +121,108 @@ def torch_time(cfg_dict: dict) -> float | None:
     return time.perf_counter() - t0
 
 
+def torch_conv_time(cfg: Config, threads: int = 2) -> float | None:
+    """The conv comparison's training in PyTorch (CPU, float64, 2 threads): zeros then
+    he_normal (kaiming_normal_, fan_in, relu gain, as Init Lab's default; biases zero), each
+    300 full-batch SGD steps on cross-entropy, with the train and test loss computed every
+    epoch (Init Lab records both curves). Init Lab's snapshots and metrics have no
+    counterpart here, so this is the cheaper side of the comparison."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    import torch.nn.functional as F
+
+    from sim.datasets import make_dataset
+
+    torch.set_num_threads(threads)
+    data = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction,
+                        cfg.data_seed, cfg.n_classes, image_size=cfg.image_size)
+    shape = (-1, *data.image_shape)
+    X = torch.tensor(data.X_train.reshape(shape), dtype=torch.float64)
+    y = torch.tensor(data.y_train)
+    Xt = torch.tensor(data.X_test.reshape(shape), dtype=torch.float64)
+    yt = torch.tensor(data.y_test)
+    act = {"tanh": torch.tanh, "relu": torch.relu}[cfg.activation]
+    (filters, kernel), = cfg.conv
+    channels, side = data.image_shape[0], data.image_shape[1]
+    flat = filters * (side // cfg.pool) ** 2
+    sizes = [flat, *cfg.hidden, data.n_classes]
+
+    def net(A, params):
+        Wc, bc, *dense = params
+        A = torch.flatten(F.max_pool2d(act(F.conv2d(A, Wc, bc, padding="same")), cfg.pool), 1)
+        for i in range(0, len(dense), 2):
+            A = F.linear(A, dense[i], dense[i + 1])
+            if i < len(dense) - 2:
+                A = act(A)
+        return A
+
+    t0 = time.perf_counter()
+    for spec in cfg.inits:
+        torch.manual_seed(0)
+        params = [torch.zeros(filters, channels, kernel, kernel, dtype=torch.float64),
+                  torch.zeros(filters, dtype=torch.float64)]
+        for i in range(1, len(sizes)):
+            params += [torch.zeros(sizes[i], sizes[i - 1], dtype=torch.float64),
+                       torch.zeros(sizes[i], dtype=torch.float64)]
+        if spec.scheme == "he_normal":
+            for w in params[::2]:
+                torch.nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu")
+        for p in params:
+            p.requires_grad_(True)
+        opt = torch.optim.SGD(params, lr=cfg.lr)
+        for _ in range(cfg.epochs):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(X, params), y)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():  # the curves after the step, as Init Lab records them
+                F.cross_entropy(net(X, params), y).item()
+                F.cross_entropy(net(Xt, params), yt).item()
+    return time.perf_counter() - t0
+
+
+def conv_comparison(no_torch: bool) -> None:
+    """Time the conv comparison (tanh, then relu), best of 3, and PyTorch's."""
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for activation in ("tanh", "relu"):
+        cfg = Config.from_dict({**CONV, "activation": activation})
+        train_comparison(cfg)  # warm up the workspace shapes
+        t_conv, res = timed(cfg, repeat=3)
+        h = res.history
+        zero, rand = res.run_indices(0), res.run_indices(1)
+        print(f"conv comparison bars 12x12, conv 8x3, pool 2, [16], {activation}, 2 runs x "
+              f"300 epochs: {t_conv:.2f} s (best of 3; target <= {CONV_TARGET_S:.0f} s)")
+        print(f"  test accuracy zeros {np.nanmean(h.test_accuracy[zero, -1]):.2f} "
+              f"({int(h.conv_metrics['distinct_neurons'][zero, -1].min())} distinct, "
+              f"{int(h.conv_metrics['dead_units'][zero, -1].min())} dead filters), "
+              f"he_normal {np.nanmean(h.test_accuracy[rand, -1]):.2f} "
+              f"({int(h.conv_metrics['distinct_neurons'][rand, -1].min())} distinct)")
+        if no_torch:
+            continue
+        # 1 thread too: on a busy 2-core machine torch's OpenMP threads wait on each other
+        # (measured: a conv backward step 16 ms on 1 thread, 1.2 s on 2 at load 7)
+        for threads in (2, 1):
+            t_torch = torch_conv_time(cfg, threads)
+            if t_torch is None:
+                print("  PyTorch not installed: pip install torch to compare")
+                break
+            print(f"  PyTorch (CPU, float64, {threads} thread{'s' * (threads > 1)}), same "
+                  f"training: {t_torch:.2f} s; ratio numpy / torch = {t_conv / t_torch:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small comparison only")
+    ap.add_argument("--conv", action="store_true", help="conv comparison only")
     ap.add_argument("--no-torch", action="store_true",
                     help="skip the PyTorch comparison (by default it runs if torch is installed)")
     args = ap.parse_args()
 
+    if args.conv:
+        conv_comparison(args.no_torch)
+        return
     small = Config.from_dict(SMALL)
     train_comparison(small)  # warm up imports and caches
     t_small, _ = timed(small, repeat=5)
@@ -140,6 +250,7 @@ def main() -> None:
         else:
             print(f"  PyTorch (CPU, float64, 2 threads), same training:  {t_torch:.2f} s; "
                   f"ratio numpy / torch = {t_std / t_torch:.2f}")
+    conv_comparison(args.no_torch)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 
 from sim.datasets import (
+    BAR_ANGLES,
     DATASETS,
+    IMAGE_SIZE,
+    IMAGE_SIZE_RANGE,
     MOONS_CENTRE,
     MOONS_SCALE,
+    SHAPE_NAMES,
     TASKS,
     blob_centres,
     make_dataset,
@@ -21,6 +25,7 @@ from sim.validate import ConfigError
 ALL_NAMES = list(DATASETS)
 CLASSIFICATION = [name for name, spec in DATASETS.items() if spec.task != "regression"]
 REGRESSION = [name for name, spec in DATASETS.items() if spec.task == "regression"]
+IMAGES = [name for name, spec in DATASETS.items() if spec.is_image]
 
 
 def _full(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +51,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def test_registry_order_and_names():
     """The registry lists the datasets in the documented menu order, keyed by spec name."""
-    assert ALL_NAMES == ["toy", "xor", "circles", "moons", "spirals", "blobs", "sine"]
+    assert ALL_NAMES == ["toy", "xor", "circles", "moons", "spirals", "blobs", "sine", "bars",
+                         "shapes"]
     assert all(spec.name == name for name, spec in DATASETS.items())
 
 
@@ -64,9 +70,10 @@ def test_spec_fields_are_sane(name):
 
 @pytest.mark.parametrize("name", ALL_NAMES)
 def test_inputs_are_float64_with_spec_feature_count(name):
-    """X_train and X_test are float64 of shape (n, n_features) as declared by the spec."""
+    """X_train and X_test are float64 of shape (n, features) as declared by the spec
+    (n_features for points, channels * size**2 for images at the default size)."""
     ds = make_dataset(name, n_samples=100)
-    n_features = DATASETS[name].n_features
+    n_features = DATASETS[name].features(IMAGE_SIZE)
     assert ds.X_train.dtype == np.float64 and ds.X_test.dtype == np.float64
     assert ds.X_train.shape == (75, n_features) and ds.X_test.shape == (25, n_features)
     assert ds.n_features == n_features
@@ -162,7 +169,7 @@ def test_zero_test_fraction_gives_empty_test_arrays_with_right_shapes(name):
     """test_fraction=0 keeps every sample for training; test arrays are empty but well shaped."""
     ds = make_dataset(name, n_samples=50, test_fraction=0.0)
     assert ds.n_train == 50 and ds.n_test == 0
-    assert ds.X_test.shape == (0, DATASETS[name].n_features)
+    assert ds.X_test.shape == (0, DATASETS[name].features(IMAGE_SIZE))
     assert ds.y_test.shape == ((0, 1) if DATASETS[name].task == "regression" else (0,))
     assert ds.y_test.dtype == ds.y_train.dtype
 
@@ -325,7 +332,8 @@ def test_blobs_with_small_noise_are_linearly_separable(n_classes):
 
 def test_unknown_name_lists_valid_names():
     """An unknown name raises ValueError listing every valid name in registry order."""
-    expected = "Unknown dataset 'foo'. Valid names: toy, xor, circles, moons, spirals, blobs, sine."
+    expected = ("Unknown dataset 'foo'. Valid names: toy, xor, circles, moons, spirals, blobs, "
+                "sine, bars, shapes.")
     with pytest.raises(ValueError) as excinfo:
         make_dataset("foo")
     assert str(excinfo.value) == expected
@@ -381,3 +389,114 @@ def test_bad_argument_message_says_what_it_got():
 def test_numpy_integers_are_accepted(n_samples):
     """numpy integer types pass validation like Python ints."""
     assert make_dataset("xor", n_samples=n_samples).n_train == 38
+
+
+# --- image datasets ---------------------------------------------------------
+
+
+def test_image_specs_declare_one_channel_and_four_classes():
+    """bars and shapes are the image datasets: 1 channel, 4 fixed classes, n_features 0
+    (their size is a setting); the point datasets have no channels."""
+    assert IMAGES == ["bars", "shapes"]
+    assert DATASETS["bars"].classes == len(BAR_ANGLES) == 4
+    assert DATASETS["shapes"].classes == len(SHAPE_NAMES) == 4
+    for name, spec in DATASETS.items():
+        if name in IMAGES:
+            assert spec.channels == 1 and spec.n_features == 0
+            assert spec.image_shape(10) == (1, 10, 10) and spec.features(10) == 100
+        else:
+            assert not spec.is_image and spec.image_shape(10) is None
+            assert spec.features(10) == spec.n_features
+
+
+@pytest.mark.parametrize("size", [IMAGE_SIZE_RANGE[0], IMAGE_SIZE, 17, IMAGE_SIZE_RANGE[1]])
+@pytest.mark.parametrize("name", IMAGES)
+def test_image_shapes_follow_image_size(name, size):
+    """Rows are size * size pixels, image_shape is (1, size, size); point data have None."""
+    ds = make_dataset(name, 40, image_size=size)
+    assert ds.image_shape == (1, size, size)
+    assert ds.X_train.shape == (30, size * size) and ds.X_test.shape == (10, size * size)
+    assert ds.X_train.reshape(-1, *ds.image_shape).shape == (30, 1, size, size)
+    assert make_dataset("moons", 40).image_shape is None
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("name", IMAGES)
+def test_image_datasets_have_four_balanced_classes_whatever_n_classes(name, n_classes):
+    """4 classes (counts differ by at most one), whatever the n_classes setting."""
+    X, y = _full(name, n_samples=103, n_classes=n_classes)
+    ds = make_dataset(name, 103, n_classes=n_classes)
+    assert ds.n_classes == 4
+    counts = np.bincount(y, minlength=4)
+    assert len(counts) == 4 and counts.max() - counts.min() <= 1 and counts.sum() == 103
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_image_datasets_are_deterministic(name):
+    """Same arguments, same bytes; another seed, other images."""
+    a, b = _full(name, n_samples=60, seed=4, image_size=9), _full(name, n_samples=60, seed=4,
+                                                                  image_size=9)
+    assert a[0].tobytes() == b[0].tobytes() and a[1].tobytes() == b[1].tobytes()
+    assert not np.array_equal(a[0], _full(name, n_samples=60, seed=5, image_size=9)[0])
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_noise_free_images_are_strokes_in_zero_one(name):
+    """Without noise every pixel is in [0, 1], with some fully on and most off."""
+    X, _ = _full(name, n_samples=80, noise=0.0)
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert 0.05 < np.mean(X > 0) < 0.6
+
+
+@pytest.mark.parametrize("noise", [0.1, 0.5])
+@pytest.mark.parametrize("name", IMAGES)
+def test_image_noise_is_added_gaussian_of_that_std(name, noise):
+    """The same seed with noise s differs from the noise-free images by s times one same
+    standard normal field: std s (within 3 %), and the fields of two levels are equal."""
+    clean, y0 = _full(name, n_samples=200, noise=0.0, seed=2)
+    noisy, y1 = _full(name, n_samples=200, noise=noise, seed=2)
+    other, _ = _full(name, n_samples=200, noise=0.3, seed=2)
+    assert np.array_equal(y0, y1)
+    field = (noisy - clean) / noise
+    assert field.std() == pytest.approx(1.0, rel=0.03) and abs(field.mean()) < 0.02
+    np.testing.assert_allclose(field, (other - clean) / 0.3, rtol=1e-9, atol=1e-9)
+
+
+def _line_peak(img: np.ndarray, key: np.ndarray) -> float:
+    """Share of an image's ink on its brightest line of equal ``key`` (row, column, ...)."""
+    sums = np.bincount(key.ravel(), weights=img.ravel())
+    return float(sums.max() / sums.sum())
+
+
+def test_bars_orientation_is_the_class():
+    """Noise-free bars put their ink on one line: a row for 0 degrees, an anti-diagonal
+    (i + j constant) for 45, a column for 90, a diagonal (i - j constant) for 135."""
+    ds = make_dataset("bars", 200, noise=0.0, test_fraction=0.0, seed=1)
+    images = ds.X_train.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    i, j = np.indices((IMAGE_SIZE, IMAGE_SIZE))
+    keys = [i, i + j, j, i - j + IMAGE_SIZE - 1]  # class order of BAR_ANGLES
+    pred = [np.argmax([_line_peak(im, k) for k in keys]) for im in images]
+    assert np.array_equal(pred, ds.y_train)
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_image_classes_differ_visibly(name):
+    """Noise-free classes are told apart by their mean images: nearest class mean gets
+    over 75 % right (chance 25 %), and no two class means are close."""
+    X, y = _full(name, n_samples=400, noise=0.0, seed=1)
+    means = np.stack([X[y == c].mean(axis=0) for c in range(4)])
+    pred = np.argmin(((X[:, None] - means[None]) ** 2).sum(axis=2), axis=1)
+    assert np.mean(pred == y) > 0.75
+    gaps = np.linalg.norm(means[:, None] - means[None], axis=2)[np.triu_indices(4, 1)]
+    assert gaps.min() > 1.0
+
+
+@pytest.mark.parametrize("size", [IMAGE_SIZE_RANGE[0] - 1, IMAGE_SIZE_RANGE[1] + 1, 12.0, "12",
+                                  True])
+def test_bad_image_size_is_refused_naming_it(size):
+    """image_size outside [6, 32] or not an int: a ConfigError naming image_size, for image
+    and point datasets alike (validated for every dataset)."""
+    for name in ("bars", "moons"):
+        with pytest.raises(ConfigError, match="image_size") as excinfo:
+            make_dataset(name, 40, image_size=size)
+        assert excinfo.value.field == "image_size"

@@ -159,7 +159,7 @@ MOMENT_CASES = {
 UNIFORM_CASES = {key: case for key, case in MOMENT_CASES.items() if case[4] is not None}
 
 
-def _draw(name: str, seed: int = 0, shape: tuple[int, int] = SHAPE, **params) -> np.ndarray:
+def _draw(name: str, seed: int = 0, shape: tuple[int, ...] = SHAPE, **params) -> np.ndarray:
     return initialize(name, shape, np.random.default_rng(seed), **params)
 
 
@@ -348,10 +348,17 @@ def test_compute_fans_reads_fan_out_fan_in_convention():
     assert compute_fans((3, 5)) == (5, 3)
 
 
-def test_compute_fans_rejects_non_matrix_shape():
-    """Only 2-D weight shapes have fans here."""
+def test_compute_fans_reads_conv_filters_as_pytorch():
+    """Conv filters (F, C, K, K): fan_in = C * K * K, fan_out = F * K * K (torch's
+    _calculate_fan_in_and_fan_out)."""
+    assert compute_fans((8, 3, 5, 5)) == (75, 200)
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 4, 5), (2, 3, 4, 5, 6)])
+def test_compute_fans_rejects_shapes_that_are_neither_matrices_nor_filters(shape):
+    """Only 2-D weight matrices and 4-D filter banks have fans here."""
     with pytest.raises(ValueError, match="2 dimensions"):
-        compute_fans((3, 4, 5))
+        compute_fans(shape)
 
 
 # ------------------------------------------------------------------------------------------
@@ -359,10 +366,11 @@ def test_compute_fans_rejects_non_matrix_shape():
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (1, 1)])
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (1, 1), (4, 2, 3, 3), (2, 3, 2, 2)])
 @pytest.mark.parametrize("name", list(INITIALIZERS))
 def test_every_scheme_returns_float64_of_shape(name, shape):
-    """The result is a float64 (fan_out, fan_in) array of finite numbers."""
+    """The result is a float64 array of finite numbers of the asked shape: (fan_out, fan_in)
+    or conv filters (F, C, K, K)."""
     w = _draw(name, shape=shape)
     assert w.shape == shape
     assert w.dtype == np.float64
