@@ -795,8 +795,10 @@ def identity(shape: Shape, rng: np.random.Generator) -> np.ndarray:
            [0., 1., 0.]])
 
     For convolution filters ``(F, C, K, K)`` it is PyTorch's ``dirac_``: filter ``i`` copies
-    channel ``i`` (a 1 at the kernel's centre, ``(K - 1) // 2``), for ``i < min(F, C)``; the
-    other filters are zero.
+    channel ``i`` (a 1 at the kernel's centre), for ``i < min(F, C)``; the other filters are
+    zero. For an even ``K`` the centre is ``(K - 1) // 2``, where ``dirac_`` takes ``K // 2``:
+    with the "same" padding of :mod:`sim.conv` (``(K - 1) // 2`` before), the filter then
+    copies its channel exactly, where ``dirac_``'s would shift it by one pixel.
     """
     if len(shape) == 4:
         w = np.zeros(shape, dtype=np.float64)
