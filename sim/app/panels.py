@@ -129,8 +129,11 @@ def metrics_row(result: Result) -> None:
         with col:
             st.markdown(side_header(result, i), unsafe_allow_html=True)
             # Four in a row, with the page's smaller metric font (PAGE_CSS) and deltas
-            # without words: at 1280 px with the sidebar open each tile is about 95 px.
-            tiles = st.columns(len(values), gap="small")
+            # without words: at 1280 px with the sidebar open each tile is about 95 px, so
+            # a convnet's Filters tile starts a second row rather than squeezing a fifth.
+            tiles = st.columns(4, gap="small")
+            if len(values) > 4:
+                tiles += st.columns(4, gap="small")[:len(values) - 4]
             labels = ("Train loss", "Test loss", "Accuracy", "Neurons", "Filters")
             shown = (fmt_loss(train_loss), fmt_loss(test_loss),
                      f"{acc:.1%}" if math.isfinite(acc) else "–", neurons,
@@ -272,8 +275,12 @@ def log_axis_control(result: Result) -> None:
 
 
 def epoch_control(result: Result) -> None:
-    kinds = ("weights, trajectories, network, decision boundary, filters and feature maps"
-             if result.config.conv else "weights, trajectories, network and decision boundary")
+    if result.config.conv:
+        kinds = "weights, trajectories, network, filters and feature maps"
+    elif result.data.image_shape is not None:
+        kinds = "weights, trajectories and network"
+    else:
+        kinds = "weights, trajectories, network and decision boundary"
     st.select_slider(
         f"Epoch shown ({kinds})",
         options=shown_epochs(result), key="snapshot_epoch",

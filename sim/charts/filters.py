@@ -49,10 +49,12 @@ from sim.train import Result
 
 #: A layer with more input channels than this shows each filter's mean over its channels.
 MAX_CHANNELS = 3
-#: Tiles per row of a filter mosaic.
+#: Tiles per row of a filter mosaic: 4 (large tiles, readable on a projector) up to 16
+#: filters, 8 beyond.
 FILTER_COLUMNS = 8
+FEW_FILTER_COLUMNS = 4
 #: The plot area's width the mosaics are laid out for (one of two columns at 1280 px).
-REF_WIDTH = 420
+REF_WIDTH = 270
 LABEL_PX = 16  # room above a row of tiles for their labels
 TITLE_PX = 2 * 17 + 8  # above each panel: its title, two lines
 BOTTOM_PX = 12  # under each panel
@@ -247,7 +249,7 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
 
     Returns None for a result without conv layers.
     """
-    if not has_conv(result):
+    if not has_conv(result.config):
         return None
     h = result.history
     k0 = snapshot_index(result, snapshot)
@@ -259,7 +261,7 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     for l in range(n_conv):
         tiles, how = _filter_tiles(h.conv_weights[l][run, k0])
         F, th, tw = tiles.shape
-        _, cols = _grid(F, FILTER_COLUMNS)
+        _, cols = _grid(F, FEW_FILTER_COLUMNS if F <= 16 else FILTER_COLUMNS)
         rows = math.ceil(F / cols)
         width = cols * tw + cols - 1
         # room for the labels, from the cell size the panel gets at the reference width
@@ -309,7 +311,7 @@ def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     def texts(k: int) -> tuple[str, str]:
         epoch = int(h.snapshot_epochs[k])
         title = _init_title(result, f"Filters after {epoch} epochs", init_index)
-        sub = (f"each tile one filter's kernel{seed_text}; colours "
+        sub = (f"each tile one filter's kernel{seed_text}<br>colours "
                f"{WEIGHT_SCALES[weight_scale]}: ±{float(ranges[k]):.3g}, log-linear")
         if hows:
             sub += f"<br>{hows}"
@@ -367,7 +369,7 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
 
     Returns None for a result without conv layers.
     """
-    if not has_conv(result):
+    if not has_conv(result.config):
         return None
     h = result.history
     cfg = result.config
@@ -420,8 +422,8 @@ def feature_maps(result: Result, init_index: int, *, snapshot: int = -1, seed: i
     def texts(k: int) -> tuple[str, str]:
         epoch = int(h.snapshot_epochs[k])
         t = _init_title(result, f"Feature maps after {epoch} epochs", init_index)
-        s = (f"conv layer 1 output ({cfg.activation}, before pooling)<br>colours: dark blue "
-             f"{_number(lo)} to yellow {_number(hi)}, shared by both sides and epochs")
+        s = (f"conv layer 1 output ({cfg.activation}, before pooling)<br>dark blue "
+             f"{_number(lo)} to yellow {_number(hi)}, both sides, all epochs")
         return t, s
 
     hover = {"hoverongaps": False, "xaxis": "x", "yaxis": "y", "showscale": False}
@@ -472,7 +474,7 @@ def effective_filters(result: Result, init_index: int, *, metric: str = "distinc
     if metric not in FILTER_METRIC_LABELS:
         raise ValueError(f"Unknown metric {metric!r}. Valid names: "
                          f"{', '.join(FILTER_METRIC_LABELS)}.")
-    if not has_conv(result) or result.history.conv_metrics is None:
+    if not has_conv(result.config) or result.history.conv_metrics is None:
         return None
     h = result.history
     widths = [f for f, _ in result.config.conv]
@@ -508,7 +510,7 @@ SAMPLES_PER_CLASS = 4
 def sample_images(result: Result, *, per_class: int = SAMPLES_PER_CLASS) -> go.Figure | None:
     """A few training images of each class, one column per class headed by its name (the
     first ``per_class`` of each class in the training set). None for point data."""
-    if not has_images(result):
+    if not has_images(result.config):
         return None
     C, H, W = result.data.image_shape
     X = result.data.X_train.reshape(-1, C, H, W).mean(axis=1)
