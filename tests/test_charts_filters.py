@@ -284,7 +284,7 @@ def test_a_layer_over_many_channels_shows_their_mean_and_says_so() -> None:
     assert len(fig.data) == 2
     W = r.history.conv_weights[1][r.run_indices(1)[0], -1]
     z = np.asarray(fig.data[1].z, dtype=float)
-    rows = np.flatnonzero(np.isfinite(z).any(axis=1))
+    rows = np.flatnonzero(np.isfinite(z).any(axis=1))[:3]  # the first row of tiles
     np.testing.assert_allclose(z[rows][:, 0:3], W[0].mean(axis=0))
 
 
