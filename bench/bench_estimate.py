@@ -86,6 +86,16 @@ GRID: list[tuple[dict, int | None]] = [
     ({"hidden": [256, 256], "n_samples": 1024, "dropout": 0.5, "epochs": 100}, 20),
     ({"hidden": [64, 64], "n_samples": 1024, "dropout": 0.2, "batch_size": 64, "seeds": 4,
       "epochs": 30}, None),
+    # convolution layers (image data)
+    ({"dataset": "bars", "n_samples": 512, "conv": "8x3", "pool": 2, "hidden": [16],
+      "inits": [{"scheme": "zeros"}, {"scheme": "he_normal"}], "epochs": 300}, 50),
+    ({"dataset": "bars", "conv": "8x3,4x5", "epochs": 50}, None),
+    ({"dataset": "bars", "n_samples": 512, "conv": "8x3,16x3", "pool": 2, "hidden": [16],
+      "activation": "relu", "epochs": 100}, None),
+    ({"dataset": "bars", "n_samples": 512, "conv": "8x3", "hidden": [16], "batch_size": 64,
+      "epochs": 100}, None),
+    ({"dataset": "shapes", "n_samples": 1024, "image_size": 16, "conv": "16x5", "pool": 2,
+      "hidden": [32], "activation": "relu", "epochs": 60}, None),
     # optimizers, activations, datasets, float32
     ({"hidden": [512, 512], "n_samples": 1024, "optimizer": "adam", "epochs": 50}, None),
     ({"hidden": [256] * 4, "n_samples": 4096, "activation": "gelu", "epochs": 20}, 5),

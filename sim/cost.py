@@ -102,12 +102,13 @@ _SECONDS_PER_SAMPLE = 1e-6
 #: maps (n x H x W x F) in a forward pass (bias, pooling, flatten) and a backward pass (the
 #: pooling's gradient, the derivative's product, the bias sum), and seconds per im2col entry
 #: gathered (n x H x W x K x K x C; once per evaluation set, each step of a mini-batch) and
-#: scattered back (the input gradient of a later conv layer). Measured with
-#: bench/bench_engine.py's conv comparison.
-_CONV_FORWARD_PASSES = 4
-_CONV_BACKWARD_PASSES = 6
-_SECONDS_PER_GATHER = 3e-9
-_SECONDS_PER_SCATTER = 4e-9
+#: scattered back (the input gradient of a later conv layer). Fitted on six convnets (one
+#: or two conv layers, pooling or not, full batch or mini-batches, 12x12 and 16x16 images):
+#: the estimate is 0.84-1.33x the measured time.
+_CONV_FORWARD_PASSES = 2
+_CONV_BACKWARD_PASSES = 4
+_SECONDS_PER_GATHER = 2e-9
+_SECONDS_PER_SCATTER = 3e-9
 
 #: Training uses two threads when half the runs x the training samples x the widest layer
 #: reach this (smaller work is faster on one thread: the threads share the GIL).
