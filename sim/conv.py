@@ -24,8 +24,9 @@ Conventions (those of PyTorch's ``nn.Conv2d`` and ``nn.MaxPool2d``)
 How it is computed
 ------------------
 Inside the workspace, feature maps are kept channel-last, ``(n_runs, n, H, W, C)``. A layer
-copies its input into a zero-padded buffer, gathers every ``K x K x C`` window with a strided
-view into a preallocated "im2col" matrix of shape ``(n_runs, n * H * W, K * K * C)``, and
+copies its input into a zero-padded buffer, gathers every ``K x K x C`` window with one
+``np.take`` of precomputed indices (positions in :func:`position_order`) into a preallocated
+"im2col" matrix of shape ``(n_runs, n * H * W, K * K * C)``, and
 multiplies it by the filters ``(n_runs, K * K * C, F)`` in one batched :func:`sim.network.matmul`
 (the same care for exact symmetry as the dense layers). The backward pass multiplies the
 same matrices transposed and scatters the window gradients back with one slice-add per kernel
@@ -150,15 +151,6 @@ def flat_size(layers: Sequence[ConvLayer], image_shape: Sequence[int]) -> int:
     return math.prod(layers[-1].out_shape) if layers else math.prod(image_shape)
 
 
-def _windows(P: np.ndarray, k: int, h: int, w: int) -> np.ndarray:
-    """Read-only view ``(R, n, H, W, K, K, C)`` of every ``K x K`` window of the padded
-    channel-last buffer ``P`` ``(R, n, H + K - 1, W + K - 1, C)``."""
-    sR, sn, sh, sw, sc = P.strides
-    return np.lib.stride_tricks.as_strided(
-        P, shape=(P.shape[0], P.shape[1], h, w, k, k, P.shape[4]),
-        strides=(sR, sn, sh, sw, sh, sw, sc), writeable=False)
-
-
 def position_order(layer: ConvLayer) -> np.ndarray:
     """The order in which a layer's workspace keeps its output positions (flat indices
     ``i * W + j``): row-major without pooling; with ``P x P`` pooling, first the positions
@@ -207,7 +199,7 @@ class ConvStack:
         self.R, self.n = R, n
         self.fixed_input = fixed_input
         self._first_cols_ready = False
-        self.order, self.inverse, self.gather = [], [], []
+        self.inverse, self.gather = [], []
         self.padded, self.cols, self.Z, self.H, self.dZ, self.deriv = [], [], [], [], [], []
         self.pooled, self.dpooled, self.eq = [], [], []
         self.wflat, self.dwflat = [], []
@@ -215,7 +207,6 @@ class ConvStack:
             k, c, h, w, f = layer.kernel, layer.channels, layer.height, layer.width, layer.filters
             q = layer.positions
             order = position_order(layer)
-            self.order.append(order)
             self.inverse.append(np.argsort(order))
             # flat index into the padded image of every (position, u, v) of the im2col rows
             wp = w + k - 1
@@ -258,11 +249,8 @@ class ConvStack:
             cols = self.cols[i]
             if i > 0 or not self._first_cols_ready:
                 np.copyto(P[:, :, p:p + h, p:p + w, :], A)
-                if layer.pool > 1:
-                    np.take(P.reshape(R, n, -1, c), self.gather[i], axis=2, mode="clip",
-                            out=cols.reshape(R, n, -1, c))
-                else:
-                    np.copyto(cols.reshape(R, n, h, w, k, k, c), _windows(P, k, h, w))
+                np.take(P.reshape(R, n, -1, c), self.gather[i], axis=2, mode="clip",
+                        out=cols.reshape(R, n, -1, c))
                 self._first_cols_ready = self.fixed_input
             # filters as rows of (K, K, C), the order of an im2col row
             wflat = self.wflat[i]
