@@ -33,6 +33,7 @@ from sim.charts.weights import (
     _key_labels,
     _key_shapes,
     _number,
+    ranges_of,
 )
 from sim.config import Config
 from sim.datasets import DATASETS
@@ -206,20 +207,8 @@ def conv_colour_ranges(result: Result, init_index: int, weight_scale: str = "sha
     -------
     ndarray of shape (n_snapshots,)
     """
-    if weight_scale not in WEIGHT_SCALES:
-        raise ValueError(f"Unknown weight_scale {weight_scale!r}. Valid names: "
-                         f"{', '.join(WEIGHT_SCALES)}.")
     h = result.history
-    m = np.zeros(h.conv_weights[0].shape[:2])
-    for arr in (*h.conv_weights, *h.conv_biases):
-        a = np.abs(arr.reshape(*arr.shape[:2], -1))
-        m = np.maximum(m, np.where(np.isfinite(a), a, 0.0).max(axis=-1))
-    if weight_scale == "side":
-        m = m[result.run_indices(init_index)]
-    per = m.max(axis=0)
-    if weight_scale == "fixed":
-        per = np.full_like(per, per.max())
-    return np.where(per > 0, per, 1.0)
+    return ranges_of([*h.conv_weights, *h.conv_biases], result, init_index, weight_scale)
 
 
 def conv_filters(result: Result, init_index: int, *, snapshot: int = -1, seed: int = 0,

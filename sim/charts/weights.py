@@ -102,17 +102,16 @@ def weight_range(result: Result, snapshot: int = -1, layers: list[int] | None = 
     return m if m > 0 else 1.0
 
 
-def _abs_max(result: Result, layers: list[int]) -> np.ndarray:
-    """Largest finite |weight| or |bias| of the given layers, per run and snapshot: an array
-    of shape (runs, snapshots), computed once for every epoch a figure's frames need."""
-    h = result.history
-    out = np.zeros(h.weights[0].shape[:2])
-    for l in layers:
-        for arr in (h.weights[l], h.biases[l]):
-            a = np.abs(arr.reshape(*arr.shape[:2], -1))
-            a = np.where(np.isfinite(a), a, 0.0)
-            if a.shape[-1]:
-                out = np.maximum(out, a.max(axis=-1))
+def _abs_max(arrays: list[np.ndarray]) -> np.ndarray:
+    """Largest finite |value| of the given history arrays (weights, biases or filters of
+    shape (runs, snapshots, ...)), per run and snapshot: an array of shape (runs,
+    snapshots), computed once for every epoch a figure's frames need."""
+    out = np.zeros(arrays[0].shape[:2])
+    for arr in arrays:
+        a = np.abs(arr.reshape(*arr.shape[:2], -1))
+        a = np.where(np.isfinite(a), a, 0.0)
+        if a.shape[-1]:
+            out = np.maximum(out, a.max(axis=-1))
     return out
 
 
@@ -129,10 +128,19 @@ def colour_ranges(result: Result, init_index: int, layers: list[int], weight_sca
     -------
     ndarray of shape (n_snapshots,)
     """
+    h = result.history
+    arrays = [arr for l in layers for arr in (h.weights[l], h.biases[l])]
+    return ranges_of(arrays, result, init_index, weight_scale)
+
+
+def ranges_of(arrays: list[np.ndarray], result: Result, init_index: int, weight_scale: str
+              ) -> np.ndarray:
+    """:func:`colour_ranges` of any history arrays of shape (runs, snapshots, ...): the dense
+    layers' weights and biases, or the conv filters' (:mod:`sim.charts.filters`)."""
     if weight_scale not in WEIGHT_SCALES:
         raise ValueError(f"Unknown weight_scale {weight_scale!r}. Valid names: "
                          f"{', '.join(WEIGHT_SCALES)}.")
-    m = _abs_max(result, layers)
+    m = _abs_max(arrays)
     if weight_scale == "side":
         m = m[result.run_indices(init_index)]
     per_snapshot = m.max(axis=0)
