@@ -245,19 +245,14 @@ def summary_rows(result) -> list[dict[str, Any]]:
                                "test_loss": _last(h.test_loss[r])}
         if h.test_accuracy is not None:
             row["test_accuracy"] = _last(h.test_accuracy[r])
-        distinct = h.metrics["distinct_neurons"][r, -1]
-        dead = h.metrics["dead_units"][r, -1]
-        erank = h.metrics["effective_rank"][r, -1]
-        row["distinct_neurons"] = [None if np.isnan(x) else int(x) for x in distinct]
-        row["dead_units"] = [None if np.isnan(x) else int(x) for x in dead]
-        row["effective_rank"] = [None if np.isnan(x) else round(float(x), 2) for x in erank]
+        row["distinct_neurons"] = _ints(h.metrics["distinct_neurons"][r, -1])
+        row["dead_units"] = _ints(h.metrics["dead_units"][r, -1])
+        row["effective_rank"] = _rounded(h.metrics["effective_rank"][r, -1])
         row["layer_widths"] = list(widths)
         if h.conv_metrics is not None:  # the conv layers' filters, counted the same way
             row["distinct_filters"] = _ints(h.conv_metrics["distinct_neurons"][r, -1])
             row["dead_filters"] = _ints(h.conv_metrics["dead_units"][r, -1])
-            row["filter_effective_rank"] = [
-                None if np.isnan(x) else round(float(x), 2)
-                for x in h.conv_metrics["effective_rank"][r, -1]]
+            row["filter_effective_rank"] = _rounded(h.conv_metrics["effective_rank"][r, -1])
             row["conv_filters"] = [f for f, _ in result.config.conv]
         d = int(h.diverged_at[r])
         row["diverged_at"] = None if d < 0 else d
@@ -267,6 +262,16 @@ def summary_rows(result) -> list[dict[str, Any]]:
 
 def _ints(values: np.ndarray) -> list[int | None]:
     return [None if np.isnan(x) else int(x) for x in values]
+
+
+def _fractions(counts: list[int | None], widths: list[int]) -> str:
+    """``1/8, 8/8``: counts over widths, per layer (``-`` for a diverged run's)."""
+    return _layers([f"{'-' if d is None else d}/{w}" for d, w in zip(counts, widths,
+                                                                      strict=True)])
+
+
+def _rounded(values: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(x) else round(float(x), 2) for x in values]
 
 
 def _last(curve: np.ndarray) -> float | None:
@@ -318,11 +323,9 @@ def format_summary(result) -> str:
                  _fmt(row["test_loss"])]
         if has_acc:
             cells.append("-" if row["test_accuracy"] is None else f"{row['test_accuracy']:.1%}")
-        distinct = _layers([f"{'-' if d is None else d}/{w}" for d, w in
-                            zip(row["distinct_neurons"], row["layer_widths"], strict=True)])
+        distinct = _fractions(row["distinct_neurons"], row["layer_widths"])
         if conv:
-            distinct = _layers([f"{'-' if d is None else d}/{w}" for d, w in zip(
-                row["distinct_filters"], row["conv_filters"], strict=True)]) + " | " + distinct
+            distinct = _fractions(row["distinct_filters"], row["conv_filters"]) + " | " + distinct
         cells.append(distinct)
         cells.append(cell(row, "dead_filters", "dead_units",
                           lambda d: "-" if d is None else str(d)))

@@ -64,6 +64,17 @@ def format_number(x: float | int) -> str:
     return repr(x).replace("e+", "e")
 
 
+def _list_items(value: Any) -> list[Any] | None:
+    """The entries of a list setting: a list or tuple as it is, a text split at its commas
+    (each entry stripped; empty text: no entry); None for anything else."""
+    if isinstance(value, str):
+        text = value.strip()
+        return [] if text == "" else [t.strip() for t in text.split(",")]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return None
+
+
 def parse_hidden(value: Any) -> tuple[int, ...]:
     """Hidden layer sizes from a list of ints or a text like ``"8, 8"``.
 
@@ -74,12 +85,8 @@ def parse_hidden(value: Any) -> tuple[int, ...]:
     ConfigError
         Naming the field ``hidden`` and the offending entry.
     """
-    if isinstance(value, str):
-        text = value.strip()
-        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
+    items = _list_items(value)
+    if items is None:
         raise ConfigError(
             f"hidden must be a list of layer sizes such as [8, 8] or '8, 8'. "
             f"Got {quote(value)}.", "hidden")
@@ -109,12 +116,8 @@ def parse_conv(value: Any) -> tuple[tuple[int, int], ...]:
         Naming the field ``conv`` and the offending entry.
     """
     example = "such as '8x3' (8 filters of 3x3) or '8x3, 16x3' (two layers)"
-    if isinstance(value, str):
-        text = value.strip()
-        items: list[Any] = [] if text == "" else [t.strip() for t in text.split(",")]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
+    items = _list_items(value)
+    if items is None:
         raise ConfigError(f"conv must list conv layers as filters x kernel size, {example}. "
                           f"Got {quote(value)}.", "conv")
     if len(items) > MAX_CONV_LAYERS:

@@ -182,7 +182,8 @@ def dead_filter_masks(result: Result, run: int, k: int) -> list[np.ndarray]:
     if not result.config.conv:
         return []
     maps = network_outputs(result, run, k, result.data.X_train)[:len(result.config.conv)]
-    return [~np.any(m != 0, axis=(0, 2, 3)) for m in maps]
+    # every position of every image is a row of the feature-map matrix, as in the engine
+    return [dead_units(m.transpose(0, 2, 3, 1).reshape(-1, m.shape[1])) for m in maps]
 
 
 def filters_summary(result: Result, run: int, k: int, layer: int = 0) -> tuple[int, int, int]:
