@@ -43,7 +43,7 @@ import numpy as np
 
 from sim.config import Config
 from sim.sweep.grid import Batch, Cell, Sweep, SweepError, Target, batches
-from sim.sweep.results import Row, in_grid_order, read_results, to_csv
+from sim.sweep.results import RUN_COLUMNS, Row, in_grid_order, read_results, to_csv
 
 EXECUTORS = ("serial", "local", "dask")
 
@@ -217,33 +217,45 @@ class SweepFolder:
         self.json_path = self.path / "sweep.json"
         self.csv_path = self.path / "results.csv"
 
-    def open(self, n_rows: dict[int, int]) -> list[Row]:
-        """Create DIR if needed; return the finished cells' rows (a cell whose rows are not
-        all there is not finished: ``n_rows`` says how many each cell has)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        text = self.sweep.to_json()
+    def peek(self, n_rows: dict[int, int]) -> list[Row]:
+        """The finished cells' rows DIR holds (none for a new folder), without writing;
+        :class:`SweepError` if DIR holds another sweep or a file that is not its results. A
+        cell whose rows are not all there (``n_rows`` says how many each cell has) is not
+        finished."""
         if self.json_path.exists():
             try:
-                same = Sweep.from_dict(json.loads(self.json_path.read_text())).to_json() == text
+                same = Sweep.from_dict(json.loads(self.json_path.read_text())).to_json() \
+                    == self.sweep.to_json()
             except (ValueError, OSError):
                 same = False
             if not same:
                 raise SweepError(f"{self.path} holds another sweep (its sweep.json differs): "
                                  "use another --out folder, or remove that folder's sweep.json "
                                  "and results.csv to start again.")
-        else:
-            _write_atomic(self.json_path, text)
-        rows: list[Row] = []
-        if self.csv_path.exists():
-            try:
-                rows = read_results(self.csv_path, partial_last_line=True)
-            except ValueError as exc:
-                raise SweepError(f"{self.csv_path}: {exc}") from None
+        elif self.csv_path.exists():
+            raise SweepError(f"{self.path} holds a results.csv without its sweep.json: use "
+                             "another --out folder.")
+        if not self.csv_path.exists():
+            return []
+        try:
+            rows = read_results(self.csv_path, partial_last_line=True)
+        except ValueError as exc:
+            raise SweepError(f"{self.csv_path}: {exc}") from None
+        if rows and [f for f in rows[0] if f not in RUN_COLUMNS and f != "cell"] \
+                != self.sweep.fields:
+            raise SweepError(f"{self.csv_path} has other columns than this sweep's.")
         counts: dict[int, int] = {}
         for row in rows:
             counts[row["cell"]] = counts.get(row["cell"], 0) + 1
-        done = {c for c, n in counts.items() if n_rows.get(c) == n}
-        rows = [row for row in rows if row["cell"] in done]
+        return [row for row in rows if n_rows.get(row["cell"]) == counts[row["cell"]]]
+
+    def open(self, n_rows: dict[int, int]) -> list[Row]:
+        """Create DIR if needed, write sweep.json, keep only the finished cells' rows in
+        results.csv (see :meth:`peek`) and return them."""
+        rows = self.peek(n_rows)
+        self.path.mkdir(parents=True, exist_ok=True)
+        if not self.json_path.exists():
+            _write_atomic(self.json_path, self.sweep.to_json())
         _write_atomic(self.csv_path, to_csv(rows, self.sweep.fields))
         return rows
 
