@@ -8,8 +8,10 @@ An axis is ``FIELD=VALUES``. ``FIELD`` is one of
   the rows of :data:`sim.fields.FIELDS`);
 * ``depth`` and ``width``: the hidden layers are ``[width] * depth`` (a missing one keeps the
   base's: its number of hidden layers, or its first layer's width);
-* ``init.scale``, ``init.bias``, ``init.bias.PARAM`` and ``init.PARAM`` (``init.std``,
-  ``init.gain``...): set on **every** initialization of the cell;
+* ``init.scale`` and ``init.bias``: set on **every** initialization of the cell;
+  ``init.PARAM`` (``init.std``, ``init.gain``...) and ``init.bias.PARAM``: set on every
+  initialization whose scheme has that parameter (sweeping ``init.std`` over zeros vs normal
+  changes normal's std);
 * ``sigma_w2`` and ``sigma_b2``, the mean-field theory's variances (:mod:`sim.theory`):
   ``sigma_w2`` sets each initialization's scale so that ``Var(W) = sigma_w2 / fan_in``
   (for fan-in schemes: lecun_*, he_* with mode fan_in), ``sigma_b2`` sets the bias to
@@ -319,13 +321,40 @@ def apply(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
             for s in inits:
                 s["bias"], s["bias_params"] = (("normal", {"std": math.sqrt(float(value))})
                                                if float(value) > 0 else ("zeros", {}))
-        elif (m := _INIT_PARAM.match(name)) and name not in SPECIAL_FIELDS:
-            for s in inits:
-                s["bias_params" if m.group(1) else "params"][m.group(2)] = value
+    for name, value in values.items():  # after init.bias: a bias parameter is the new bias's
+        if (m := _INIT_PARAM.match(name)) and name not in SPECIAL_FIELDS:
+            _set_param(inits, bool(m.group(1)), m.group(2), value, name)
     if "sigma_w2" in values:
         _set_sigma_w2(inits, values["sigma_w2"])
     d["inits"] = inits
     return d
+
+
+def _set_param(inits: list[dict], bias: bool, param: str, value: Any, name: str) -> None:
+    """``init.PARAM`` / ``init.bias.PARAM``: set on every init whose scheme has PARAM (zeros
+    vs normal, sweeping init.std, sets normal's std); none having it is an error."""
+    from sim.initializers import (
+        BIAS_INITIALIZERS,
+        INITIALIZERS,
+        resolve_bias_initializer,
+        resolve_initializer,
+    )
+
+    registry, resolve = ((BIAS_INITIALIZERS, resolve_bias_initializer) if bias else
+                         (INITIALIZERS, resolve_initializer))
+    hit = False
+    for s in inits:
+        try:
+            scheme = registry[resolve(str(s.get("bias", "zeros") if bias else s["scheme"]))]
+        except (ValueError, KeyError):
+            continue  # Config.from_dict reports the unknown scheme
+        if param in (p.name for p in scheme.params):
+            s["bias_params" if bias else "params"][param] = value
+            hit = True
+    if not hit:
+        schemes = ", ".join(str(s.get("bias", "zeros") if bias else s["scheme"]) for s in inits)
+        raise ConfigError(f"{name}: no {'bias ' if bias else ''}initializer of the cell has a "
+                          f"parameter {quote(param)} (they are {schemes}).", "grid")
 
 
 def _set_sigma_w2(inits: list[dict], sigma_w2: Any) -> None:
