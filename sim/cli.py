@@ -149,6 +149,9 @@ def _build_parser() -> _Parser:
     for sp in (run, exp):
         sp.add_argument("--quiet", "-q", action="store_true",
                         help="no progress bar or other notes on stderr (errors still are)")
+    from sim.sweep.cli import add_sweep_parser
+
+    add_sweep_parser(sub)
     sub.add_parser("presets", help="list the presets", description="List the presets.")
     sub.add_parser("schemes", help="list initializers, activations, datasets and losses",
                    description="List the names every flag accepts.")
@@ -165,11 +168,12 @@ def _flag_help(row: Field) -> str:
     return f"{row.help} ({', '.join(parts)})".replace("%", "%%")
 
 
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
+def _add_config_flags(p: argparse.ArgumentParser, presets: Sequence[str] | None = None) -> None:
     """The experiment's flags: one per row of :data:`sim.fields.FIELDS`, grouped as the
-    sidebar is, plus the initializations' own syntax."""
+    sidebar is, plus the initializations' own syntax (``presets``: the names ``--preset``
+    takes, by default :data:`sim.presets.PRESETS`)."""
     g = p.add_argument_group("experiment source (flags override the file, the file the preset)")
-    g.add_argument("--preset", choices=list(PRESETS), help="start from a preset")
+    g.add_argument("--preset", choices=list(presets or PRESETS), help="start from a preset")
     g.add_argument("--config", metavar="FILE.json", help="start from a JSON config file")
     groups = {key: p.add_argument_group(title.lower()) for key, title in GROUPS.items()}
     for row in FIELDS.values():
@@ -191,10 +195,11 @@ def _add_init_flags(i) -> None:
                    help="multiply every init's weights by X (unless the init sets scale)")
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    """Merge preset, config file and flags into one validated :class:`Config`."""
-    settings: dict[str, Any] = {}
-    if args.preset:
+def config_from_args(args: argparse.Namespace, base: dict[str, Any] | None = None) -> Config:
+    """Merge preset (or ``base``, a config dict), config file and flags into one validated
+    :class:`Config`."""
+    settings: dict[str, Any] = dict(base or {})
+    if args.preset in PRESETS:
         settings.update(PRESETS[args.preset].config().to_dict())
     if args.config:
         where = f"--config {shorten(args.config)}"
@@ -526,9 +531,18 @@ def _main(argv: Sequence[str] | None, status: _Status) -> int:
         args = parser.parse_args(argv)
         status.prog = f"python -m sim {args.command}"
         if args.command == "presets":
+            from sim.sweep.presets import SWEEP_PRESETS
+
             for p in PRESETS.values():
-                print(f"{p.name:12s} {p.label}")
+                print(f"{p.name:14s} {p.label}")
+            print("\nSweeps (python -m sim sweep --preset NAME --out DIR):")
+            for p in SWEEP_PRESETS.values():
+                print(f"{p.name:14s} {p.label}")
             return 0
+        if args.command == "sweep":
+            from sim.sweep.cli import sweep_main
+
+            return sweep_main(args, status)
         if args.command == "schemes":
             print(_list_schemes())
             return 0
