@@ -187,7 +187,7 @@ def sweep_map(grid: MapGrid, theory: MapTheory | None = None) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         x=xc, y=yc, z=grid.z, text=grid.hover, hovertemplate="%{text}<extra></extra>",
         colorscale="Viridis", reversescale=m.better == "low", hoverongaps=False,
-        colorbar={"title": {"text": m.label.replace(", ", ",<br>"), "side": "right",
+        colorbar={"title": {"text": m.label.replace(" (", "<br>("), "side": "right",
                             "font": {"size": 13}},
                   "thickness": 14, "len": 0.9, "tickfont": {"size": 12}},
         name=m.label, showlegend=False, **zrange))

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.sweep.results import METRICS
+
 Row = Mapping[str, Any]
 
 #: Columns of ``results.csv`` that are not grid fields (the contract's order).
@@ -63,24 +65,24 @@ class MapMetric:
 
 #: The metrics a map offers, keyed by the name the menus show.
 MAP_METRICS: dict[str, MapMetric] = {m.name: m for m in (
-    MapMetric("train_loss", "final train loss", "the final training loss, mean over seeds",
+    MapMetric("train_loss", METRICS["train_loss"], "the final training loss, mean over seeds",
               "low"),
-    MapMetric("test_loss", "final test loss", "the final test loss, mean over seeds", "low"),
-    MapMetric("test_accuracy", "test accuracy", "the final test accuracy, mean over seeds",
+    MapMetric("test_loss", METRICS["test_loss"], "the final test loss, mean over seeds", "low"),
+    MapMetric("test_accuracy", METRICS["test_accuracy"], "the final test accuracy, mean over seeds",
               "high"),
-    MapMetric("rank_last", "effective rank, last hidden layer",
+    MapMetric("rank_last", METRICS["rank_last"],
               "the effective rank of the last hidden layer's activations at the end, mean "
               "over seeds", "high"),
-    MapMetric("distinct_last", "distinct neurons, last hidden layer",
+    MapMetric("distinct_last", METRICS["distinct_last"],
               "the number of distinct neurons of the last hidden layer at the end, mean over "
               "seeds", "high"),
-    MapMetric("epochs_to_target", "epochs to reach the target",
+    MapMetric("epochs_to_target", METRICS["epochs_to_target"],
               "the epochs needed to reach the loss target, mean over the seeds that reached "
               "it (blank where none did)", "low", kind="reached"),
-    MapMetric("diverged", "fraction of seeds diverged",
+    MapMetric("diverged", METRICS["diverged"],
               "the fraction of seeds whose training diverged", "low", kind="fraction",
               column="diverged_at"),
-    MapMetric("constant_at_init", "fraction constant at init",
+    MapMetric("constant_at_init", METRICS["constant_at_init"],
               "the fraction of seeds whose network's output is the same for every training "
               "input at initialization", "low", kind="fraction"),
 )}
@@ -185,7 +187,7 @@ def swept_fields(source: Any) -> list[str]:
     """
     axes = getattr(source, "axes", None)
     if axes is not None:
-        return [f for f, _ in axes]
+        return [getattr(a, "field", None) or a[0] for a in axes]
     rows = list(source)
     if not rows:
         return []
@@ -222,6 +224,20 @@ def _init_indices(rows: Sequence[Row]) -> list[int]:
             labels[label] = len(labels)
         out.append(labels[label])
     return out
+
+
+#: The pseudo-field that puts the initializations on an axis (a sweep preset's comparison
+#: of inits against depth).
+INIT_AXIS = "init"
+
+
+def map_axes(rows: Sequence[Row]) -> list[str]:
+    """The fields a map can put on an axis: the swept fields, then :data:`INIT_AXIS` when the
+    sweep compares several initializations (or has a single swept field)."""
+    fields = swept_fields(rows)
+    if len(init_choices(rows)) > 1 or len(fields) == 1:
+        fields.append(INIT_AXIS)
+    return fields
 
 
 def init_choices(rows: Sequence[Row]) -> list[str]:
@@ -304,9 +320,10 @@ def map_grid(rows: Sequence[Row], x: str, y: str, metric: str, init: int | str |
     if metric not in MAP_METRICS:
         raise ValueError(f"metric must be one of {', '.join(MAP_METRICS)}. Got {metric!r}.")
     fields = swept_fields(rows)
+    allowed = [*fields, INIT_AXIS]
     for axis, name in (("x", x), ("y", y)):
-        if name not in fields:
-            raise ValueError(f"{axis} must be a swept field ({', '.join(fields) or 'none'}). "
+        if name not in allowed:
+            raise ValueError(f"{axis} must be a swept field or init ({', '.join(allowed)}). "
                              f"Got {name!r}.")
     if x == y:
         raise ValueError(f"x and y must be different swept fields. Got {x!r} twice.")
@@ -332,15 +349,22 @@ def map_grid(rows: Sequence[Row], x: str, y: str, metric: str, init: int | str |
             raise ValueError(f"{name} must be held at one of its swept values "
                              f"({', '.join(map(format_value, values))}). Got {value!r}.")
         held[name] = value
-    chosen = [r for r, i in zip(rows, _init_indices(rows), strict=True)
-              if i == k and all(r.get(f) == v for f, v in held.items())]
-    xs, ys = field_values(rows, x), field_values(rows, y)
+    on_axis = INIT_AXIS in (x, y)  # then every init is drawn, one row or column each
+
+    def value(r: Row, i: int, name: str) -> Any:
+        return labels[i] if name == INIT_AXIS else r.get(name)
+
+    chosen = [(r, i) for r, i in zip(rows, _init_indices(rows), strict=True)
+              if (on_axis or i == k) and all(r.get(f) == v for f, v in held.items())]
+    xs = labels if x == INIT_AXIS else field_values(rows, x)
+    ys = labels if y == INIT_AXIS else field_values(rows, y)
     m = MAP_METRICS[metric]
     cells: dict[tuple[int, int], list] = {}
     xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
-    for r in chosen:
-        if r.get(x) in xi and r.get(y) in yi:
-            cells.setdefault((yi[r[y]], xi[r[x]]), []).append(r.get(m.source))
+    for r, i in chosen:
+        xv, yv = value(r, i, x), value(r, i, y)
+        if xv in xi and yv in yi:
+            cells.setdefault((yi[yv], xi[xv]), []).append(r.get(m.source))
     z = np.full((len(ys), len(xs)), np.nan)
     n = np.zeros((len(ys), len(xs)), dtype=int)
     hover = []
@@ -358,8 +382,8 @@ def map_grid(rows: Sequence[Row], x: str, y: str, metric: str, init: int | str |
             line.append(head + f"{m.label}: <b>{_fmt_metric(z[j, i])}</b> ({note})")
         hover.append(line)
     return MapGrid(x=x, y=y, xs=xs, ys=ys, z=z, n=n, hover=hover, metric=metric,
-                   label=m.label, init=labels[k] if labels else "", init_index=k,
-                   fixed=held)
+                   label=m.label, init="" if on_axis or not labels else labels[k],
+                   init_index=k, fixed=held)
 
 
 # ------------------------------------------------------------------------------------------
