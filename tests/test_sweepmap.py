@@ -239,3 +239,10 @@ def test_names_make_a_categorical_axis() -> None:
     fig = sweep_map(map_grid(rs, "activation", "depth", "train_loss"))
     assert fig.layout.xaxis.type == "category"
     assert list(fig.data[0].x) == ["tanh", "relu"]
+
+
+def test_init_label_is_the_part_the_cells_share() -> None:
+    """A swept scale changes the label's ``×scale``: the grid names the init without it."""
+    rs = [row(0, 0.5, 2, 0, init="lecun_normal ×0.707107, bias normal(std=0.2)"),
+          row(1, 2.0, 2, 0, init="lecun_normal ×1.41421, bias normal(std=0.2)")]
+    assert map_grid(rs, "sigma_w2", "depth", "train_loss").init == "lecun_normal"

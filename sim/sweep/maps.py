@@ -12,6 +12,7 @@ depth. Pure functions of plain rows: no plotly, no Streamlit.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -241,11 +242,27 @@ def map_axes(rows: Sequence[Row]) -> list[str]:
 
 
 def init_choices(rows: Sequence[Row]) -> list[str]:
-    """One label per initialization of the sweep (that of its first row), in order."""
-    labels: dict[int, str] = {}
+    """One label per initialization of the sweep, in order: its label, or the part its
+    labels share when a swept field changes them (``lecun_normal`` for ``lecun_normal ×0.7``
+    and ``lecun_normal ×2``)."""
+    labels: dict[int, list[str]] = {}
     for r, k in zip(rows, _init_indices(rows), strict=True):
-        labels.setdefault(k, str(r.get("init")))
-    return [labels[k] for k in sorted(labels)]
+        seen = labels.setdefault(k, [])
+        if str(r.get("init")) not in seen:
+            seen.append(str(r.get("init")))
+    return [_common_label(labels[k]) for k in sorted(labels)]
+
+
+def _common_label(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    words = [re.split(r"(?<=[ ,])", t) for t in labels]
+    shared = []
+    for parts in zip(*words, strict=False):
+        if len(set(parts)) > 1:
+            break
+        shared.append(parts[0])
+    return "".join(shared).rstrip(" ,") or labels[0]
 
 
 def available_metrics(rows: Sequence[Row]) -> list[str]:
