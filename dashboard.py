@@ -21,6 +21,7 @@ from sim.app.compare import compare_tab
 from sim.app.export_tab import export_tab
 from sim.app.guard import guarded
 from sim.app.links import page_params, sync_url
+from sim.app.maptab import map_tab
 from sim.app.more import more_tab
 from sim.app.present import present_toggle, presenter, presenter_bar
 from sim.app.sidebar import sidebar
@@ -56,7 +57,7 @@ PAGE_CSS = """
 """
 
 #: The tabs, in order, and what draws each.
-TAB_RENDERERS = dict(zip(TABS, (compare_tab, why_tab, more_tab, export_tab), strict=True))
+TAB_RENDERERS = dict(zip(TABS, (compare_tab, why_tab, more_tab, map_tab, export_tab), strict=True))
 
 
 def preset_note(result: Result) -> None:

@@ -283,7 +283,7 @@ BAD_LINKS = [  # (the bad part of a link, the parameter named, what the message 
     ({"hidden": ["4", "8"]}, "hidden", "'hidden' must be given once"),
     ({"noise": "5"}, "noise", "noise must be at most 2 in the dashboard (the Noise slider"),
     ({"init3": "zeros"}, "init3", "the dashboard shows two"),
-    ({"tab": "bogus"}, "tab", "tab must be one of compare, why, more, export. Got 'bogus'."),
+    ({"tab": "bogus"}, "tab", "tab must be one of compare, why, more, map, export. Got 'bogus'."),
     ({"shown_epoch": "9999"}, "shown_epoch", "shown_epoch must be an epoch from 0 to 500"),
     ({"shown_epoch": "²"}, "shown_epoch", "Got '²'"),
     ({"left.gain": "2"}, "left.gain", "'zeros': unknown parameter 'gain'"),

@@ -36,12 +36,12 @@ from sim.presets import DEFAULT_PRESET
 SIDES = ("left", "right")
 SIDE_TITLES = {"left": "Left", "right": "Right"}
 CUSTOM = "custom"  # the preset menu's entry once a control differs from the preset
-TABS = ("Compare", "Why?", "More charts", "Export & share")
+TABS = ("Compare", "Why?", "More charts", "Map", "Export & share")
 METRIC_CHOICES = tuple(METRIC_TITLES)
 
 #: View-only URL parameters (not part of the configuration): parameter -> allowed values.
 #: ``shown_epoch`` (the epoch of the weights and decision boundary) is checked separately.
-TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts",
+TAB_PARAMS = {"compare": "Compare", "why": "Why?", "more": "More charts", "map": "Map",
               "export": "Export & share"}
 LOSS_AXES = ("log", "linear")
 VIEW_PARAMS = ("tab", "loss_axis", "neurons", "shown_epoch", "colour_range", "present", "slide",
