@@ -245,4 +245,7 @@ def test_init_label_is_the_part_the_cells_share() -> None:
     """A swept scale changes the label's ``×scale``: the grid names the init without it."""
     rs = [row(0, 0.5, 2, 0, init="lecun_normal ×0.707107, bias normal(std=0.2)"),
           row(1, 2.0, 2, 0, init="lecun_normal ×1.41421, bias normal(std=0.2)")]
+    assert map_grid(rs, "sigma_w2", "depth", "train_loss").init == \
+        "lecun_normal, bias normal(std=0.2)"
+    rs = [row(0, 0.5, 2, 0, init="lecun_normal ×0.5"), row(1, 1.0, 2, 0, init="lecun_normal")]
     assert map_grid(rs, "sigma_w2", "depth", "train_loss").init == "lecun_normal"

@@ -248,7 +248,8 @@ def map_tab(result: Result | None = None) -> None:
         y = _choice("y axis", [a for a in axes if a != x], "map_y", dy, fmt=_axis_name)
     with c3:
         metric = _choice("Metric", metrics, "map_metric",
-                         preset.metric if preset is not None else metrics[0],
+                         preset.metric if preset is not None else
+                         "test_accuracy" if "test_accuracy" in metrics else metrics[0],
                          fmt=lambda k: MAP_METRICS[k].label)
     others = [f for f in swept_fields(rows) if f not in (x, y)]
     inits = init_choices(rows)

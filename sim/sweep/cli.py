@@ -204,10 +204,13 @@ def _bar(quiet: bool, total: int, initial: int):
 
 def text_map(rows: list[dict[str, Any]], sweep: Sweep) -> str:
     """The sweep's first two axes as a text table of the default metric (mean over seeds and
-    initializations): test accuracy for classification, else the final training loss."""
+    initializations): the preset's, else test accuracy for classification, else the final
+    training loss."""
     if not rows:
         return ""
-    metric = "test_accuracy" if rows[0].get("test_accuracy") is not None else "train_loss"
+    preset = SWEEP_PRESETS.get(sweep.preset or "")
+    metric = preset.metric if preset is not None else (
+        "test_accuracy" if rows[0].get("test_accuracy") is not None else "train_loss")
     fields = sweep.fields
     xf, yf = fields[0], (fields[1] if len(fields) > 1 else None)
     xs = list(sweep.axes[0].values)
@@ -215,14 +218,18 @@ def text_map(rows: list[dict[str, Any]], sweep: Sweep) -> str:
     acc: dict[tuple, list[float]] = {}
     for r in rows:
         key = (r[xf], r[yf] if yf else None)
-        if r.get(metric) is not None:
-            acc.setdefault(key, []).append(r[metric])
-    name = {"test_accuracy": "mean test accuracy", "train_loss": "mean final training loss"}
+        value = (r["diverged_at"] is not None) if metric == "diverged" else r.get(metric)
+        if value is not None:
+            acc.setdefault(key, []).append(float(value))
+    from sim.sweep.results import METRICS
+
+    name = {m: f"mean {label}" for m, label in METRICS.items()}
     head = [f"{name[metric]} ({yf or ''} down, {xf} across)" if yf else
             f"{name[metric]} by {xf}"]
     width = max(7, *(len(f"{x:g}" if isinstance(x, float) else str(x)) for x in xs))
     label = max(len(str(y)) for y in ys) if yf else 0
-    fmt = (lambda v: f"{v:.0%}") if metric == "test_accuracy" else (lambda v: f"{v:.3g}")
+    percent = metric in ("test_accuracy", "train_accuracy", "diverged", "constant_at_init")
+    fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:.3g}")
     lines = [" " * label + "  " + "  ".join(
         (f"{x:g}" if isinstance(x, float) else str(x)).rjust(width) for x in xs)]
     for y in ys:

@@ -71,6 +71,8 @@ MAP_METRICS: dict[str, MapMetric] = {m.name: m for m in (
     MapMetric("test_loss", METRICS["test_loss"], "the final test loss, mean over seeds", "low"),
     MapMetric("test_accuracy", METRICS["test_accuracy"], "the final test accuracy, mean over seeds",
               "high"),
+    MapMetric("train_accuracy", METRICS["train_accuracy"],
+              "the final training accuracy (did the network train?), mean over seeds", "high"),
     MapMetric("rank_last", METRICS["rank_last"],
               "the effective rank of the last hidden layer's activations at the end, mean "
               "over seeds", "high"),
@@ -254,15 +256,16 @@ def init_choices(rows: Sequence[Row]) -> list[str]:
 
 
 def _common_label(labels: list[str]) -> str:
+    """The first label without the words some other label lacks (``lecun_normal, bias
+    normal(std=0.2)`` for ``lecun_normal ×0.5, bias normal(std=0.2)`` and ``lecun_normal ×2,
+    bias normal(std=0.2)``)."""
     if len(labels) == 1:
         return labels[0]
-    words = [re.split(r"(?<=[ ,])", t) for t in labels]
-    shared = []
-    for parts in zip(*words, strict=False):
-        if len(set(parts)) > 1:
-            break
-        shared.append(parts[0])
-    return "".join(shared).rstrip(" ,") or labels[0]
+    words = [{w for w in re.split(r"[ ,]+", t) if w} for t in labels]
+    text = labels[0]
+    for w in sorted(words[0] - set.intersection(*words), key=len, reverse=True):
+        text = re.sub(rf"(^|[ ,]){re.escape(w)}(?=$|[ ,])", "", text)
+    return text.strip(" ,") or labels[0]
 
 
 def available_metrics(rows: Sequence[Row]) -> list[str]:

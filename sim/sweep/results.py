@@ -56,6 +56,7 @@ TEXT_COLUMNS = frozenset({"init"})
 #: What a map can show, by column (or derived name): its label.
 METRICS = {
     "test_accuracy": "test accuracy",
+    "train_accuracy": "training accuracy",
     "train_loss": "final training loss",
     "test_loss": "final test loss",
     "rank_last": "effective rank (last hidden layer)",
