@@ -134,15 +134,16 @@ def sweep_main(args: argparse.Namespace, status) -> int:
     n_rows = {c.index: len(c.config.runs()) for c in cells}
     folder = SweepFolder(args.out, sweep)
     executor = "dask" if args.scheduler else args.executor
-    workers = 1 if executor == "serial" else (args.workers or default_workers())
+    # serial: the training's own threads (as `run`); otherwise processes of one thread each
+    workers = args.workers if executor == "serial" else (args.workers or default_workers())
     try:
         done = {row["cell"] for row in folder.peek(n_rows)}
     except OSError as exc:
         raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from None
-    seconds, n_todo, n_batches = estimate(sweep, done, workers)
+    seconds, n_todo, n_batches = estimate(sweep, done, 1 if executor == "serial" else workers)
     where = (f"on the Dask cluster at {args.scheduler}" if args.scheduler else
-             f"in {workers} {executor} process{'es' if workers > 1 else ''}"
-             if executor != "serial" else "in this process")
+             "in this process" if executor == "serial" else
+             f"in {workers} {executor} process{'es' if workers > 1 else ''}")
     if not args.quiet:
         resumed = f" ({len(done)} already in {args.out})" if done else ""
         print(f"{prog}: {len(cells)} cells{resumed}; {n_todo} to train in {n_batches} "

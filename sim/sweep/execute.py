@@ -301,7 +301,8 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike | None = None, executor: str 
     executor : {"serial", "local", "dask"}
         Where the batches run (see the module's docstring). ``scheduler`` implies dask.
     workers : int, optional
-        Processes for ``local`` and a dask LocalCluster (default: one per core).
+        Processes for ``local`` and a dask LocalCluster (default: one per core); for
+        ``serial``, the training's threads (default: :func:`sim.train.train_comparison`'s).
     scheduler : str, optional
         Address of a running Dask scheduler, ``tcp://HOST:8786``.
     progress : callable, optional
@@ -340,7 +341,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike | None = None, executor: str 
     tasks = [batch_task(b, sweep) for b in todo]
     if executor == "serial" or not tasks:
         for task in tasks:
-            finished(train_batch(task, workers=None), len(task["cells"]))
+            finished(train_batch(task, workers=workers), len(task["cells"]))
     else:
         workers = workers or default_workers()
         with _executor(executor, workers, scheduler) as submit:
