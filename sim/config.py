@@ -248,10 +248,13 @@ class _ConfigBase:
 
     @property
     def n_outputs(self) -> int:
+        """Output units: the classes for ``ce`` (2 for binary data), the dataset's
+        ``outputs`` for regression (8 for ``teacher``), 1 for binary data with ``bce`` or
+        ``mse``."""
         if self.loss_name == "ce":
             return 2 if self.task == "binary" else DATASETS[self.dataset].class_count(
                 self.n_classes)
-        return 1
+        return DATASETS[self.dataset].outputs if self.task == "regression" else 1
 
     @property
     def image_shape(self) -> tuple[int, int, int] | None:

@@ -9,7 +9,8 @@ seed, calls the generator, shuffles and splits into train and test parts.
 Conventions
 -----------
 - ``X`` is float64 of shape ``(n_samples, n_features)``.
-- Regression targets ``y`` are float64 of shape ``(n_samples, 1)`` (one output unit).
+- Regression targets ``y`` are float64 of shape ``(n_samples, outputs)``, one column per
+  output unit (``DatasetSpec.outputs``: 1 for every regression but ``teacher``'s 8).
 - Classification labels ``y`` are int64 of shape ``(n_samples,)`` with values in
   ``0 .. n_classes - 1``; classes are balanced (counts differ by at most one).
 - Generators return points grouped by class (or in parameter order); shuffling is
@@ -50,6 +51,14 @@ SPIRAL_INNER_RADIUS = 0.1
 
 BLOBS_RADIUS = 2.0
 
+#: Inputs and outputs of the ``teacher`` dataset (Saxe, McClelland & Ganguli 2014).
+TEACHER_SIZE = 8
+#: The teacher's singular values: geometric from 3 down to 0.3, largest first, so a deep
+#: linear network learns its modes one after another (mode ``s`` takes a time ~ ``1/s``).
+TEACHER_SINGULAR_VALUES = np.geomspace(3.0, 0.3, TEACHER_SIZE)
+#: Seed of the teacher's singular vectors: the same teacher for every ``seed`` of the data.
+TEACHER_SEED = 2014
+
 GeneratorFn = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
 
@@ -88,6 +97,9 @@ class DatasetSpec:
     channels : int
         Image datasets: channels per image (their ``n_features`` is ``channels * size**2``
         for the ``image_size`` setting, see :meth:`features`); 0 for point datasets.
+    outputs : int
+        Regression: columns of ``y`` (output units of the network); 1 but for ``teacher``.
+        Unused by classification (its output units come from the classes).
     """
 
     name: str
@@ -100,6 +112,7 @@ class DatasetSpec:
     fn: GeneratorFn
     classes: int = 0
     channels: int = 0
+    outputs: int = 1
 
     @property
     def is_image(self) -> bool:
@@ -139,11 +152,12 @@ class Dataset:
         0 for regression, 2 for binary, K for multiclass.
     X_train : ndarray of shape (n_train, n_features)
         float64 training inputs.
-    y_train : ndarray of shape (n_train, 1) or (n_train,)
-        float64 column for regression; int64 labels for classification.
+    y_train : ndarray of shape (n_train, outputs) or (n_train,)
+        float64 targets for regression (``outputs`` columns, 1 but for ``teacher``); int64
+        labels for classification.
     X_test : ndarray of shape (n_test, n_features)
         float64 test inputs (``n_test`` may be 0).
-    y_test : ndarray of shape (n_test, 1) or (n_test,)
+    y_test : ndarray of shape (n_test, outputs) or (n_test,)
         Same dtype and layout as ``y_train``.
     image_shape : (C, H, W) or None
         For image data: each row of ``X_*`` is one image flattened in ``(C, H, W)`` order
@@ -390,6 +404,50 @@ def _sine(
     return X, y
 
 
+def teacher_matrix() -> np.ndarray:
+    """The ``teacher`` dataset's linear map ``W_t = U diag(s) V^T``.
+
+    ``s`` is :data:`TEACHER_SINGULAR_VALUES` (3 down to 0.3, geometric); ``U`` and ``V`` are
+    orthogonal, the Q factors (signs fixed so that R has a positive diagonal, which makes
+    them Haar-distributed) of two Gaussian matrices drawn from a generator seeded with the
+    constant :data:`TEACHER_SEED`. The teacher is therefore the same for every data seed,
+    sample size and noise: only the samples and the noise come from the seed.
+
+    Returns
+    -------
+    ndarray of shape (TEACHER_SIZE, TEACHER_SIZE)
+        ``W_t``, mapping a column input ``x`` to ``W_t @ x``.
+    """
+    rng = np.random.default_rng(TEACHER_SEED)
+    U, V = (_haar_orthogonal(rng, TEACHER_SIZE) for _ in range(2))
+    return (U * TEACHER_SINGULAR_VALUES) @ V.T
+
+
+def _haar_orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random orthogonal matrix of shape (n, n), uniform (Haar) over O(n)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _teacher(
+    n_samples: int, noise: float, rng: np.random.Generator, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """8 inputs -> 8 outputs linear regression (Saxe, McClelland & Ganguli 2014):
+    ``x ~ N(0, I_8)``, ``y = W_t x + noise * N(0, I_8)`` with ``W_t`` :func:`teacher_matrix`.
+
+    The inputs are white (their correlation is the identity in expectation), Saxe et al.'s
+    assumption under which each singular mode of ``W_t`` is learned on its own.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 8)
+    y : ndarray of shape (n_samples, 8)
+    """
+    X = rng.standard_normal((n_samples, TEACHER_SIZE))
+    y = X @ teacher_matrix().T + noise * rng.standard_normal((n_samples, TEACHER_SIZE))
+    return X, y
+
+
 # ---------------------------------------------------------------------------
 # Image generators: fn(n_samples, noise, rng, n_classes, size) -> (X, y), unshuffled.
 # Images are one channel of size x size pixels, flattened row by row; a stroke is drawn
@@ -586,6 +644,21 @@ DATASETS: dict[str, DatasetSpec] = {
             fn=_sine,
         ),
         DatasetSpec(
+            name="teacher",
+            label="Linear teacher (8 → 8)",
+            task="regression",
+            n_features=TEACHER_SIZE,
+            summary=(
+                "Eight random inputs and eight outputs made by one fixed matrix whose "
+                "strengths range from 3 down to 0.3: a linear network can fit it exactly, "
+                "and learns the strong directions long before the weak ones."
+            ),
+            default_noise=0.0,
+            default_lr=0.05,
+            fn=_teacher,
+            outputs=TEACHER_SIZE,
+        ),
+        DatasetSpec(
             name="bars",
             label="Oriented bars (images)",
             task="multiclass",
@@ -664,7 +737,7 @@ def make_dataset(
     -------
     Dataset
         ``X_*`` float64 of shape ``(n, n_features)``; ``y_*`` float64 of shape
-        ``(n, 1)`` for regression or int64 of shape ``(n,)`` for classification.
+        ``(n, outputs)`` for regression or int64 of shape ``(n,)`` for classification.
 
     Raises
     ------
@@ -712,6 +785,7 @@ def make_dataset(
         y = np.ascontiguousarray(y[order], dtype=np.int64)
         dataset_classes = spec.class_count(n_classes)
     assert X.shape == (n_samples, spec.features(image_size))
+    assert spec.task != "regression" or y.shape == (n_samples, spec.outputs)
 
     return Dataset(
         name=name,

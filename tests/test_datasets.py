@@ -51,8 +51,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def test_registry_order_and_names():
     """The registry lists the datasets in the documented menu order, keyed by spec name."""
-    assert ALL_NAMES == ["toy", "xor", "circles", "moons", "spirals", "blobs", "sine", "bars",
-                         "shapes"]
+    assert ALL_NAMES == ["toy", "xor", "circles", "moons", "spirals", "blobs", "sine",
+                         "teacher", "bars", "shapes"]
     assert all(spec.name == name for name, spec in DATASETS.items())
 
 
@@ -81,11 +81,14 @@ def test_inputs_are_float64_with_spec_feature_count(name):
 
 @pytest.mark.parametrize("name", REGRESSION)
 def test_regression_targets_are_float64_columns(name):
-    """Regression targets are float64 columns of shape (n, 1) and n_classes is 0."""
+    """Regression targets are float64 of shape (n, outputs), one column per output unit (1
+    but for teacher's 8), and n_classes is 0."""
     ds = make_dataset(name, n_samples=100)
+    k = DATASETS[name].outputs
+    assert k == (8 if name == "teacher" else 1)
     assert ds.task == "regression" and ds.n_classes == 0
-    assert ds.y_train.dtype == np.float64 and ds.y_train.shape == (75, 1)
-    assert ds.y_test.dtype == np.float64 and ds.y_test.shape == (25, 1)
+    assert ds.y_train.dtype == np.float64 and ds.y_train.shape == (75, k)
+    assert ds.y_test.dtype == np.float64 and ds.y_test.shape == (25, k)
 
 
 @pytest.mark.parametrize("name", CLASSIFICATION)
@@ -170,7 +173,8 @@ def test_zero_test_fraction_gives_empty_test_arrays_with_right_shapes(name):
     ds = make_dataset(name, n_samples=50, test_fraction=0.0)
     assert ds.n_train == 50 and ds.n_test == 0
     assert ds.X_test.shape == (0, DATASETS[name].features(IMAGE_SIZE))
-    assert ds.y_test.shape == ((0, 1) if DATASETS[name].task == "regression" else (0,))
+    spec = DATASETS[name]
+    assert ds.y_test.shape == ((0, spec.outputs) if spec.task == "regression" else (0,))
     assert ds.y_test.dtype == ds.y_train.dtype
 
 
@@ -292,7 +296,9 @@ def test_blobs_without_noise_sit_on_their_centres(n_classes):
 # --- scale ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", REGRESSION)
+# teacher's outputs are scaled by its singular values (3 down to 0.3) by design: see
+# tests/test_teacher.py.
+@pytest.mark.parametrize("name", [n for n in REGRESSION if n != "teacher"])
 def test_regression_targets_are_finite_and_roughly_unit_scaled(name):
     """With default noise the targets are finite, within about [-1, 1] and not degenerate."""
     _, y = _full(name, n_samples=2000)
@@ -333,7 +339,7 @@ def test_blobs_with_small_noise_are_linearly_separable(n_classes):
 def test_unknown_name_lists_valid_names():
     """An unknown name raises ValueError listing every valid name in registry order."""
     expected = ("Unknown dataset 'foo'. Valid names: toy, xor, circles, moons, spirals, blobs, "
-                "sine, bars, shapes.")
+                "sine, teacher, bars, shapes.")
     with pytest.raises(ValueError) as excinfo:
         make_dataset("foo")
     assert str(excinfo.value) == expected
