@@ -43,10 +43,13 @@ in the same run as the training it is compared with (one BLAS thread, as trainin
   product ``H.T @ H`` and its ``eigvalsh``.
 
 Per epoch, x epochs (snapshots x snapshots), for all runs on one thread; with two threads,
-for each thread's half (assuming both cores are free: on a loaded machine only the 1-thread
-ratio is meaningful). Left out, so the floor is below what any numpy code can reach: Python
-and call overheads between the calls, the cost of the data moving between them (each pass
-is timed on warm arrays), the distinct-neuron grouping, copying the snapshots.
+for each thread's half (assuming both cores are free). Each piece is timed in wall-clock and
+in CPU time, and the 1-thread training too: on a loaded machine the wall times include
+waiting for a core (the long training more than the floor's best-of-5 short timings), so
+there the CPU-time ratio is the one that compares like with like. Left out, so the floor
+is below what any numpy code can reach: Python and call overheads between the calls, the
+cost of the data moving between them (each pass is timed on warm arrays), the
+distinct-neuron grouping, copying the snapshots.
 """
 
 from __future__ import annotations
@@ -231,21 +234,23 @@ def torch_conv_time(cfg: Config, threads: int = 2) -> float | None:
 
 
 # ---------------------------------------------------------------------- the floor
-def _best(reps: int, fn, *args, **kwargs) -> float:
-    """Seconds of one call ``fn(*args, **kwargs)``: the best of 5 rounds of ``reps`` calls
-    (after a warm-up call), so other processes' bursts on a shared machine are left out."""
+def _best(reps: int, fn, *args, **kwargs) -> np.ndarray:
+    """Wall and CPU seconds of one call ``fn(*args, **kwargs)``, each the best of 5 rounds
+    of ``reps`` calls (after a warm-up call), so other processes' bursts on a shared machine
+    are left out as far as they can be."""
     fn(*args, **kwargs)
-    best = float("inf")
+    best = np.full(2, np.inf)
     for _ in range(5):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(reps):
             fn(*args, **kwargs)
-        best = min(best, (time.perf_counter() - t0) / reps)
+        t = np.array([time.perf_counter() - t0, time.process_time() - c0]) / reps
+        best = np.minimum(best, t)
     return best
 
 
 def _product_seconds(R: int, m: int, k: int, n: int, exact: bool, rows_are_units: bool,
-                     rng: np.random.Generator, reps: int) -> float:
+                     rng: np.random.Generator, reps: int) -> np.ndarray:
     """Measured seconds of one batched product ``(R, m, k) @ (R, k, n)`` as cheaply as numpy
     does it: ``np.matmul`` into a preallocated ``out``; when exact symmetry rules BLAS out
     (:func:`sim.network.matmul`'s rule), one multiply into a preallocated ``(R, m, k, n)``
@@ -265,18 +270,19 @@ def _product_seconds(R: int, m: int, k: int, n: int, exact: bool, rows_are_units
         return _best(reps, elementwise)
     t = _best(reps, np.matmul, a, b, out=out)
     if k == 1:
-        t = min(t, _best(reps, np.multiply, a, b, out=out))
+        t = np.minimum(t, _best(reps, np.multiply, a, b, out=out))
     return t
 
 
-def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, float]:
+def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, np.ndarray]:
     """The unavoidable work of training ``n_runs`` runs of ``cfg`` on one thread, timed at
     this machine's measured numpy rates (the module docstring says what it counts).
 
     Returns
     -------
     dict with the seconds of ``"products"``, ``"element-wise"``, ``"metrics"`` and
-    ``"total"`` for the whole training (every epoch and snapshot).
+    ``"total"`` for the whole training (every epoch and snapshot), each an array
+    ``[wall, cpu]``: wall-clock and CPU time.
     """
     from sim.activations import get_activation
     from sim.cost import snapshot_count
@@ -292,7 +298,7 @@ def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, float]:
     S = snapshot_epochs(E, snapshot_count(cfg)).size
     act = get_activation(cfg.activation)
 
-    products = 0.0  # per epoch
+    products = np.zeros(2)  # per epoch
     for l in range(1, L + 1):
         p, q = sizes[l - 1], sizes[l]
         products += _product_seconds(R, n, p, q, exact, False, rng, reps)  # forward
@@ -300,11 +306,11 @@ def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, float]:
         if l > 1:
             products += _product_seconds(R, n, q, p, exact, False, rng, reps)  # dA[l-1]
 
-    def binary(shape: tuple[int, ...]) -> float:
+    def binary(shape: tuple[int, ...]) -> np.ndarray:
         x, y = rng.standard_normal(shape), rng.standard_normal(shape)
         return _best(reps, np.multiply, x, y, out=x)
 
-    elementwise = 0.0  # per epoch
+    elementwise = np.zeros(2)  # per epoch
     for l in range(1, L + 1):
         shape = (R, n, sizes[l])
         Z, bias = rng.standard_normal(shape), rng.standard_normal((R, 1, sizes[l]))
@@ -322,7 +328,7 @@ def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, float]:
     for l in range(1, L + 1):
         elementwise += 3 * binary((R, sizes[l], sizes[l - 1] + 1))
 
-    metrics = 0.0  # per snapshot
+    metrics = np.zeros(2)  # per snapshot
     for l in range(1, L):
         u = sizes[l]
         H = rng.standard_normal((R, n, u))
@@ -343,21 +349,21 @@ def floor_comparison(std: Config, t_two: float, t_one: float, cpu_one: float | N
                      ) -> None:
     """Print the standard comparison's floor (see the module docstring) and the measured times
     as multiples of it: stacked on 2 threads (each thread's half of the runs) and on 1, and,
-    when given, the 1-thread training's CPU time (what other processes' load leaves out of
-    the wall time, as the floor's best-of-5 timings do)."""
+    when given, the 1-thread training's CPU time against the floor's (on a loaded machine
+    the wall times of both include waiting for a core; the CPU times do not)."""
     R = std.n_runs
     half = -(-R // 2)
     with threadpool_limits(1):
         one = floor_seconds(std, R)
         two = floor_seconds(std, half)
-    print(f"  floor, 1 thread ({R} runs): {one['total']:.2f} s = products "
-          f"{one['products']:.2f} + element-wise {one['element-wise']:.2f} + metrics "
-          f"{one['metrics']:.2f}; measured {t_one:.2f} s = {t_one / one['total']:.2f}x")
+    print(f"  floor, 1 thread ({R} runs): {one['total'][0]:.2f} s = products "
+          f"{one['products'][0]:.2f} + element-wise {one['element-wise'][0]:.2f} + metrics "
+          f"{one['metrics'][0]:.2f}; measured {t_one:.2f} s = {t_one / one['total'][0]:.2f}x")
     if cpu_one is not None:
-        print(f"  same, CPU time of the 1-thread training: {cpu_one:.2f} s = "
-              f"{cpu_one / one['total']:.2f}x the floor")
-    print(f"  floor, 2 threads ({half} runs each, both cores free): {two['total']:.2f} s; "
-          f"measured {t_two:.2f} s = {t_two / two['total']:.2f}x (load average "
+        print(f"  same in CPU time: floor {one['total'][1]:.2f} s, training {cpu_one:.2f} s = "
+              f"{cpu_one / one['total'][1]:.2f}x")
+    print(f"  floor, 2 threads ({half} runs each, both cores free): {two['total'][0]:.2f} s; "
+          f"measured {t_two:.2f} s = {t_two / two['total'][0]:.2f}x (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 def conv_comparison(no_torch: bool) -> None:
