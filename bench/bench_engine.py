@@ -6,6 +6,7 @@ Run from the project root::
     python bench/bench_engine.py --quick    # small comparison only
     python bench/bench_engine.py --conv     # conv comparison only
     python bench/bench_engine.py --no-torch # skip PyTorch (timed whenever torch is installed)
+    python bench/bench_engine.py --floor    # standard comparison against its floor only
 
 Standard comparison: two moons, 512 samples (all used for training: test_fraction 0), hidden
 [64, 64], tanh, sigmoid + binary cross-entropy, zeros vs xavier_uniform x 5 seeds = 10 runs,
@@ -18,6 +19,37 @@ layer of 8 filters 3x3, 2x2 max pooling, dense [16], tanh, cross-entropy, zeros 
 and no slower than the same training in PyTorch (conv2d padding="same", max_pool2d, linear
 layers; CPU, float64, 2 threads; the two runs one after the other, train and test loss
 evaluated every epoch as Init Lab does), timed in the same run.
+
+The floor of the standard comparison
+------------------------------------
+What the same algorithm's unavoidable work costs on the machine the bench runs on, measured
+in the same run as the training it is compared with (one BLAS thread, as training uses):
+
+* products: every matrix product of an epoch as the engine does them (full batch, the
+  evaluation's forward pass reused as the step's: per layer ``l`` one forward product
+  ``(n, n_{l-1}) @ (n_{l-1}, n_l)``, the weight gradient ``(n_l, n) @ (n, n_{l-1})`` and,
+  below the output, ``dA[l-1] = dZ[l] @ W[l]``), stacked over the runs, each timed as
+  ``np.matmul`` of arrays of those shapes into a preallocated ``out``. A product that exact
+  symmetry keeps out of BLAS (a dimension of 1, :func:`sim.network.matmul`) is timed as
+  its element-wise form (one multiply into a preallocated buffer, one sum); a product with
+  an inner dimension of 1 as the cheaper of ``np.matmul`` and one broadcast multiply.
+* element-wise work, at numpy's measured rate for arrays of the sizes it touches: per layer
+  the bias add and the bias gradient (a sum over samples); per hidden layer the activation,
+  its derivative and the product of that derivative with the incoming gradient (the
+  registered activation's own functions, one or two numpy calls each); the loss and the
+  accuracy as :data:`LOSS_PASSES` passes over the outputs; SGD and the gradient norm as 3
+  passes over the parameters.
+* metrics at each snapshot, per hidden layer: two column reductions (dead units), the Gram
+  product ``H.T @ H`` and its ``eigvalsh``.
+
+Per epoch, x epochs (snapshots x snapshots), for all runs on one thread; with two threads,
+for each thread's half (assuming both cores are free). Each piece is timed in wall-clock and
+in CPU time, and the 1-thread training too: on a loaded machine the wall times include
+waiting for a core (the long training more than the floor's best-of-5 short timings), so
+there the CPU-time ratio is the one that compares like with like. Left out, so the floor
+is below what any numpy code can reach: Python and call overheads between the calls, the
+cost of the data moving between them (each pass is timed on warm arrays), the
+distinct-neuron grouping, copying the snapshots.
 """
 
 from __future__ import annotations
@@ -31,9 +63,10 @@ import tracemalloc
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sim.config import Config  # noqa: E402
-from sim.train import train_comparison  # noqa: E402
+from sim.train import snapshot_epochs, train_comparison  # noqa: E402
 
 STANDARD = {
     "dataset": "moons", "n_samples": 512, "test_fraction": 0.0, "hidden": [64, 64],
@@ -50,6 +83,11 @@ CONV = {
 }
 #: Target of the conv comparison (issue 10): <= 2 s, and no slower than PyTorch.
 CONV_TARGET_S = 2.0
+#: Passes over the output layer's values per epoch, for the loss and the accuracy (the least
+#: a numpy version needs): the stable BCE value from the logit (|z|, negate, exp, log1p,
+#: max(z, 0), z t, subtract, add, sum: 9), its gradient reusing exp(-|z|) (add 1, divide,
+#: choose by sign, subtract t, divide by n: 5), the accuracy (z > 0, compare, mean: 3).
+LOSS_PASSES = 17
 
 
 def timed(cfg: Config, repeat: int = 1, **kwargs) -> tuple[float, object]:
@@ -59,6 +97,18 @@ def timed(cfg: Config, repeat: int = 1, **kwargs) -> tuple[float, object]:
         result = train_comparison(cfg, **kwargs)
         best = min(best, time.perf_counter() - t0)
     return best, result
+
+
+def timed_one_thread(cfg: Config, repeat: int = 1) -> tuple[float, float]:
+    """Best wall time and best CPU time (the process's: one training thread, one BLAS
+    thread) of ``repeat`` trainings on one thread."""
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        train_comparison(cfg, workers=1)
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu
 
 
 def peak_memory(cfg: Config) -> float:
@@ -183,6 +233,139 @@ def torch_conv_time(cfg: Config, threads: int = 2) -> float | None:
     return time.perf_counter() - t0
 
 
+# ---------------------------------------------------------------------- the floor
+def _best(reps: int, fn, *args, **kwargs) -> np.ndarray:
+    """Wall and CPU seconds of one call ``fn(*args, **kwargs)``, each the best of 5 rounds
+    of ``reps`` calls (after a warm-up call), so other processes' bursts on a shared machine
+    are left out as far as they can be."""
+    fn(*args, **kwargs)
+    best = np.full(2, np.inf)
+    for _ in range(5):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(reps):
+            fn(*args, **kwargs)
+        t = np.array([time.perf_counter() - t0, time.process_time() - c0]) / reps
+        best = np.minimum(best, t)
+    return best
+
+
+def _product_seconds(R: int, m: int, k: int, n: int, exact: bool, rows_are_units: bool,
+                     rng: np.random.Generator, reps: int) -> np.ndarray:
+    """Measured seconds of one batched product ``(R, m, k) @ (R, k, n)`` as cheaply as numpy
+    does it: ``np.matmul`` into a preallocated ``out``; when exact symmetry rules BLAS out
+    (:func:`sim.network.matmul`'s rule), one multiply into a preallocated ``(R, m, k, n)``
+    buffer and one sum over ``k``; when ``k == 1``, the cheaper of ``np.matmul`` and one
+    broadcast multiply (the same numbers)."""
+    a = rng.standard_normal((R, m, k))
+    b = rng.standard_normal((R, k, n))
+    out = np.empty((R, m, n))
+    needs_care = m == 1 or (n == 1 and rows_are_units and m > 1)
+    if exact and k > 1 and needs_care:
+        buf = np.empty((R, m, k, n))
+
+        def elementwise() -> None:
+            np.multiply(a[..., :, :, None], b[..., None, :, :], out=buf)
+            np.sum(buf, axis=-2, out=out)
+
+        return _best(reps, elementwise)
+    t = _best(reps, np.matmul, a, b, out=out)
+    if k == 1:
+        t = np.minimum(t, _best(reps, np.multiply, a, b, out=out))
+    return t
+
+
+def floor_seconds(cfg: Config, n_runs: int, reps: int = 20) -> dict[str, np.ndarray]:
+    """The unavoidable work of training ``n_runs`` runs of ``cfg`` on one thread, timed at
+    this machine's measured numpy rates (the module docstring says what it counts).
+
+    Returns
+    -------
+    dict with the seconds of ``"products"``, ``"element-wise"``, ``"metrics"`` and
+    ``"total"`` for the whole training (every epoch and snapshot), each an array
+    ``[wall, cpu]``: wall-clock and CPU time.
+    """
+    from sim.activations import get_activation
+    from sim.cost import snapshot_count
+
+    if cfg.conv or cfg.dropout or (cfg.batch_size and cfg.batch_size < cfg.n_train) \
+            or cfg.n_test or cfg.optimizer != "sgd":
+        raise ValueError("the floor models full-batch SGD of a dense network on its "
+                         "training set (no test set, no dropout)")
+    rng = np.random.default_rng(0)
+    R, n, sizes, L, E = n_runs, cfg.n_train, cfg.layer_sizes, len(cfg.layer_sizes) - 1, \
+        cfg.epochs
+    exact = np.dtype(cfg.dtype) == np.float64
+    S = snapshot_epochs(E, snapshot_count(cfg)).size
+    act = get_activation(cfg.activation)
+
+    products = np.zeros(2)  # per epoch
+    for l in range(1, L + 1):
+        p, q = sizes[l - 1], sizes[l]
+        products += _product_seconds(R, n, p, q, exact, False, rng, reps)  # forward
+        products += _product_seconds(R, q, n, p, exact, True, rng, reps)  # dW[l]
+        if l > 1:
+            products += _product_seconds(R, n, q, p, exact, False, rng, reps)  # dA[l-1]
+
+    def binary(shape: tuple[int, ...]) -> np.ndarray:
+        x, y = rng.standard_normal(shape), rng.standard_normal(shape)
+        return _best(reps, np.multiply, x, y, out=x)
+
+    elementwise = np.zeros(2)  # per epoch
+    for l in range(1, L + 1):
+        shape = (R, n, sizes[l])
+        Z, bias = rng.standard_normal(shape), rng.standard_normal((R, 1, sizes[l]))
+        db = np.empty((R, 1, sizes[l]))
+        elementwise += _best(reps, np.add, Z, bias, out=Z)  # + b[l]
+        elementwise += _best(reps, np.sum, Z, axis=1, keepdims=True, out=db)  # db[l]
+        if l < L:
+            H, D = np.tanh(Z), np.empty(shape)
+            elementwise += _best(reps, act.forward, Z, H)  # f(Z[l])
+            elementwise += _best(reps, act.derivative, Z, H, D)  # f'(Z[l])
+            elementwise += binary(shape)  # dA[l] *= f'(Z[l])
+    # the loss (value, gradient) and the accuracy on the output layer's n x n_L values
+    elementwise += LOSS_PASSES * binary((R, n, sizes[L]))
+    # SGD (g *= lr, p -= g) and the gradient norm (one dot) over every parameter
+    for l in range(1, L + 1):
+        elementwise += 3 * binary((R, sizes[l], sizes[l - 1] + 1))
+
+    metrics = np.zeros(2)  # per snapshot
+    for l in range(1, L):
+        u = sizes[l]
+        H = rng.standard_normal((R, n, u))
+        col = np.empty((R, u))
+        metrics += 2 * _best(reps, np.maximum.reduce, H, axis=-2, out=col)  # dead
+        gram = (R, u, n, u) if n >= u else (R, n, u, n)
+        metrics += _product_seconds(*gram, exact=False, rows_are_units=False, rng=rng,
+                                    reps=reps)
+        G = rng.standard_normal((R, u, u))
+        G = G @ G.transpose(0, 2, 1)
+        metrics += _best(reps, np.linalg.eigvalsh, G)
+    parts = {"products": E * products, "element-wise": E * elementwise, "metrics": S * metrics}
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def floor_comparison(std: Config, t_two: float, t_one: float, cpu_one: float | None = None
+                     ) -> None:
+    """Print the standard comparison's floor (see the module docstring) and the measured times
+    as multiples of it: stacked on 2 threads (each thread's half of the runs) and on 1, and,
+    when given, the 1-thread training's CPU time against the floor's (on a loaded machine
+    the wall times of both include waiting for a core; the CPU times do not)."""
+    R = std.n_runs
+    half = -(-R // 2)
+    with threadpool_limits(1):
+        one = floor_seconds(std, R)
+        two = floor_seconds(std, half)
+    print(f"  floor, 1 thread ({R} runs): {one['total'][0]:.2f} s = products "
+          f"{one['products'][0]:.2f} + element-wise {one['element-wise'][0]:.2f} + metrics "
+          f"{one['metrics'][0]:.2f}; measured {t_one:.2f} s = {t_one / one['total'][0]:.2f}x")
+    if cpu_one is not None:
+        print(f"  same in CPU time: floor {one['total'][1]:.2f} s, training {cpu_one:.2f} s = "
+              f"{cpu_one / one['total'][1]:.2f}x")
+    print(f"  floor, 2 threads ({half} runs each, both cores free): {two['total'][0]:.2f} s; "
+          f"measured {t_two:.2f} s = {t_two / two['total'][0]:.2f}x (load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
 def conv_comparison(no_torch: bool) -> None:
     """Time the conv comparison (tanh, then relu), best of 3, and PyTorch's."""
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -216,12 +399,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small comparison only")
     ap.add_argument("--conv", action="store_true", help="conv comparison only")
+    ap.add_argument("--floor", action="store_true",
+                    help="the standard comparison (2 threads, 1 thread) against its floor only")
     ap.add_argument("--no-torch", action="store_true",
                     help="skip the PyTorch comparison (by default it runs if torch is installed)")
     args = ap.parse_args()
 
     if args.conv:
         conv_comparison(args.no_torch)
+        return
+    if args.floor:
+        std = Config.from_dict(STANDARD)
+        train_comparison(std)  # warm up
+        floor_comparison(std, timed(std, repeat=2)[0], *timed_one_thread(std, repeat=2))
         return
     small = Config.from_dict(SMALL)
     train_comparison(small)  # warm up imports and caches
@@ -234,8 +424,9 @@ def main() -> None:
     t_std, res = timed(std)
     print(f"standard comparison [64, 64] x 10 runs x 1000 epochs: {t_std:.2f} s "
           f"(stacked, 2 threads)")
-    t_one, _ = timed(std, workers=1)
+    t_one, cpu_one = timed_one_thread(std)
     print(f"  same, stacked, 1 thread:                          {t_one:.2f} s")
+    floor_comparison(std, t_std, t_one, cpu_one)
     t_seq = sequential(std)
     print(f"  same 10 runs one after another (1 thread each):    {t_seq:.2f} s")
     print(f"  peak memory (traced numpy allocations):            {peak_memory(std):.1f} MB")

@@ -66,15 +66,38 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
         Whether the rows of ``out`` are units (true for weight gradients) rather than
         samples, so that their equality matters too.
     """
+    return _matmul(a, b, out, exact, rows_are_units, None)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
+            rows_are_units: bool, scratch: dict | None) -> np.ndarray:
+    """:func:`matmul`, with the element-wise products' ``(n_runs, M, K, N)`` buffer taken
+    from (and kept in) ``scratch`` when given: allocating it afresh each step (megabytes,
+    so fresh pages from the system every time) costs more than the arithmetic."""
     m, k = a.shape[-2:]
     n = b.shape[-1]
-    # K == 1 is a plain product per entry (one rounding, position-independent); N == 1 has a
-    # single column, so only the rows could differ, and that matters only when they are units.
+    if k == 1:
+        # One product per entry: what BLAS computes (without its slow outer-product path, 8x
+        # slower at 512 x 64). BLAS accumulates from +0, so a zero product is +0 there, never
+        # -0: adding +0 gives the same bits.
+        np.multiply(a, b, out=out)
+        return np.add(out, 0.0, out=out)
+    # N == 1 has a single column, so only the rows could differ, and that matters only when
+    # they are units.
     needs_care = m == 1 or (n == 1 and rows_are_units and m > 1)
-    if exact and k > 1 and needs_care:
+    if exact and needs_care:
         # Reduce over K along a non-innermost axis: every (m, n) entry is summed in the
-        # same sequential order, whatever its position.
-        prod = np.multiply(a[..., :, :, None], b[..., None, :, :])
+        # same sequential order, whatever its position. The buffer is the one numpy allocates
+        # for these operands (its memory order follows theirs, and the sum's order follows
+        # the memory order), kept for the next call with the same operands' layout.
+        key = (a.shape, a.strides, b.shape, b.strides)
+        prod = None if scratch is None else scratch.get(key)
+        if prod is None:
+            prod = np.multiply(a[..., :, :, None], b[..., None, :, :])
+            if scratch is not None:
+                scratch[key] = prod
+        else:
+            np.multiply(a[..., :, :, None], b[..., None, :, :], out=prod)
         return np.sum(prod, axis=-2, out=out)
     return np.matmul(a, b, out=out)
 
@@ -143,6 +166,8 @@ class Workspace:
                      if conv else None)
         # dL/d(the conv stack's flattened output)
         self.dX = np.empty(shape[0], self.dtype) if conv else None
+        #: buffers of the element-wise products (:func:`_matmul`), by operands' layout
+        self.scratch: dict[tuple, np.ndarray] = {}
 
     def forward(self, X: np.ndarray, W: Sequence[np.ndarray], b: Sequence[np.ndarray],
                 masks: bool = False, Wc: Sequence[np.ndarray] = (),
@@ -159,7 +184,7 @@ class Workspace:
         A_prev = X if self.conv is None else self.conv.forward(X, Wc, bc)
         for l in range(1, self.L + 1):
             Z = self.Z[l]
-            matmul(A_prev, W[l].transpose(0, 2, 1), Z, self.exact)
+            _matmul(A_prev, W[l].transpose(0, 2, 1), Z, self.exact, False, self.scratch)
             Z += b[l]
             if l == self.L:
                 return Z
@@ -186,17 +211,16 @@ class Workspace:
                 A_prev = self.A[l - 1]
             else:
                 A_prev = X if self.conv is None else self.conv.out
-            matmul(dZ.transpose(0, 2, 1), A_prev, dW[l], self.exact,
-                   rows_are_units=True)
+            _matmul(dZ.transpose(0, 2, 1), A_prev, dW[l], self.exact, True, self.scratch)
             # Sum over samples along a non-innermost axis: each unit's sum has the same order.
             np.sum(dZ, axis=1, keepdims=True, out=db[l])
             if l == 1:
                 if self.conv is not None:
-                    matmul(dZ, W[1], self.dX, self.exact)
+                    _matmul(dZ, W[1], self.dX, self.exact, False, self.scratch)
                     self.conv.backward(self.dX, Wc, dWc, dbc)
                 break
             dA = self.dZ[l - 1]
-            matmul(dZ, W[l], dA, self.exact)
+            _matmul(dZ, W[l], dA, self.exact, False, self.scratch)
             if masks and self.dropout > 0:
                 dA *= self.mask[l - 1]
             D = self.D[..., : self.sizes[l - 1]]
