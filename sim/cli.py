@@ -1,4 +1,4 @@
-"""The command line: ``python -m sim run|export|presets|schemes``.
+"""The command line: ``python -m sim run|export|sweep|presets|schemes``.
 
 ``run`` trains a comparison from flags, a JSON config file (``--config``) or a preset
 (``--preset``), in that order of precedence (flags win), prints a summary table and with
