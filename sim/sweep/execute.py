@@ -149,7 +149,11 @@ def _executor(kind: str, workers: int, scheduler: str | None) -> Iterator[Callab
         except BaseException:
             for p in list(getattr(pool, "_processes", {}).values()):
                 p.terminate()  # a Ctrl-C must not wait for the running batches
-            pool.shutdown(wait=False, cancel_futures=True)
+            # wait=True: the pool's manager thread ends here, with the workers gone, rather
+            # than at interpreter exit, where it wrote "OSError: Bad file descriptor" after
+            # the one-line message
+            with contextlib.suppress(Exception):
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
     elif kind == "dask":
