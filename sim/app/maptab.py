@@ -23,6 +23,7 @@ import streamlit as st
 
 from sim import Result, export
 from sim.charts.sweepmap import sweep_map
+from sim.jsonio import parse_json
 from sim.sweep import Sweep, SweepError, load_sweep, read_results, run_sweep
 from sim.sweep.maps import (
     INIT_AXIS,
@@ -128,7 +129,8 @@ def _load(where: str | None) -> tuple[list[dict] | None, Sweep | None, str]:
     sweep = None
     if jsons:
         try:
-            sweep = Sweep.from_dict(json.loads(jsons[0].getvalue()), where=jsons[0].name)
+            sweep = Sweep.from_dict(parse_json(jsons[0].getvalue(), what=jsons[0].name),
+                                    where=jsons[0].name)
         except (ValueError, SweepError) as exc:
             st.warning(f"**{jsons[0].name} was not used** (no theory lines): {exc}")
     return rows, sweep, f"`{csvs[0].name}`"

@@ -11,24 +11,17 @@
 """
 
 from sim.sweep.execute import EXECUTORS, estimate, run_sweep
-from sim.sweep.grid import Axis, Cell, Sweep, SweepError, Target, parse_axis, parse_values
+from sim.sweep.grid import (
+    Axis,
+    Cell,
+    Sweep,
+    SweepError,
+    Target,
+    load_sweep,
+    parse_axis,
+    parse_values,
+)
 from sim.sweep.results import METRICS, RUN_COLUMNS, columns, read_results
-
-
-def load_sweep(path) -> Sweep:
-    """The :class:`Sweep` of a folder's ``sweep.json`` (or of that file)."""
-    import json
-    from pathlib import Path
-
-    p = Path(path)
-    if p.is_dir():
-        p = p / "sweep.json"
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SweepError(f"Cannot read {p}: {exc}") from None
-    return Sweep.from_dict(data, where=str(p))
-
 
 __all__ = ["EXECUTORS", "METRICS", "RUN_COLUMNS", "Axis", "Cell", "Sweep", "SweepError",
            "Target", "columns", "estimate", "load_sweep", "parse_axis", "parse_values",

@@ -88,6 +88,7 @@ def add_sweep_parser(sub) -> None:
 def sweep_from_args(args: argparse.Namespace) -> Sweep:
     """The sweep the flags describe (validated, cells not yet)."""
     from sim.cli import UsageError, config_from_args
+    from sim.fields import FIELDS
     from sim.jsonio import load_json
 
     start: Sweep | None = None
@@ -98,7 +99,7 @@ def sweep_from_args(args: argparse.Namespace) -> Sweep:
         start = SWEEP_PRESETS[args.preset].sweep()
     base = start.base.to_dict() if start is not None else None
     if args.width is not None or args.depth is not None:
-        hidden = list(start.base.hidden) if start else [8, 8]
+        hidden = list(start.base.hidden if start else FIELDS["hidden"].default)
         try:
             width = int(args.width) if args.width is not None else hidden[0]
             depth = int(args.depth) if args.depth is not None else len(hidden)
@@ -124,20 +125,19 @@ def _duration(seconds: float) -> str:
 
 def sweep_main(args: argparse.Namespace, status) -> int:
     """Run the sweep the flags describe; the exit code (0 done, 2 bad input, 130 Ctrl-C)."""
-    from sim.cli import UsageError
+    from sim.cli import UsageError, _ignore_signals
 
     prog = "python -m sim sweep"
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1.")
     sweep = sweep_from_args(args)
     cells = sweep.cells()  # every cell checked before anything trains
-    n_rows = {c.index: len(c.config.runs()) for c in cells}
     folder = SweepFolder(args.out, sweep)
     executor = "dask" if args.scheduler else args.executor
     # serial: the training's own threads (as `run`); otherwise processes of one thread each
     workers = args.workers if executor == "serial" else (args.workers or default_workers())
     try:
-        done = {row["cell"] for row in folder.peek(n_rows)}
+        done = {row["cell"] for row in folder.peek()}
     except OSError as exc:
         raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from None
     seconds, n_todo, n_batches = estimate(sweep, done, 1 if executor == "serial" else workers)
@@ -168,8 +168,8 @@ def sweep_main(args: argparse.Namespace, status) -> int:
         if bar is not None:
             bar.close()
         with contextlib.suppress(Exception):
-            _ignore()
-        kept = len({r["cell"] for r in folder.peek(n_rows)})
+            _ignore_signals()
+        kept = len({r["cell"] for r in folder.peek()})
         print(f"{prog}: interrupted; {Path(args.out) / 'results.csv'} holds {kept} of "
               f"{len(cells)} cells; run the same command again to go on", file=sys.stderr)
         return 128 + getattr(exc, "signum", signal.SIGINT)
@@ -185,11 +185,6 @@ def sweep_main(args: argparse.Namespace, status) -> int:
     if args.open:
         return open_dashboard(args.out)
     return 0
-
-
-def _ignore() -> None:
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, signal.SIG_IGN)
 
 
 def _bar(quiet: bool, total: int, initial: int):

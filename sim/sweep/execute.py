@@ -30,7 +30,6 @@ finished in.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import time
@@ -41,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import Config
-from sim.sweep.grid import Batch, Cell, Sweep, SweepError, Target, batches
+from sim.config import Config, ConfigError
+from sim.sweep.grid import Batch, Cell, Sweep, SweepError, Target, batches, load_sweep
 from sim.sweep.results import RUN_COLUMNS, Row, in_grid_order, read_results, to_csv
 
 EXECUTORS = ("serial", "local", "dask")
@@ -125,16 +124,6 @@ def _ignore_sigint() -> None:  # in the workers: Ctrl-C is the parent's to handl
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _single_thread_env() -> None:
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-
-
-def _local_worker_init() -> None:
-    _ignore_sigint()
-    _single_thread_env()
-
-
 @contextlib.contextmanager
 def _executor(kind: str, workers: int, scheduler: str | None) -> Iterator[Callable]:
     """A ``submit(task) -> future-like`` for the executor, and its shutdown afterwards."""
@@ -143,7 +132,7 @@ def _executor(kind: str, workers: int, scheduler: str | None) -> Iterator[Callab
 
         pool = ProcessPoolExecutor(max_workers=workers,
                                    mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_local_worker_init)
+                                   initializer=_ignore_sigint)
         try:
             yield lambda task: pool.submit(train_batch, task)
         except BaseException:
@@ -221,16 +210,15 @@ class SweepFolder:
         self.json_path = self.path / "sweep.json"
         self.csv_path = self.path / "results.csv"
 
-    def peek(self, n_rows: dict[int, int]) -> list[Row]:
+    def peek(self) -> list[Row]:
         """The finished cells' rows DIR holds (none for a new folder), without writing;
         :class:`SweepError` if DIR holds another sweep or a file that is not its results. A
-        cell whose rows are not all there (``n_rows`` says how many each cell has) is not
+        cell whose rows are not all there (one per run of its configuration) is not
         finished."""
         if self.json_path.exists():
             try:
-                same = Sweep.from_dict(json.loads(self.json_path.read_text())).to_json() \
-                    == self.sweep.to_json()
-            except (ValueError, OSError):
+                same = load_sweep(self.json_path).to_json() == self.sweep.to_json()
+            except ConfigError:  # SweepError included: unreadable is not this sweep
                 same = False
             if not same:
                 raise SweepError(f"{self.path} holds another sweep (its sweep.json differs): "
@@ -248,15 +236,16 @@ class SweepFolder:
         if rows and [f for f in rows[0] if f not in RUN_COLUMNS and f != "cell"] \
                 != self.sweep.fields:
             raise SweepError(f"{self.csv_path} has other columns than this sweep's.")
+        n_rows = {c.index: len(c.config.runs()) for c in self.sweep.cells()}
         counts: dict[int, int] = {}
         for row in rows:
             counts[row["cell"]] = counts.get(row["cell"], 0) + 1
         return [row for row in rows if n_rows.get(row["cell"]) == counts[row["cell"]]]
 
-    def open(self, n_rows: dict[int, int]) -> list[Row]:
+    def open(self) -> list[Row]:
         """Create DIR if needed, write sweep.json, keep only the finished cells' rows in
         results.csv (see :meth:`peek`) and return them."""
-        rows = self.peek(n_rows)
+        rows = self.peek()
         self.path.mkdir(parents=True, exist_ok=True)
         if not self.json_path.exists():
             _write_atomic(self.json_path, self.sweep.to_json())
@@ -324,9 +313,8 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike | None = None, executor: str 
     if executor not in EXECUTORS:
         raise SweepError(f"Unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}.")
     cells = sweep.cells()
-    n_rows = {c.index: len(c.config.runs()) for c in cells}
     folder = SweepFolder(out, sweep) if out is not None else None
-    rows = folder.open(n_rows) if folder is not None else []
+    rows = folder.open() if folder is not None else []
     done = {row["cell"] for row in rows}
     todo = batches([c for c in cells if c.index not in done], stack)
     n_done = len(done)

@@ -29,12 +29,15 @@ every field, the time and memory limits), with all the base's initializations an
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -239,7 +242,12 @@ class Sweep:
                 for combo in itertools.product(*(a.values for a in self.axes))]
 
     def cells(self) -> list[Cell]:
-        """Every cell, validated (:class:`SweepError` names the first bad one)."""
+        """Every cell, validated (:class:`SweepError` names the first bad one); validated
+        once per sweep, however many times the command line, the estimate and the run ask."""
+        return list(self._cells)
+
+    @functools.cached_property
+    def _cells(self) -> tuple[Cell, ...]:
         out = []
         base = self.base.to_dict()
         for k, values in enumerate(self.assignments()):
@@ -249,7 +257,7 @@ class Sweep:
                 shown = ", ".join(f"{f}={v}" for f, v in values.items())
                 raise SweepError(f"cell {k} ({shown}): {exc}", exc.field) from None
             out.append(Cell(k, values, cfg))
-        return out
+        return tuple(out)
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
@@ -296,6 +304,21 @@ class Sweep:
         preset = data.get("preset")
         return cls(base, tuple(axes), Target.parse(data.get("target", "1%")),
                    preset if isinstance(preset, str) else None)
+
+
+def load_sweep(path: str | os.PathLike) -> Sweep:
+    """The :class:`Sweep` of a folder's ``sweep.json`` (or of that file), read by the one JSON
+    reader (:func:`sim.jsonio.load_json`: size, depth, duplicate keys)."""
+    from sim.jsonio import load_json
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "sweep.json"
+    try:
+        data = load_json(p, what=str(p))
+    except ConfigError as exc:
+        raise SweepError(str(exc), exc.field) from None
+    return Sweep.from_dict(data, where=str(p))
 
 
 def apply(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
