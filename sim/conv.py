@@ -329,8 +329,9 @@ class ConvStack:
             column_reduce(np.add, dZ2, out=dbc[i][:, 0, :])
             # cols^T @ dZ (filters as columns) is faster than dZ^T @ cols for a long m
             dwflat = self.dwflat[i]
+            # rows are the window's entries: equal input channels give equal rows
             self._matmul(self.cols[i].reshape(R, m, layer.window).transpose(0, 2, 1), dZ2,
-                         dwflat, self.exact)
+                         dwflat, self.exact, True)
             np.copyto(dWc[i], dwflat.reshape(R, k, k, c, f).transpose(0, 4, 3, 1, 2))
             if i == 0:
                 break

@@ -28,12 +28,18 @@ lesson. Two sources of position-dependent rounding would break it artificially:
 
 * multi-threaded OpenBLAS rounds some rows of a product differently from others (the
   training loop therefore pins BLAS to one thread, see :mod:`sim.train`);
-* matrix-vector products (one of the three dimensions equal to 1) take kernels whose
-  unrolled remainder rows sum in another order.
+* BLAS kernels compute a block of the product in a main micro-kernel and its remainder
+  rows and columns in edge kernels that may sum in another order (matrix-vector products,
+  and on some processors general products too: OpenBLAS's Haswell kernels, used on AMD
+  EPYC machines, round equal columns of ``A @ B`` differently at widths such as 5 or 17).
 
-In float64 the products with a dimension of 1 are therefore done with element-wise numpy
-operations, which treat every position alike (:func:`matmul`). In float32 plain BLAS is used
-throughout, so the rounding noise a real framework shows is kept, not hidden.
+In float64 every product therefore keeps equal units equal by construction
+(:func:`matmul`): bit-identical columns of the right operand (and, for weight gradients,
+bit-identical rows of the left one) are found exactly, the product is computed once per
+distinct column (row) and copied to its equals, which is what exact arithmetic gives. Runs
+without equal units take the plain product, so their bits do not depend on this. In float32
+plain BLAS is used throughout, so the rounding noise a real framework shows is kept, not
+hidden.
 """
 
 from __future__ import annotations
@@ -60,8 +66,10 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
     exact : bool
         Keep equal columns of ``b`` giving equal columns of ``out`` (and, with
         ``rows_are_units``, equal rows of ``a`` giving equal rows of ``out``) bit for bit.
-        BLAS matrix-vector kernels (``M`` or ``N`` equal to 1) do not promise it: such
-        products are then computed with element-wise operations.
+        BLAS does not promise it (its edge kernels sum remainder rows and columns in another
+        order): a run with bit-identical columns (rows) has its product computed once per
+        distinct one and copied (:func:`_equal_groups`); matrix-vector products are
+        computed with element-wise operations. float64 only.
     rows_are_units : bool
         Whether the rows of ``out`` are units (true for weight gradients) rather than
         samples, so that their equality matters too.
@@ -74,6 +82,83 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
     """:func:`matmul`, with the element-wise products' ``(n_runs, M, K, N)`` buffer taken
     from (and kept in) ``scratch`` when given: allocating it afresh each step (megabytes,
     so fresh pages from the system every time) costs more than the arithmetic."""
+    if not exact or a.shape[-1] == 1:  # K == 1: element-wise products, alike everywhere
+        return _plain_matmul(a, b, out, exact, rows_are_units, scratch)
+    cols = _equal_groups(b)
+    rows = _equal_groups(a.swapaxes(-1, -2)) if rows_are_units else {}
+    if not cols and not rows:
+        return _plain_matmul(a, b, out, exact, rows_are_units, scratch)
+    for r in range(out.shape[0]):
+        if r in cols or r in rows:
+            _equal_units_product(a[r], b[r], out[r], rows.get(r), cols.get(r))
+        else:  # the same product as in the batch (numpy multiplies run by run)
+            _plain_matmul(a[r:r + 1], b[r:r + 1], out[r:r + 1], exact, rows_are_units,
+                          scratch)
+    return out
+
+
+def _equal_units_product(ar: np.ndarray, br: np.ndarray, out: np.ndarray,
+                         row: tuple | None, col: tuple | None) -> None:
+    """One run's ``ar @ br`` into ``out``, computed once per distinct row of ``ar`` (``row``)
+    and distinct column of ``br`` (``col``, both from :func:`_equal_groups`) and copied to
+    their equals."""
+    if row is not None:
+        ar = ar[:1] if row is _ALL_EQUAL else ar[row[0]]
+    if col is not None:
+        br = br[:, :1] if col is _ALL_EQUAL else br[:, col[0]]
+    small = np.matmul(ar, br)
+    if row is not None and row is not _ALL_EQUAL:
+        small = small[row[1]]
+    if col is not None and col is not _ALL_EQUAL:
+        small = small[:, col[1]]
+    out[...] = small  # broadcasts an all-equal row or column
+
+
+#: :func:`_equal_groups`' answer for a run whose columns are all equal.
+_ALL_EQUAL = (np.zeros(1, np.intp), None)
+
+
+def _equal_groups(x: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+    """The runs of ``x`` (``(n_runs, K, N)``, float64) with equal columns: run -> (one column
+    index per distinct column, each column's index into those), or :data:`_ALL_EQUAL`.
+
+    Each column's sum is its fingerprint: numpy sums every column of a stacked array in the
+    same order (unlike BLAS), so equal columns always have equal sums, and a run whose sums
+    are all distinct has no equal columns (the common case costs one pass). Candidates are
+    then compared exactly, and columns that share a sum without being equal are told apart.
+    Columns of zeros (ReLU's dead units) need nothing: every kernel gives them zero products.
+    """
+    fp = x.sum(axis=-2)
+    ordered = np.sort(fp, axis=-1)
+    twins = ordered[:, 1:] == ordered[:, :-1]
+    nonzero_twins = (twins & (ordered[:, 1:] != 0)).any(axis=-1)
+    groups: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+    for r in np.flatnonzero(twins.any(axis=-1)):
+        xr = x[r]
+        if not nonzero_twins[r] and not xr[:, fp[r] == 0].any():
+            continue  # only columns of zeros (ReLU's dead units): zero products anyway
+        if ordered[r, 0] == ordered[r, -1] and (xr == xr[:, :1]).all():
+            groups[int(r)] = _ALL_EQUAL
+            continue
+        _, first, inverse = np.unique(fp[r], return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+        label = first[inverse]  # each column's representative: the first with its sum
+        shared = np.flatnonzero(~(xr == xr[:, label]).all(axis=0))
+        for g in np.unique(inverse[shared]):  # a sum shared by different columns: split
+            members = shared[inverse[shared] == g]
+            while members.size:
+                equal = (xr[:, members] == xr[:, members[:1]]).all(axis=0)
+                label[members[equal]] = members[0]
+                members = members[~equal]
+        first, inverse = np.unique(label, return_inverse=True)
+        if first.size < fp.shape[-1]:
+            groups[int(r)] = (first, inverse.ravel())
+    return groups
+
+
+def _plain_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, exact: bool,
+                  rows_are_units: bool, scratch: dict | None) -> np.ndarray:
+    """The product with the element-wise path for matrix-vector products in exact mode."""
     m, k = a.shape[-2:]
     n = b.shape[-1]
     if k == 1:

@@ -126,3 +126,47 @@ def test_exact_matmul_keeps_equal_rows_equal(units):
     out = np.empty((1, units, 1))
     matmul(dZ.transpose(0, 2, 1), A, out, exact=True, rows_are_units=True)
     assert np.all(out == out[:, :1])
+
+
+GRID = [(m, k, n) for m in (1, 3, 5, 17, 101) for k in (2, 5, 17, 101, 512)
+        for n in (2, 3, 5, 7, 17, 64, 100)]
+
+
+@pytest.mark.parametrize("m,k,n", GRID)
+def test_exact_matmul_keeps_equal_units_equal_in_every_shape(m, k, n):
+    """float64 products keep equal columns of ``b`` equal, and with ``rows_are_units`` equal
+    rows of ``a``, bit for bit, at every position, in the stacked run that has them and not
+    in the other: BLAS's edge kernels do not (OpenBLAS's Haswell kernels, used on AMD EPYC
+    machines, round equal columns differently at widths such as 5, 7 or 17), so this fails
+    on such a machine without :func:`sim.network._equal_groups`. Two groups of equal units,
+    mixed in position, and a run of distinct ones (whose bits are those it has alone); the
+    values are still the product's."""
+    rng = np.random.default_rng(m * 10007 + k * 101 + n)
+    a = rng.standard_normal((2, m, k))
+    b = rng.standard_normal((2, k, n))
+    col_group = np.arange(n) % 2  # columns 0, 2, 4, ... equal; 1, 3, 5, ... equal
+    b[0] = b[0][:, col_group]
+    row_group = np.arange(m) % 2
+    a[0] = a[0][row_group]
+    out = np.empty((2, m, n))
+    matmul(a, b, out, exact=True, rows_are_units=True)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(out[0], out[0][row_group][:, col_group])
+    alone = np.empty((1, m, n))  # the run without equal units: as if it were alone
+    assert np.array_equal(out[1], matmul(a[1:], b[1:], alone, exact=True,
+                                         rows_are_units=True)[0])
+
+
+def test_exact_matmul_tells_apart_columns_with_equal_sums():
+    """Columns whose sums are equal without the columns being equal (binary images: equal
+    counts of ones) are told apart, and their own equals are still found."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((1, 7, 6))
+    cols = np.array([[1, 0, 1, 0, 0, 1], [0, 1, 1, 0, 1, 0], [1, 0, 1, 0, 0, 1],
+                     [0, 1, 1, 0, 1, 0], [1, 1, 1, 0, 0, 0]], float).T  # sums all 3
+    b = cols[None]
+    out = np.empty((1, 7, 5))
+    matmul(a, b, out, exact=True)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(out[0, :, 0], out[0, :, 2])
+    assert np.array_equal(out[0, :, 1], out[0, :, 3])
