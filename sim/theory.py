@@ -377,7 +377,9 @@ def critical_sigma_w2(sigma_b2: ArrayLike, activation: str = "tanh") -> ArrayLik
     """The ``sigma_w2`` of the critical line ``chi1(sigma_w2, sigma_b2) = 1`` (edge of chaos).
 
     Found by bisection in ``log sigma_w2`` on ``[1e-2, 1e3]`` (``chi1`` grows with
-    ``sigma_w2``); 60 halvings leave it exact to float precision. Tanh gives 1 at
+    ``sigma_w2``); 60 halvings leave it exact to float precision, except near
+    ``sigma_b2 = 0`` for tanh, where ``chi1 - 1`` grows only as ``delta**2 / 3`` above the
+    line (``sigma_w2 = 1 + delta``), so that float64 locates it to about 1e-8. Tanh gives 1 at
     ``sigma_b2 = 0`` and 1.7610 at ``sigma_b2 = 0.05`` (Poole et al. 2016, Fig. 2;
     Schoenholz et al. 2017, Fig. 1). ReLU's is the He line ``sigma_w2 = 2`` (He et al. 2015)
     and linear's is 1, for every ``sigma_b2``.
