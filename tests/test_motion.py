@@ -5,6 +5,7 @@ for images, and the HTML export that keeps the animation."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import plotly.io as pio
@@ -96,15 +97,48 @@ def test_still_copy_has_no_controls_and_the_charts_own_height(lesson: sim.Result
     assert copy.layout.margin.b == plain.layout.margin.b
 
 
+def charts_in_page(page: str) -> dict[str, dict]:
+    """The charts of an exported page read back from its scripts: div id -> ``{"layout":
+    ..., "frames": [...]}``, decoded as JSON, so a button's label is the same string whether
+    the JSON writer escaped it (``\\u25b6``, the standard library) or not (orjson)."""
+    decoder = json.JSONDecoder()
+
+    def values(at: int, count: int) -> list:
+        out = []
+        for _ in range(count):
+            while page[at] in " \n\t,":
+                at += 1
+            value, at = decoder.raw_decode(page, at)
+            out.append(value)
+        return out
+
+    charts: dict[str, dict] = {}  # plotly.js's own source also names these functions
+    for call in re.finditer(r"Plotly\.newPlot\(\s*\"([\w-]+)\",", page):
+        _data, layout = values(call.end(), 2)
+        charts[call[1]] = {"layout": layout, "frames": []}
+    for call in re.finditer(r"Plotly\.addFrames\('([\w-]+)',", page):
+        (frames,) = values(call.end(), 1)
+        charts[call[1]]["frames"] += frames
+    return charts
+
+
 def test_the_html_export_keeps_the_animation_and_opens_at_the_shown_epoch(
         lesson: sim.Result) -> None:
     """charts.html holds every frame and the play button of the animated charts, and does
     not start playing by itself (it opens at the shown epoch)."""
     figs = all_figures(lesson)
     page = figures_html(figs, "test", lesson.config.to_json())
-    for chart in ANIMATED:
-        assert len(figs[f"{chart}_init1-zeros"].frames) == MAX_FRAMES
-    animated = 2 * len(ANIMATED)  # each chart of each side
-    assert page.count("Plotly.addFrames(") >= animated
-    assert page.count("▶") == animated  # one play button each
+    charts = list(charts_in_page(page).values())
+    assert len(charts) == len(figs)  # read back in display order, one per figure
+    animated = 0
+    for name, chart in zip(figs, charts, strict=True):
+        play = [b for menu in chart["layout"].get("updatemenus", [])
+                for b in menu["buttons"] if b["label"] == "▶"]
+        if name.split("_")[0] in ANIMATED:  # each chart of each side: every frame, one ▶
+            animated += 1
+            assert len(chart["frames"]) == MAX_FRAMES, name
+            assert len(play) == 1 and play[0]["method"] == "animate", name
+        else:
+            assert not chart["frames"] and not play, name
+    assert animated == 2 * len(ANIMATED)
     assert "Plotly.animate(" not in page  # plotly's auto_play would call it on load
