@@ -4,6 +4,11 @@ Run from the project root::
 
     python bench/bench_dashboard.py             # 5 repeats
     python bench/bench_dashboard.py --repeat 10
+    python bench/bench_dashboard.py --smoke     # seconds: every part at the smallest size,
+                                                # as the test suite runs it
+
+``--smoke`` is one repeat (unless ``--repeat`` says otherwise) of every part below; the
+default page it measures has no smaller size.
 
 Streamlit's headless AppTest runs ``dashboard.py`` exactly as the server would (widgets,
 cache, charts, serialisation of every element), without a browser. Printed (best and median
@@ -90,15 +95,22 @@ def epoch_step(result, epochs: list[int]) -> None:
         view = charts.View(True, "distinct_neurons", index.index(epoch))
         for spec in specs:
             for i in range(2):
-                pio.to_json(chart_figure(spec, result, i, view).to_dict(), validate=False)
+                fig = chart_figure(spec, result, i, view)
+                if fig is None:  # a chart that does not apply (filters of a dense network)
+                    continue
+                pio.to_json(fig.to_dict(), validate=False)
                 if spec.caption is not None:
                     spec.caption(result, i, view)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=None, help="repeats (default 5)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one repeat: every part, as the test suite runs it")
     args = parser.parse_args()
+    if args.repeat is None:
+        args.repeat = 1 if args.smoke else 5
 
     rows: dict[str, list[float]] = {}
     script: dict[str, list[float]] = {}

@@ -7,6 +7,12 @@ Run from the project root::
     python bench/bench_engine.py --conv     # conv comparison only
     python bench/bench_engine.py --no-torch # skip PyTorch (timed whenever torch is installed)
     python bench/bench_engine.py --floor    # standard comparison against its floor only
+    python bench/bench_engine.py --smoke    # seconds: every part at the smallest size,
+                                            # as the test suite runs it
+
+``--smoke`` runs the same parts (with ``--quick``, ``--conv`` or ``--floor``, that part) on
+:data:`SMOKE_SIZES`' samples and epochs, each timing once, without PyTorch; at that size
+``train_comparison`` trains on one thread where it would pick two.
 
 Standard comparison: two moons, 512 samples (all used for training: test_fraction 0), hidden
 [64, 64], tanh, sigmoid + binary cross-entropy, zeros vs xavier_uniform x 5 seeds = 10 runs,
@@ -81,6 +87,9 @@ CONV = {
     "inits": [{"scheme": "zeros"}, {"scheme": "he_normal"}], "seeds": 1,
     "optimizer": "sgd", "lr": 0.5, "epochs": 300, "dtype": "float64",
 }
+#: What ``--smoke`` changes in each comparison: the same networks and runs, a few samples
+#: and epochs.
+SMOKE_SIZES = {"n_samples": 32, "epochs": 5}
 #: Target of the conv comparison (issue 10): <= 2 s, and no slower than PyTorch.
 CONV_TARGET_S = 2.0
 #: Passes over the output layer's values per epoch, for the loss and the accuracy (the least
@@ -366,17 +375,20 @@ def floor_comparison(std: Config, t_two: float, t_one: float, cpu_one: float | N
           f"measured {t_two:.2f} s = {t_two / two['total'][0]:.2f}x (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
-def conv_comparison(no_torch: bool) -> None:
-    """Time the conv comparison (tanh, then relu), best of 3, and PyTorch's."""
+def conv_comparison(no_torch: bool, smoke: bool = False) -> None:
+    """Time the conv comparison (tanh, then relu), best of 3, and PyTorch's; ``smoke``: at
+    :data:`SMOKE_SIZES`, timed once."""
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    repeat = 1 if smoke else 3
     for activation in ("tanh", "relu"):
-        cfg = Config.from_dict({**CONV, "activation": activation})
+        cfg = Config.from_dict({**sized(CONV, smoke), "activation": activation})
         train_comparison(cfg)  # warm up the workspace shapes
-        t_conv, res = timed(cfg, repeat=3)
+        t_conv, res = timed(cfg, repeat=repeat)
         h = res.history
         zero, rand = res.run_indices(0), res.run_indices(1)
-        print(f"conv comparison bars 12x12, conv 8x3, pool 2, [16], {activation}, 2 runs x "
-              f"300 epochs: {t_conv:.2f} s (best of 3; target <= {CONV_TARGET_S:.0f} s)")
+        print(f"conv comparison bars 12x12, conv 8x3, pool 2, [16], {activation}, "
+              f"{cfg.n_runs} runs x {cfg.epochs} epochs: {t_conv:.2f} s (best of {repeat}; "
+              f"target <= {CONV_TARGET_S:.0f} s)")
         print(f"  test accuracy zeros {np.nanmean(h.test_accuracy[zero, -1]):.2f} "
               f"({int(h.conv_metrics['distinct_neurons'][zero, -1].min())} distinct, "
               f"{int(h.conv_metrics['dead_units'][zero, -1].min())} dead filters), "
@@ -395,6 +407,11 @@ def conv_comparison(no_torch: bool) -> None:
                   f"training: {t_torch:.2f} s; ratio numpy / torch = {t_conv / t_torch:.2f}")
 
 
+def sized(settings: dict, smoke: bool) -> dict:
+    """``settings``, with :data:`SMOKE_SIZES` when ``smoke``."""
+    return {**settings, **SMOKE_SIZES} if smoke else settings
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small comparison only")
@@ -403,45 +420,50 @@ def main() -> None:
                     help="the standard comparison (2 threads, 1 thread) against its floor only")
     ap.add_argument("--no-torch", action="store_true",
                     help="skip the PyTorch comparison (by default it runs if torch is installed)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="every part at the smallest size, timed once, without PyTorch "
+                         "(as the test suite runs it)")
     args = ap.parse_args()
+    no_torch = args.no_torch or args.smoke
 
     if args.conv:
-        conv_comparison(args.no_torch)
+        conv_comparison(no_torch, args.smoke)
         return
+    std = Config.from_dict(sized(STANDARD, args.smoke))
     if args.floor:
-        std = Config.from_dict(STANDARD)
+        repeat = 1 if args.smoke else 2
         train_comparison(std)  # warm up
-        floor_comparison(std, timed(std, repeat=2)[0], *timed_one_thread(std, repeat=2))
+        floor_comparison(std, timed(std, repeat=repeat)[0],
+                         *timed_one_thread(std, repeat=repeat))
         return
-    small = Config.from_dict(SMALL)
+    small = Config.from_dict(sized(SMALL, args.smoke))
     train_comparison(small)  # warm up imports and caches
-    t_small, _ = timed(small, repeat=5)
-    print(f"small comparison   [8, 8] x 2 runs x 500 epochs:   {t_small:.3f} s "
-          f"(target < 0.3 s)")
+    t_small, _ = timed(small, repeat=1 if args.smoke else 5)
+    print(f"small comparison   {list(small.hidden)} x {small.n_runs} runs x {small.epochs} "
+          f"epochs:   {t_small:.3f} s (target < 0.3 s)")
     if args.quick:
         return
-    std = Config.from_dict(STANDARD)
     t_std, res = timed(std)
-    print(f"standard comparison [64, 64] x 10 runs x 1000 epochs: {t_std:.2f} s "
-          f"(stacked, 2 threads)")
+    print(f"standard comparison {list(std.hidden)} x {std.n_runs} runs x {std.epochs} epochs: "
+          f"{t_std:.2f} s (stacked, 2 threads)")
     t_one, cpu_one = timed_one_thread(std)
     print(f"  same, stacked, 1 thread:                          {t_one:.2f} s")
     floor_comparison(std, t_std, t_one, cpu_one)
     t_seq = sequential(std)
-    print(f"  same 10 runs one after another (1 thread each):    {t_seq:.2f} s")
+    print(f"  same {std.n_runs} runs one after another (1 thread each):    {t_seq:.2f} s")
     print(f"  peak memory (traced numpy allocations):            {peak_memory(std):.1f} MB")
     h = res.history
     zero, rand = res.run_indices(0), res.run_indices(1)
     print(f"  final train loss zeros {np.nanmean(h.train_loss[zero, -1]):.4f}, "
           f"xavier {np.nanmean(h.train_loss[rand, -1]):.4f}")
-    if not args.no_torch:
+    if not no_torch:
         t_torch = torch_time(STANDARD)
         if t_torch is None:
             print("  PyTorch not installed: pip install torch to compare")
         else:
             print(f"  PyTorch (CPU, float64, 2 threads), same training:  {t_torch:.2f} s; "
                   f"ratio numpy / torch = {t_std / t_torch:.2f}")
-    conv_comparison(args.no_torch)
+    conv_comparison(no_torch, args.smoke)
 
 
 if __name__ == "__main__":

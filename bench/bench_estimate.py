@@ -7,6 +7,8 @@ Run from the project root::
     python bench/bench_estimate.py --repeat 3  # keep the fastest of 3 trainings per point
     python bench/bench_estimate.py --only 2048 # the points whose summary contains "2048"
     python bench/bench_estimate.py --parts     # and the estimate's parts, in seconds
+    python bench/bench_estimate.py --smoke     # seconds: every part at the smallest size,
+                                               # as the test suite runs it
 
 Each point trains ``sim.train.train_comparison(cfg)`` (data, initialization, epochs,
 snapshots and metrics: what ``sim.config.estimate_cost`` estimates) and prints the estimate,
@@ -16,6 +18,11 @@ is slightly pessimistic). The grid covers narrow and 2048-wide layers, 1 to 64 l
 dropout, the optimizers and the activations. Points the configuration refuses are trained
 anyway (limits lifted) and marked. The machine's other work slows the measurements: the
 load average is printed with each row; compare ratios within one run. It asserts nothing.
+
+``--smoke`` takes every point (with ``--quick``, the quick ones; ``--only`` matches the full
+size) down to :func:`smallest`'s sizes and prints the parts as ``--parts`` does. A point the
+limits refuse is read with them lifted, as in a full run, then trained small like the others
+(marked ``refused at full size``).
 """
 
 from __future__ import annotations
@@ -140,6 +147,14 @@ def summary(cfg: Config) -> str:
     return " ".join(p for p in parts if p)
 
 
+def smallest(cfg: Config) -> Config:
+    """``cfg`` at the smallest sizes, for ``--smoke``: at most 32 samples, 8 units a layer,
+    2 seeds and 2 epochs, batches of at most 8 (the same layers, runs' schemes and options)."""
+    return cfg.replace(n_samples=min(cfg.n_samples, 32), hidden=[min(w, 8) for w in cfg.hidden],
+                       seeds=min(cfg.seeds, 2), epochs=min(cfg.epochs, 2),
+                       batch_size=min(cfg.batch_size, 8))
+
+
 def measure(cfg: Config, repeat: int) -> float:
     best = math.inf
     for _ in range(repeat):
@@ -156,7 +171,11 @@ def main() -> None:
     ap.add_argument("--only", default="", help="only points whose summary contains this")
     ap.add_argument("--parts", action="store_true",
                     help="also print the estimate's parts (setup, arithmetic, python, snapshots)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="every point at the smallest size, with its parts (as the test suite "
+                         "runs it)")
     args = ap.parse_args()
+    parts = args.parts or args.smoke
     train_comparison(Config.from_dict({"epochs": 10}))  # warm up imports and caches
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores; lower is better)")
     print(f"{'configuration':58s} {'est s':>7s} {'meas s':>7s} {'est/meas':>8s} {'load':>5s}")
@@ -168,16 +187,20 @@ def main() -> None:
                 continue
             settings = {**settings, "epochs": quick_epochs}
         cfg, refused = lifted_config(settings)
-        text = summary(cfg)
-        if args.only not in text:
+        if args.only not in summary(cfg):
             continue
+        if args.smoke:
+            cfg = smallest(cfg)
+        text = summary(cfg)
         est = estimate_cost(cfg)[0]
         meas = measure(cfg, args.repeat)
         ratios.append(est / meas)
-        note = "  (refused: over a limit)" if refused else ""
+        note = ""
+        if refused:
+            note = "  (refused at full size)" if args.smoke else "  (refused: over a limit)"
         print(f"{text[:58]:58s} {est:7.2f} {meas:7.2f} {est / meas:8.2f} "
               f"{os.getloadavg()[0]:5.2f}{note}", flush=True)
-        if args.parts:
+        if parts:
             print("    " + ", ".join(f"{k} {v:.3g}" for k, v in
                                      sim_cost._seconds_parts(cfg).items()))
     if ratios:

@@ -4,6 +4,8 @@ Run from the project root::
 
     python bench/bench_files.py           # every option, lzma and bzip2 included (~45 s)
     python bench/bench_files.py --quick   # without lzma and bzip2
+    python bench/bench_files.py --smoke   # seconds: every part at the smallest size,
+                                          # as the test suite runs it
 
 Trains the standard comparison of ``bench/bench_engine.py`` once (10 runs, hidden [64, 64],
 1000 epochs: 53 MB of weight snapshots), then writes its three files (``config.json``,
@@ -16,6 +18,10 @@ option makes a standard ``.npz`` that ``np.load`` reads back the same (checked),
 lines time what ``python -m sim run --out`` does: :func:`sim.export.write_run_files`, then the
 same into a temporary folder swapped into place (:mod:`sim.export.folder`). Target: at most
 0.25 s.
+
+``--smoke`` trains the standard comparison at ``bench_engine``'s smoke sizes (a few samples
+and epochs: the same runs and layers, about 2 MB of arrays) and writes each option once (unless
+``--repeat`` says otherwise), lzma and bzip2 included (unless ``--quick``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
-from bench_engine import STANDARD  # noqa: E402
+from bench_engine import STANDARD, sized  # noqa: E402
 
 from sim.config import Config  # noqa: E402
 from sim.export import data  # noqa: E402
@@ -105,10 +111,15 @@ def npz_size(folder: Path, arrays: dict[str, np.ndarray]) -> int | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="leave out lzma and bzip2 (slow)")
-    ap.add_argument("--repeat", type=int, default=5, help="repeats of the fast options")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="repeats of the fast options (default 5)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a small training, every option once (as the test suite runs it)")
     args = ap.parse_args()
+    if args.repeat is None:
+        args.repeat = 1 if args.smoke else 5
 
-    result = train_comparison(Config.from_dict(STANDARD))
+    result = train_comparison(Config.from_dict(sized(STANDARD, args.smoke)))
     arrays = data.weight_arrays(result)
     print(f"standard comparison: {len(result.runs)} runs, "
           f"{sum(a.nbytes for a in arrays.values()) / 1e6:.1f} MB of arrays, "

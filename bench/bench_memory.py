@@ -4,6 +4,8 @@ Run from the project root::
 
     python bench/bench_memory.py           # every case (about 5 minutes)
     python bench/bench_memory.py --quick   # the two reported cases and two at the limit (1 min)
+    python bench/bench_memory.py --smoke   # seconds: every part at the smallest size,
+                                           # as the test suite runs it
 
 Each case runs the whole command line in a subprocess (training, summary, ``metrics.csv`` and
 ``weights.npz`` written into a temporary folder) and reads its peak resident set size from
@@ -16,6 +18,10 @@ Cases marked ``at limit`` are the largest of their family the configuration stil
 (found by bisection on the estimate); cases the configuration refuses run with the limits
 lifted (marked ``refused``) so that the estimate can be checked beyond the limit too. It
 prints numbers; it asserts nothing.
+
+``--smoke`` runs ``--quick``'s cases (found as above: the bisection, refused or not, the
+limits lifted for a refused one) at :func:`smallest`'s sizes, each a subprocess as above. It
+leaves out the other families: each would be one more subprocess of the same code.
 """
 
 from __future__ import annotations
@@ -123,6 +129,15 @@ def largest_accepted(make: Callable[[int], dict], lo: int, hi: int) -> int | Non
     return lo
 
 
+def smallest(settings: dict) -> dict:
+    """``settings`` at the smallest sizes, for ``--smoke``: at most 64 samples, 8 units a
+    layer, 2 epochs and batches of at most 16 (the same layers, runs and options)."""
+    cfg = lifted_config(settings)
+    return {**settings, "hidden": [min(w, 8) for w in cfg.hidden],
+            "n_samples": min(cfg.n_samples, 64), "epochs": min(cfg.epochs, 2),
+            "batch_size": min(cfg.batch_size, 16)}
+
+
 def peak_rss(settings: dict, lifted: bool) -> tuple[float, float, int]:
     """Peak RSS (bytes), wall time and exit code of ``python -m sim run --config --out``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,6 +171,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
                     help="only the reported cases and the first two families at the limit")
+    ap.add_argument("--smoke", action="store_true",
+                    help="--quick's cases at the smallest size (as the test suite runs it)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; MAX_BYTES = {MAX_BYTES / GiB:g} GiB")
     base, _, _ = peak_rss({"hidden": [1], "n_samples": 4, "epochs": 1}, lifted=False)
@@ -164,7 +181,7 @@ def main() -> None:
           f" {'s':>5s}  note")
     ratios = []
     for name, make, span, quick in FAMILIES:
-        if args.quick and not quick:
+        if (args.quick or args.smoke) and not quick:
             continue
         if span is None:
             settings, note = make(0), ""
@@ -174,11 +191,13 @@ def main() -> None:
                 print(f"{name:52s} nothing accepted")
                 continue
             settings, note = make(k), f"at limit (k = {k})"
-        cfg = lifted_config(settings)
-        est = estimate_cost(cfg)[1]
         refused = not accepted(settings)
         if refused:
             note = (note + " refused, run with limits lifted").strip()
+        if args.smoke:  # the case as found, trained small (lifted still if it was refused)
+            settings, note = smallest(settings), f"{note}, smoke size" if note else "smoke size"
+        cfg = lifted_config(settings)
+        est = estimate_cost(cfg)[1]
         rss, wall, code = peak_rss(settings, lifted=refused)
         ratios.append(est / rss)
         under = "" if refused or rss < MAX_BYTES else " OVER THE LIMIT"

@@ -5,6 +5,8 @@ Run from the project root::
 
     python bench/bench_sweep.py            # 24 cells, about 30 s serially on one core
     python bench/bench_sweep.py --quick    # 8 cells
+    python bench/bench_sweep.py --smoke    # seconds: every part at the smallest size,
+                                           # as the test suite runs it
 
 The sweep: two moons, 256 samples, tanh, lecun_normal, hidden [32] x depth, 300 full-batch SGD
 epochs, 2 seeds, over depth x learning rate (every cell its own batch, so that the executors
@@ -14,6 +16,9 @@ process with one thread (``workers=1``); ``local`` uses one worker process per c
 :class:`distributed.LocalCluster` of single-threaded processes; both include starting their
 processes. Target (issue 11): 1.7x serial or better on 2 cores. The rows are checked equal
 (every column but ``seconds``) across the three.
+
+``--smoke`` runs 2 cells (depth 1, two learning rates) of 64 samples and 5 epochs through the
+same three executors, the local workers and the Dask LocalCluster started as above.
 """
 
 from __future__ import annotations
@@ -31,16 +36,23 @@ from sim.sweep import Sweep, parse_axis, run_sweep  # noqa: E402
 BASE = {"dataset": "moons", "n_samples": 256, "activation": "tanh",
         "inits": [{"scheme": "lecun_normal"}], "hidden": [32], "optimizer": "sgd",
         "epochs": 300, "seeds": 2, "snapshots": 2}
+#: What ``--smoke`` changes in :data:`BASE`: a few samples and epochs.
+SMOKE_SIZES = {"n_samples": 64, "epochs": 5}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="8 cells instead of 24")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--smoke", action="store_true",
+                   help="2 small cells, every executor (as the test suite runs it)")
     args = p.parse_args()
     depths = "1,2,4,8" if not args.quick else "2,4"
     lrs = "0.05,0.1,0.2,0.3,0.4,0.5" if not args.quick else "0.1,0.2,0.3,0.4"
-    sweep = Sweep(Config.from_dict(BASE), (parse_axis(f"depth={depths}"),
+    base = BASE
+    if args.smoke:
+        depths, lrs, base = "1", "0.1,0.2", {**BASE, **SMOKE_SIZES}
+    sweep = Sweep(Config.from_dict(base), (parse_axis(f"depth={depths}"),
                                           parse_axis(f"lr={lrs}")))
     n = sweep.n_cells
     print(f"{n} cells ({os.cpu_count()} cores), {args.workers} workers for local and dask")
