@@ -93,3 +93,14 @@ def test_the_default_map_is_the_edge_of_chaos_small_sweep(monkeypatch) -> None:
     assert decode(fig["data"][0]["z"]).shape == (len(small.axes[1].values),
                                                    len(small.axes[0].values))
     assert {"χ₁ = 1", "6 ξ_c"} <= {t.get("name") for t in fig["data"]}
+
+
+def test_the_next_visitor_gets_the_same_map(monkeypatch) -> None:
+    """A second session opening the tab draws the same map from what the first computed (the
+    small sweep's rows were cached with st.cache_data, whose replay of the progress bar made
+    outside it failed for every visitor after the first)."""
+    first = map_figure(map_page(monkeypatch, []))
+    again = map_page(monkeypatch, [])
+    assert not again.exception and not again.error
+    np.testing.assert_array_equal(decode(map_figure(again)["data"][0]["z"]),
+                                  decode(first["data"][0]["z"]))

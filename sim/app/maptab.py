@@ -16,6 +16,8 @@ import io
 import json
 import re
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -68,11 +70,31 @@ def sweep_path_from_argv(argv: Sequence[str]) -> str | None:
     return path or None
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def small_map_rows(sweep_json: str, _progress: Callable[[int, int], None] | None = None
+#: Rows of the small sweeps computed so far, by the sweep's JSON (the newest last), shared
+#: by every session of the server. Not ``st.cache_data``: the computation updates a
+#: progress bar made outside it, which ``st.cache_data`` records and then cannot replay for
+#: the next visitor (``CacheReplayClosureError``: the Map tab failed for everyone but the
+#: first visitor).
+_SMALL_MAPS: OrderedDict[str, list[dict]] = OrderedDict()
+_SMALL_MAPS_LOCK = threading.Lock()
+SMALL_MAPS_KEPT = 8
+
+
+def small_map_rows(sweep_json: str, progress: Callable[[int, int], None] | None = None
                    ) -> list[dict]:
-    """The rows of a small sweep, computed once per sweep (keyed by its JSON)."""
-    return run_sweep(Sweep.from_dict(json.loads(sweep_json)), progress=_progress)
+    """The rows of a small sweep, computed once per sweep (keyed by its JSON); a copy, so
+    that a caller cannot change what the next visitor gets."""
+    with _SMALL_MAPS_LOCK:
+        rows = _SMALL_MAPS.get(sweep_json)
+        if rows is not None:
+            _SMALL_MAPS.move_to_end(sweep_json)
+    if rows is None:
+        rows = run_sweep(Sweep.from_dict(json.loads(sweep_json)), progress=progress)
+        with _SMALL_MAPS_LOCK:
+            _SMALL_MAPS[sweep_json] = rows
+            while len(_SMALL_MAPS) > SMALL_MAPS_KEPT:
+                _SMALL_MAPS.popitem(last=False)
+    return [dict(row) for row in rows]
 
 
 def _compute(preset_name: str) -> tuple[list[dict], Sweep]:
