@@ -82,18 +82,27 @@ def combobox(page, key: str) -> str:
     return page.locator(f".st-key-{key}").get_by_role("combobox").input_value()
 
 
-def screenshot(page, name: str) -> Path:
-    """Full-page screenshot: Streamlit scrolls inside its main container, so the viewport is
-    made as tall as the content first."""
+def shots_wanted() -> bool:
+    """Screenshots of every page are taken only when asked for (``INITLAB_SHOTS=1``): they
+    are for a person to look at, and cost about 2 s each. A failing layout check always
+    keeps its own."""
+    return os.environ.get("INITLAB_SHOTS", "") not in ("", "0")
+
+
+def screenshot(page, name: str) -> Path | None:
+    """Full-page screenshot, with ``INITLAB_SHOTS=1`` (:func:`shots_wanted`): Streamlit
+    scrolls inside its main container, so the viewport is made as tall as the content
+    first."""
+    if not shots_wanted():
+        return None
     SHOTS.mkdir(exist_ok=True)
-    page.wait_for_selector(IDLE)
-    page.wait_for_timeout(800)  # let plotly finish its transitions
+    settle(page)
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll("
         "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
         ".map(e => e.scrollHeight))")
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 16000)})
-    page.wait_for_timeout(800)
+    settle(page)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
@@ -183,16 +192,43 @@ LAYOUT_PROBLEMS = r"""() => {
 }"""
 
 
-def layout_problems(page) -> list[str]:
-    """:data:`LAYOUT_PROBLEMS` of the page once it has settled: plotly draws each chart
-    after the script ends and redraws it when Streamlit's columns take their width, so the
-    page is probed until two probes 0.5 s apart agree (at most 6 s)."""
+#: JavaScript that resolves once the page is idle: the script has finished, every visible
+#: chart has been drawn, and nothing in the page has changed for ``quiet`` ms (plotly draws
+#: each chart after the script ends and redraws it when Streamlit's columns take their
+#: width: both are DOM mutations). Resolves with the milliseconds it waited; gives up after
+#: ``limit`` ms (the probe that follows then reports what it sees).
+SETTLE = r"""([quiet, limit]) => new Promise((resolve) => {
+    const start = performance.now();
+    let last = start;
+    const observer = new MutationObserver(() => { last = performance.now(); });
+    observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                     characterData: true});
+    const busy = () => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return true;
+        return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+            .some((c) => c.offsetParent !== null && !c.querySelector('.main-svg'));
+    };
+    const tick = () => {
+        const now = performance.now();
+        if ((!busy() && now - last >= quiet) || now - start >= limit) {
+            observer.disconnect();
+            resolve(now - start);
+        } else {
+            setTimeout(tick, 40);
+        }
+    };
+    setTimeout(tick, 40);
+})"""
+
+
+def settle(page, quiet_ms: int = 300, limit_ms: int = 15_000) -> float:
+    """Wait for the page's own idle signal (:data:`SETTLE`); returns the seconds waited."""
     page.wait_for_selector(IDLE)
-    last = None
-    for _ in range(12):
-        page.wait_for_timeout(500)
-        now = page.evaluate(LAYOUT_PROBLEMS)
-        if now == last:
-            break
-        last = now
-    return now
+    return page.evaluate(SETTLE, [quiet_ms, limit_ms]) / 1000
+
+
+def layout_problems(page) -> list[str]:
+    """:data:`LAYOUT_PROBLEMS` of the page once it has settled (:func:`settle`)."""
+    settle(page)
+    return page.evaluate(LAYOUT_PROBLEMS)
