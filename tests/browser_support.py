@@ -89,6 +89,15 @@ def shots_wanted() -> bool:
     return os.environ.get("INITLAB_SHOTS", "") not in ("", "0")
 
 
+def content_height(page) -> int:
+    """The page's content height in pixels: Streamlit scrolls inside its main container, so
+    a full-page screenshot needs a viewport this tall."""
+    return int(page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
+        ".map(e => e.scrollHeight))"))
+
+
 def screenshot(page, name: str) -> Path | None:
     """Full-page screenshot, with ``INITLAB_SHOTS=1`` (:func:`shots_wanted`): Streamlit
     scrolls inside its main container, so the viewport is made as tall as the content
@@ -97,11 +106,7 @@ def screenshot(page, name: str) -> Path | None:
         return None
     SHOTS.mkdir(exist_ok=True)
     settle(page)
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll("
-        "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
-        ".map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 16000)})
+    page.set_viewport_size({"width": WIDTH, "height": min(content_height(page) + 40, 16000)})
     settle(page)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -26,6 +26,8 @@ from browser_support import (
     report,
     screenshot,
     select,
+    settle,
+    shots_wanted,
     wait_for_rerun,
 )
 
@@ -247,10 +249,12 @@ def _settled(page) -> None:
     page.wait_for_selector(IDLE)
 
 
-def _view_shot(page, name: str) -> Path:
-    """What the user sees (the viewport, not the full page)."""
+def _view_shot(page, name: str) -> Path | None:
+    """What the user sees (the viewport, not the full page), with ``INITLAB_SHOTS=1``."""
+    if not shots_wanted():
+        return None
     SHOTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(500)
+    settle(page)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path

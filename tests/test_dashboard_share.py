@@ -59,6 +59,17 @@ def no_caught_failures(caplog):
     assert not caught, "\n".join(logging.Formatter().format(r) for r in caught)
 
 
+def _assert_one_logged_error(caplog, exc_type: type) -> None:
+    """The project's log holds one ERROR record of ``sim.app.links``, with the exception's
+    details, and nothing else of the project's; then the records are cleared. Only the
+    project's own records count: the capture also holds other libraries' (pytest 9.2 hands
+    it Streamlit's "missing ScriptRunContext" warnings), which are not the tests' business."""
+    ours = [r for r in caplog.get_records("call") if r.name.split(".")[0] == "sim"]
+    assert [(r.name, r.levelname) for r in ours] == [("sim.app.links", "ERROR")]
+    assert ours[0].exc_info is not None and ours[0].exc_info[0] is exc_type  # the details
+    caplog.clear()
+
+
 def open_page(params: dict[str, str | list[str]] | None = None) -> AppTest:
     """A new session opened at the dashboard's address with ``params`` in the query."""
     at = AppTest.from_file(APP, default_timeout=60)
@@ -402,12 +413,7 @@ def test_an_unreadable_link_gives_the_default_experiment(monkeypatch, caplog) ->
     assert notices(at) == ["**This link could not be read.** Showing the default experiment "
                            "instead."]
     assert shown_config(at) == DEFAULT
-    # The project's own records only: the capture also holds other libraries' (pytest 9.2
-    # hands it Streamlit's "missing ScriptRunContext" warnings), which are not this test's.
-    ours = [r for r in caplog.get_records("call") if r.name.split(".")[0] == "sim"]
-    assert [(r.name, r.levelname) for r in ours] == [("sim.app.links", "ERROR")]
-    assert ours[0].exc_info is not None and ours[0].exc_info[0] is KeyError  # the details
-    caplog.clear()
+    _assert_one_logged_error(caplog, KeyError)
 
 
 def test_bad_link_notice_goes_away_after_a_change() -> None:
@@ -596,12 +602,7 @@ def test_an_unreadable_upload_is_one_short_message(monkeypatch, caplog) -> None:
     assert message.replace("\\", "") == ("**the file could not be read.** Upload a "
                                           "config.json saved by Init Lab or by the command "
                                           "line. The experiment is unchanged.")
-    # The project's own records only: the capture also holds other libraries' (pytest 9.2
-    # hands it Streamlit's "missing ScriptRunContext" warnings), which are not this test's.
-    ours = [r for r in caplog.get_records("call") if r.name.split(".")[0] == "sim"]
-    assert [(r.name, r.levelname) for r in ours] == [("sim.app.links", "ERROR")]
-    assert ours[0].exc_info is not None and ours[0].exc_info[0] is RecursionError  # the details
-    caplog.clear()
+    _assert_one_logged_error(caplog, RecursionError)
 
 
 def _state() -> dict:

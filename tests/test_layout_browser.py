@@ -28,7 +28,15 @@ import dataclasses
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import IDLE, SHOTS, TIMEOUT_MS, layout_problems, settle, shots_wanted
+from browser_support import (
+    IDLE,
+    SHOTS,
+    TIMEOUT_MS,
+    content_height,
+    layout_problems,
+    settle,
+    shots_wanted,
+)
 
 from sim import PRESETS, Config, charts
 from sim.app.present import slides
@@ -74,12 +82,9 @@ def _shots(page, name: str, width: int, height: int) -> None:
     """The first screen as the user sees it, then the whole page at the same width."""
     LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(LAYOUT_SHOTS / f"{name}.png"))
-    full = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll("
-        "'[data-testid=stMain], [data-testid=stAppViewContainer], section')]"
-        ".map(e => e.scrollHeight))")
+    full = content_height(page)
     if full > height + 40:
-        page.set_viewport_size({"width": width, "height": min(int(full) + 40, 16000)})
+        page.set_viewport_size({"width": width, "height": min(full + 40, 16000)})
         settle(page)
         page.screenshot(path=str(LAYOUT_SHOTS / f"{name}_full.png"))
         page.set_viewport_size({"width": width, "height": height})
