@@ -120,8 +120,28 @@ def _int(x: Any) -> int | None:
 
 
 # ---------------------------------------------------------------------- executors
-def _ignore_sigint() -> None:  # in the workers: Ctrl-C is the parent's to handle
+def _ignore_sigint() -> None:
+    """In the workers: Ctrl-C is the parent's to handle.
+
+    A worker starts with SIGINT blocked (see :func:`_spawning`), so a Ctrl-C that reaches it
+    while Python is still starting stays pending instead of printing a KeyboardInterrupt
+    traceback from ``spawn_main``; ignoring the signal discards it, then it is unblocked.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _spawning(submit: Callable) -> Callable:
+    """``submit`` with SIGINT blocked while it runs: the pool starts its worker processes
+    inside ``submit``, and they inherit the blocked mask. The parent's own Ctrl-C is held for
+    those milliseconds and delivered when the mask is restored, not lost."""
+    def guarded(task):
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return submit(task)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return guarded
 
 
 @contextlib.contextmanager
@@ -134,7 +154,7 @@ def _executor(kind: str, workers: int, scheduler: str | None) -> Iterator[Callab
                                    mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_ignore_sigint)
         try:
-            yield lambda task: pool.submit(train_batch, task)
+            yield _spawning(lambda task: pool.submit(train_batch, task))
         except BaseException:
             for p in list(getattr(pool, "_processes", {}).values()):
                 p.terminate()  # a Ctrl-C must not wait for the running batches
