@@ -1,7 +1,9 @@
-"""Fixtures of the real-browser tests: the dashboard's server and Debian's Chromium."""
+"""Fixtures of the real-browser tests (the dashboard's server and Debian's Chromium), the
+number of test workers, and one scan of the installed packages for AppTest."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -17,9 +19,41 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, missing
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject.toml): one worker more than the cores this process may use, at
     most 8. The suite also waits (on Chromium, servers, subprocesses), and the spare worker
-    fills those waits: on 2 cores, 3 workers ran it in 8.0 min, 2 in 8.8 (--dist load)."""
+    fills those waits: on 2 cores, 3 workers ran it in 8.0 min, 2 in 8.8 (--dist load); with
+    3 workers the two cores are 97 % busy from start to end."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min((cores or 1) + 1, 8)
+
+
+#: Modules whose tests are long (a browser, a subprocess, a server): collected first, so that
+#: ``--dist load`` starts them early and the last minute is short tests on every worker, not
+#: one worker finishing a long test while the other cores idle.
+LONG_FIRST = ("test_layout_browser.py", "test_browser.py", "test_cli_files.py", "test_cli.py",
+              "test_bench.py")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Long modules first (:data:`LONG_FIRST`); the rest, and each module's tests, in order."""
+    rank = {name: k for k, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _components_scanned_once() -> Iterator[None]:
+    """Every new ``AppTest`` scans the metadata of every installed package for Streamlit
+    components (0.2 s each, about 450 times in the suite); the installed packages do not change
+    during a test run, so the scan runs once per worker. Without that module (another
+    Streamlit), nothing is changed."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        yield
+        return
+    scan = manifest_scanner.scan_component_manifests
+    once = functools.cache(scan)
+    manifest_scanner.scan_component_manifests = lambda *a, **k: list(once(*a, **k))
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(scope="module")

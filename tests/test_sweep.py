@@ -307,11 +307,12 @@ def _sigint_blocked(queue) -> None:  # in a spawned child: its mask as it starte
 def test_workers_start_with_ctrl_c_blocked_and_the_parent_keeps_its_own():
     """A worker process started inside a submit begins with SIGINT blocked, so a Ctrl-C
     during its start-up cannot print a traceback from spawn_main (seen in CI under load); the
-    parent's mask is restored after the submit and a Ctrl-C that came during it is delivered,
-    not lost; the worker's initializer ignores SIGINT and unblocks it."""
+    parent's mask is restored after the submit and a Ctrl-C that came during it still reaches
+    the parent; the worker's initializer ignores SIGINT and unblocks it."""
     import multiprocessing
     import os
     import signal
+    import time
 
     from sim.sweep.execute import _ignore_sigint, _spawning
 
@@ -334,10 +335,13 @@ def test_workers_start_with_ctrl_c_blocked_and_the_parent_keeps_its_own():
     try:
         def interrupted(task):
             os.kill(os.getpid(), signal.SIGINT)
-            assert got == []  # held while the workers start
             return task
         assert _spawning(interrupted)("task") == "task"
-        assert got == ["SIGINT"]  # delivered once the mask is restored
+        for _ in range(100):  # another thread may take it; the handler runs in this one
+            if got:
+                break
+            time.sleep(0.01)
+        assert got == ["SIGINT"]  # reached the parent: none lost
     finally:
         signal.signal(signal.SIGINT, previous)
 

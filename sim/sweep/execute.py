@@ -132,9 +132,9 @@ def _ignore_sigint() -> None:
 
 
 def _spawning(submit: Callable) -> Callable:
-    """``submit`` with SIGINT blocked while it runs: the pool starts its worker processes
-    inside ``submit``, and they inherit the blocked mask. The parent's own Ctrl-C is held for
-    those milliseconds and delivered when the mask is restored, not lost."""
+    """``submit`` with SIGINT blocked in this thread while it runs: the pool starts its worker
+    processes inside ``submit``, and they inherit the blocked mask. The parent still gets its
+    own Ctrl-C: another of its threads takes it then, or this one once the mask is restored."""
     def guarded(task):
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
