@@ -49,11 +49,11 @@ def _components_scanned_once() -> Iterator[None]:
     except ImportError:
         yield
         return
-    scan = manifest_scanner.scan_component_manifests
-    once = functools.cache(scan)
-    manifest_scanner.scan_component_manifests = lambda *a, **k: list(once(*a, **k))
-    yield
-    manifest_scanner.scan_component_manifests = scan
+    once = functools.cache(manifest_scanner.scan_component_manifests)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(manifest_scanner, "scan_component_manifests",
+                   lambda *a, **k: list(once(*a, **k)))
+        yield
 
 
 @pytest.fixture(scope="module")
