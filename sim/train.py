@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim import blas
 from sim.config import Config
 from sim.cost import PARALLEL_MIN_ELEMENTS, default_workers, snapshot_count  # noqa: F401
 from sim.datasets import Dataset, make_dataset
@@ -47,11 +48,6 @@ from sim.losses import LOSSES, accuracy
 from sim.metrics import METRIC_NAMES, network_metrics
 from sim.network import Workspace, targets_for
 from sim.optimizers import OPTIMIZERS
-
-try:  # one BLAS thread while training: exact symmetry and, with two workers, more speed
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
-    threadpool_limits = None
 
 ProgressCallback = Callable[[float], None]
 
@@ -522,7 +518,9 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
     bounds = np.linspace(0, R, workers + 1).round().astype(int)
     chunks = [_Chunk(cfg, data, int(bounds[i]), int(bounds[i + 1]), out, snaps)
               for i in range(workers)]
-    limits = threadpool_limits(1) if threadpool_limits is not None else None
+    # One BLAS thread, set once for the process and never restored (sim.blas): exact
+    # symmetry, and the same bytes whatever other threads of the process are doing.
+    blas.single_thread()
     try:
         threads = [threading.Thread(target=c.run_safely, daemon=True) for c in chunks[1:]]
         for t in threads:
@@ -541,9 +539,6 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         for c in chunks:  # the other threads stop at their next epoch
             c.stop = True
         raise
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
     for c in chunks:
         if c.error is not None:
             raise c.error

@@ -14,11 +14,10 @@ multiply-adds.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 import numpy as np
 import plotly.graph_objects as go
 
+from sim import blas
 from sim.activations import get_activation
 from sim.charts import motion
 from sim.charts.names import init_label
@@ -32,11 +31,6 @@ from sim.explain.reading import (
 )
 from sim.train import Result
 
-try:  # one BLAS thread: two threads on these small batched products are 10x slower here
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
-    threadpool_limits = None
-
 #: Grid points per axis of an animated multi-class map (one byte per cell and frame).
 FRAME_MULTICLASS_RESOLUTION = 100
 #: Budget of multiply-adds of the animated chart's forward pass over every frame; a big
@@ -48,9 +42,8 @@ MIN_FRAME_RESOLUTION = 24
 
 def _predict(result: Result, run: int, k: int, X: np.ndarray) -> np.ndarray | None:
     """:func:`sim.explain.reading.predict` (what the captions read) on one BLAS thread."""
-    limit = threadpool_limits(1) if threadpool_limits is not None else nullcontext()
-    with limit:
-        return predict(result, run, k, X)
+    blas.single_thread()  # set once for the process (sim.blas): never changed back
+    return predict(result, run, k, X)
 
 
 def _predict_frames(result: Result, run: int, ks: list[int], X: np.ndarray
@@ -65,8 +58,8 @@ def _predict_frames(result: Result, run: int, ks: list[int], X: np.ndarray
     for arr in h.weights:
         ok &= np.isfinite(arr[run, ks]).all(axis=(1, 2))
     A = X.astype(np.float32)[None]
-    limit = threadpool_limits(1) if threadpool_limits is not None else nullcontext()
-    with limit, np.errstate(all="ignore"):
+    blas.single_thread()  # one thread: two on these small batched products are 10x slower
+    with np.errstate(all="ignore"):
         for l in range(L):
             W = np.nan_to_num(h.weights[l][run, ks]).astype(np.float32)
             Z = np.matmul(A, W.transpose(0, 2, 1))
