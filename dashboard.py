@@ -35,7 +35,7 @@ from sim.app.state import (
     sync_preset_menu,
     validated_config,
 )
-from sim.app.training import train
+from sim.app.training import check_budget, train
 from sim.app.why import why_tab
 from sim.presets import DEFAULT_PRESET
 
@@ -90,6 +90,7 @@ def main() -> None:
     sync_preset_menu(st.session_state)
     try:
         cfg, error = validated_config(), None
+        check_budget(cfg)  # what this server's memory budget can never train
     except ConfigError as exc:
         cfg, error = None, exc
     marked = sidebar(error)  # the problem goes under the widget that holds the bad value

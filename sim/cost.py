@@ -376,6 +376,15 @@ def _peak_bytes(cfg: Config) -> int:
                + max(m["thread temporaries"], export))
 
 
+def training_bytes(cfg: Config) -> tuple[int, int]:
+    """Memory of training ``cfg`` in a process that is already running (the interpreter's
+    own baseline excluded): its peak while training (the result plus every thread's arrays
+    and largest temporaries), and the size of the result it returns."""
+    m = _memory_parts(cfg)
+    return (int(m["result"] + m["thread arrays"] + m["thread temporaries"]),
+            int(m["result"]))
+
+
 def _memory_parts(cfg: Config) -> dict[str, float]:
     """The parts of :func:`_peak_bytes`, in bytes."""
     item = 4 if cfg.dtype == "float32" else 8
@@ -494,4 +503,4 @@ def snapshot_count(cfg: Config) -> int:
 
 
 __all__ = ["PARALLEL_MIN_ELEMENTS", "SNAPSHOT_BUDGET", "default_workers", "estimate_cost",
-           "snapshot_count"]
+           "snapshot_count", "training_bytes"]

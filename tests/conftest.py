@@ -15,6 +15,14 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, missing
 
+#: The servers the browser tests start train as a user's server would (worker processes,
+#: unless the person running the tests set INITLAB_WORKERS); AppTests run the dashboard inside
+#: the test process, where trainings run in a thread (INITLAB_WORKERS=0): tests spy on
+#: ``sim.train_comparison``, and a pool of processes per test would only add start-up time.
+#: tests/test_serve.py tests the worker processes and a Dask cluster themselves.
+SERVER_ENV = dict(os.environ)
+os.environ.setdefault("INITLAB_WORKERS", "0")
+
 
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject.toml): one worker more than the cores this process may use, at
@@ -66,7 +74,7 @@ def server(tmp_path_factory) -> Iterator[str]:
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless",
              "true", "--server.address", "127.0.0.1", "--server.port", str(port),
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=SERVER_ENV)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

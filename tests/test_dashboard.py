@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import sim
+import sim.serve.service as service_module
 from sim import BIAS_INITIALIZERS, INITIALIZERS, PRESETS, Config, charts, export, train_comparison
 from sim.app import export_tab, panels, state
 from sim.explain import why
@@ -444,7 +445,7 @@ def test_long_runs_report_progress(fresh_app: AppTest, monkeypatch) -> None:
 
     monkeypatch.setattr(sim, "train_comparison", spy)
     fresh_app.number_input(key="epochs").set_value(100).run()
-    monkeypatch.setattr(sim, "estimate_cost", lambda cfg: (5.0, 0))  # "a long run"
+    monkeypatch.setattr(service_module, "estimate_cost", lambda cfg: (5.0, 0))  # "a long run"
     fresh_app.number_input(key="epochs").set_value(120).run()
     assert not fresh_app.exception
     assert seen == [(100, False), (120, True)]

@@ -4,8 +4,10 @@
   from the table of fields), presets, the view on screen, notices.
 - :mod:`sim.app.links`: the configuration in the page address and in uploaded files.
 - :mod:`sim.app.sidebar`: every control, one widget per row of :data:`sim.fields.FIELDS`.
-- :mod:`sim.app.training`: training through ``st.cache_data``, with a progress bar.
-- :mod:`sim.app.panels`: charts side by side with captions, the metrics row.
+- :mod:`sim.app.training`: the server's one :class:`~sim.serve.TrainingService` (worker
+  processes or Dask, the queue, the memory budget), its queue message and progress bar.
+- :mod:`sim.app.panels`: charts side by side with captions (cached for every session),
+  the metrics row.
 - :mod:`sim.app.compare`, :mod:`sim.app.more`, :mod:`sim.app.why`, :mod:`sim.app.export_tab`:
   one module per tab.
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -27,7 +25,8 @@ from sim.app.state import (
     current_view,
     shown_epochs,
 )
-from sim.charts import motion
+from sim.app.training import service
+from sim.charts import motion, prebuilt
 
 
 def show_chart(fig, result: Result, name: str, init_index: int | None = None) -> None:
@@ -184,44 +183,44 @@ class PrebuiltFigure(go.Figure):
         return self._prebuilt
 
 
-#: Animated figures built this server process, as dicts with their frames: the epoch
-#: slider moves each to another of its frames (:func:`sim.charts.motion.seek`) instead of
-#: building its 50 frames again (least recently used dropped beyond ANIMATED_CACHE).
-_ANIMATED: OrderedDict[tuple, dict] = OrderedDict()
-_ANIMATED_LOCK = threading.Lock()
-ANIMATED_CACHE = 32
-
-
 def chart_figure(spec: charts.ChartSpec, result: Result, init_index: int | None, view: View
                  ) -> go.Figure | None:
-    """The chart on screen: :func:`sim.charts.draw`, except that an animated chart (option
-    ``frames``) is built once per configuration, side and options other than the epoch,
-    and then moved to the shown epoch's frame. The result is what the chart's own slider
-    shows at that epoch (a test compares the two)."""
-    if not (view.frames and "frames" in spec.options):
-        return charts.draw(spec, result, init_index, view)
-    options = view.options()
-    key = (result.config.to_json(indent=None), spec.name, init_index,
-           tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                        for k, v in options.items() if k in spec.options and k != "snapshot")))
-    with _ANIMATED_LOCK:
-        figure = _ANIMATED.get(key)
-        if figure is not None:
-            _ANIMATED.move_to_end(key)
+    """The chart on screen: :func:`sim.charts.draw`, built once per configuration, chart,
+    side and options for every session of the server (the charts cache of
+    :func:`sim.app.training.service`, bounded by bytes, least recently used dropped; a
+    worker process may have built it with the training: :mod:`sim.charts.prebuilt`). An
+    animated chart (option ``frames``) is cached without its epoch and moved to the shown
+    epoch's frame: the result is what the chart's own slider shows at that epoch (a test
+    compares the two)."""
+    cache = service().charts
+    key = prebuilt.figure_key(spec, result.config.to_json(indent=None), init_index, view)
+    figure = cache.get(key)
     if figure is None:
-        fig = charts.draw(spec, result, init_index, view)
-        if fig is None or not fig.frames:
-            return fig
-        figure = fig.to_dict()
-        with _ANIMATED_LOCK:
-            _ANIMATED[key] = figure
-            while len(_ANIMATED) > ANIMATED_CACHE:
-                _ANIMATED.popitem(last=False)
+        figure = prebuilt.figure_entry(spec, result, init_index, view)
+        if figure is None:  # drawn at the shown epoch only: not cached
+            return charts.draw(spec, result, init_index, view)
+        cache.put(key, figure)
+    if isinstance(figure, str):  # prebuilt.ABSENT: the chart does not apply
+        return None
+    if not prebuilt.animated(spec, view):
+        return PrebuiltFigure(figure)
     epoch = int(result.history.snapshot_epochs[view.snapshot])
     try:
         return PrebuiltFigure(motion.seek(figure, epoch))
     except KeyError:  # an epoch without a frame (not offered by the slider): build it
         return charts.draw(spec, result, init_index, view)
+
+
+def chart_caption(spec: charts.ChartSpec, result: Result, init_index: int, view: View) -> str:
+    """``spec.caption(result, init_index, view)``, computed once per configuration and view
+    for every session (the charts cache)."""
+    cache = service().charts
+    key = prebuilt.caption_key(spec, result.config.to_json(indent=None), init_index, view)
+    text = cache.get(key)
+    if text is None:
+        text = spec.caption(result, init_index, view)
+        cache.put(key, text)
+    return text
 
 
 def _with_font(fig: go.Figure, font: int) -> go.Figure:
@@ -248,7 +247,7 @@ def paired(result: Result, spec: charts.ChartSpec, view: View, font: int | None 
                 fig = _with_font(fig, font)
             show_chart(fig, result, spec.name, i)
             if spec.caption is not None:
-                st.caption(spec.caption(result, i, view))
+                st.caption(chart_caption(spec, result, i, view))
 
 
 def side_by_side(result: Result, specs: list[charts.ChartSpec], view: View) -> None:
@@ -257,7 +256,7 @@ def side_by_side(result: Result, specs: list[charts.ChartSpec], view: View) -> N
         cols = st.columns(2, gap="large")
         for spec, col in zip(specs[start:start + 2], cols, strict=False):
             with col:
-                fig = charts.draw(spec, result, None, view)
+                fig = chart_figure(spec, result, None, view)
                 if fig is None:
                     st.info(spec.absent)
                 else:

@@ -1,51 +1,72 @@
-"""Training from the page: cached by the config's JSON, with a progress bar for long runs."""
+"""Training from the page: one :class:`~sim.serve.TrainingService` per server process, shared
+by every session (worker processes, a queue, one memory budget, the results cache), and what
+a session sees while it waits: nothing for a short training, its place in the queue, or a
+progress bar for a long one."""
 
 from __future__ import annotations
 
+import logging
+import math
+
 import streamlit as st
 
-import sim
-from sim import Config, Result
+from sim import Config, Result, blas
+from sim.serve import Settings, TrainingService
+from sim.serve.service import PROGRESS_SECONDS, describe
 
-#: Runs estimated to take longer than this (seconds) show a progress bar.
-PROGRESS_SECONDS = 1.0
+log = logging.getLogger("sim.app.training")
 
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def run_training(config_json: str, _result: Result | None = None) -> Result:
-    """The trained comparison of ``config_json`` (cached: the JSON is the key).
-
-    ``_result`` (not part of the key) stores a result trained outside, with a progress bar:
-    Streamlit would record, and later replay, progress-bar updates made inside a cached
-    function.
-    """
-    if _result is not None:
-        return _result
-    return sim.train_comparison(Config.from_json(config_json))
+#: Seconds between two looks at the queue while a session waits.
+POLL_SECONDS = 0.2
 
 
-@st.cache_resource
-def _seen_configs() -> set[str]:
-    """Configs trained in this server process (decides whether to show a progress bar)."""
-    return set()
+@st.cache_resource(show_spinner=False, on_release=lambda service: service.close())
+def service() -> TrainingService:
+    """The server process's training service, made from the environment's settings
+    (:mod:`sim.serve.settings`) on first use."""
+    blas.single_thread()  # once, as the server starts (sim.blas)
+    svc = TrainingService(Settings.from_env())
+    svc.warm()
+    log.info(describe(svc))
+    return svc
+
+
+def check_budget(cfg: Config) -> None:
+    """Raise :class:`~sim.ConfigError` for a configuration this server's memory budget can
+    never train (``INITLAB_MEMORY``)."""
+    service().check(cfg)
+
+
+def queue_message(ahead: int, seconds: float) -> str:
+    """``"2 trainings ahead of you, about 20 s"``."""
+    s = "" if ahead == 1 else "s"
+    return (f"Waiting for a free worker: {ahead} training{s} ahead of you, about "
+            f"{max(1, math.ceil(seconds))} s.")
 
 
 def train(cfg: Config) -> Result:
-    """Train (or fetch from the cache), with a progress bar for long runs."""
-    key = cfg.to_json(indent=None)
-    seen = _seen_configs()
-    seconds, _ = sim.estimate_cost(cfg)
-    if key in seen or seconds <= PROGRESS_SECONDS:
-        result = run_training(key)
-    else:
-        text = (f"Training {cfg.n_runs} networks for {cfg.epochs} epochs "
-                f"(up to about {seconds:.0f} s)…")
-        bar = st.progress(0.0, text=text)
-        try:
-            trained = sim.train_comparison(
-                cfg, progress=lambda f: bar.progress(min(max(f, 0.0), 1.0), text=text))
-        finally:
-            bar.empty()
-        result = run_training(key, _result=trained)
-    seen.add(key)
-    return result
+    """The trained comparison of ``cfg``: from the cache, from a training another session
+    started, or trained now (waiting in the queue when the server is busy)."""
+    svc = service()
+    ticket = svc.request(cfg)
+    slot, shown = None, None
+    text = (f"Training {cfg.n_runs} networks for {cfg.epochs} epochs "
+            f"(up to about {max(1, math.ceil(ticket.seconds))} s)…")
+    try:
+        while (result := svc.wait(ticket, POLL_SECONDS)) is None:
+            ahead, seconds = svc.position(ticket)
+            if slot is None:
+                slot = st.empty()
+            if ahead:
+                message = queue_message(ahead, seconds)
+                if message != shown:  # one message per change, not one per look
+                    slot.info(message)
+                    shown = message
+            elif ticket.seconds > PROGRESS_SECONDS:
+                slot.progress(ticket.progress(), text=text)
+                shown = None
+        return result
+    finally:
+        svc.release(ticket)
+        if slot is not None:
+            slot.empty()
