@@ -44,7 +44,6 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim import PRESETS, charts, train_comparison  # noqa: E402
-from sim.app import panels  # noqa: E402
 from sim.app.state import shown_epochs  # noqa: E402
 from sim.presets import DEFAULT_PRESET  # noqa: E402
 
@@ -125,8 +124,7 @@ def main() -> None:
 
     for _ in range(args.repeat):
         st.cache_data.clear()
-        st.cache_resource.clear()
-        panels._ANIMATED.clear()  # the animated charts' frames, built once per config
+        st.cache_resource.clear()  # the training service: its results and charts caches
         at = new_session()
         record("default page, empty cache (train + draw)", timed_run(at))
         record("default page again (cache hit)", timed_run(at))
