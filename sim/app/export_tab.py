@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from sim import Config, Result, charts, export
-from sim.app.links import UPLOAD_MB, on_upload, page_params, share_link
+from sim import PRESETS, Config, Result, charts, export
+from sim.app.links import UPLOAD_MB, on_upload, page_params, preset_link, share_link
 from sim.app.state import SIDE_TITLES, SIDES, View, current_view, show_notice
 
 #: Streamlit refuses a file larger than the uploader's ``max_upload_size`` in the browser:
@@ -207,6 +207,13 @@ def export_tab(result: Result) -> None:
                 + ". Whoever opens it sees this page, trained again with the same settings.")
     if link:
         st.code(link, language=None, wrap_lines=True)
+    # A preset also has a short link, by name: one per slide of a lecture.
+    preset = next((name for name, p in PRESETS.items() if p.config() == cfg), None)
+    short = preset_link(preset) if preset is not None else None
+    if short:
+        st.markdown(f"This is the preset “{PRESETS[preset].label}”, which this short link "
+                    "opens too (add `&present=1` for the presenter view):")
+        st.code(short, language=None)
     st.html(UPLOAD_STYLE)
     with st.container(key="upload_area"):
         c1, c2 = st.columns([1, 2], gap="large", vertical_alignment="center")

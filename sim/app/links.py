@@ -7,6 +7,11 @@ copied address reproduces the view. Uploaded config files go through
 :func:`sim.share.config_from_upload`. Both are fitted to what the dashboard's controls can show
 (:func:`fit_dashboard`: two initializations, the sliders' ends from the table of fields).
 
+``?preset=NAME`` (:data:`PRESET_PARAM`) opens a preset by name, for a slide's link
+(``?preset=deep_relu``, ``?preset=deep_relu&present=1`` for the presenter view): the preset
+takes the default page's place as what the link's other parameters change
+(:func:`link_preset`). The page never writes it: its address is then the full one, as always.
+
 A link is used as far as it is valid: a bad parameter is left out (the default page's value
 takes its place) and named in one notice, the others are loaded (:func:`link_config`,
 :func:`url_view`). Nothing a link or a file holds ends in a traceback: the messages quote at
@@ -45,6 +50,7 @@ from sim.presets import DEFAULT_PRESET
 from sim.share import (
     INIT_PREFIXES,
     MAX_UPLOAD_BYTES,
+    SIMPLE_PARAMS,
     config_from_upload,
     config_to_params,
     param_of_field,
@@ -62,6 +68,17 @@ UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // 1_000_000)
 #: A link with more bad parameters than this is not used at all (each one left out costs a
 #: validation of the whole configuration).
 MAX_DROPPED = 10
+
+#: The link parameter that names the preset a link starts from (``?preset=deep_relu``). Read
+#: on a session's first run only; the page's own address never holds it.
+PRESET_PARAM = "preset"
+
+#: The parameters a full link (the page's own address, a shared link) always holds: every
+#: setting except those written only when not at their defaults (``size``, ``conv``,
+#: ``pool``), and both initializations. Such a link says what every setting is, so a
+#: ``preset`` in it changes nothing (:func:`link_preset`).
+FULL_LINK_PARAMS = (*(p for p, f in SIMPLE_PARAMS.items() if not FIELDS[f].omit_default),
+                    *INIT_PREFIXES[:len(SIDES)])
 
 #: The longest message a notice quotes from the validator: a last safeguard, as values in
 #: it are quoted short already (the longest, an unknown scheme's, lists every name: ~430).
@@ -152,21 +169,46 @@ def merge_url_params(params: Mapping[str, list[str]],
     return out
 
 
-def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
-    """The configuration a page address describes, fitted to the dashboard.
+def link_preset(params: Mapping[str, list[str]]) -> str | None:
+    """The preset whose settings a link changes: the one its ``preset`` parameter names, or
+    None (no ``preset``, or a full link: :data:`FULL_LINK_PARAMS`).
 
-    Parameters the address leaves out take the default page's values (the
-    :data:`~sim.presets.DEFAULT_PRESET` preset); view-only parameters
-    (:data:`VIEW_PARAMS`) are skipped here.
+    A full link's settings are read as they always were, with the default page under them:
+    the page leaves ``size``, ``conv`` and ``pool`` out of its address at their defaults,
+    and a preset under a full link would fill them in (a dense network's link with
+    ``preset=filters`` would become a convnet).
 
     Raises
     ------
     ConfigError
-        Naming the parameter (from :func:`sim.share.params_to_config`), on the first
-        problem; :func:`link_config` leaves the bad parameters out instead.
+        For a ``preset`` given twice or that names no preset (listing the presets), with
+        the field ``preset``, so that :func:`link_config` leaves just that parameter out.
     """
-    base = config_to_params(PRESETS[DEFAULT_PRESET].config())
-    cfg = params_to_config(merge_url_params(params, base), ignore=VIEW_PARAMS)
+    if PRESET_PARAM not in params:
+        return None
+    name = single_value(PRESET_PARAM, params[PRESET_PARAM])
+    if name not in PRESETS:
+        raise ConfigError(f"{PRESET_PARAM} must be one of {', '.join(PRESETS)}. "
+                          f"Got {quote(name)}.", PRESET_PARAM)
+    return None if all(p in params for p in FULL_LINK_PARAMS) else name
+
+
+def url_config(params: Mapping[str, list[str]]) -> tuple[Config, str]:
+    """The configuration a page address describes, fitted to the dashboard.
+
+    Parameters the address leaves out take the values of its preset (:func:`link_preset`)
+    or else of the default page (the :data:`~sim.presets.DEFAULT_PRESET` preset);
+    view-only parameters (:data:`VIEW_PARAMS`) are skipped here.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameter (from :func:`sim.share.params_to_config` or
+        :func:`link_preset`), on the first problem; :func:`link_config` leaves the bad
+        parameters out instead.
+    """
+    base = config_to_params(PRESETS[link_preset(params) or DEFAULT_PRESET].config())
+    cfg = params_to_config(merge_url_params(params, base), ignore=(*VIEW_PARAMS, PRESET_PARAM))
     return fit_dashboard(cfg, _url_name)
 
 
@@ -330,6 +372,18 @@ def _link_notice(dropped: list[tuple[list[str], str]], refused: str | None
                        "\n\nThe other settings were loaded.")
 
 
+def _start_from_link_preset(params: Mapping[str, list[str]], cfg: Config,
+                            state: MutableMapping) -> None:
+    """A link that changes its preset's settings (``?preset=deep_relu&lr=0.1``): the page
+    says "Custom settings (started from the preset ...)", and the menu goes back to that
+    preset once the controls equal it again. (``restore`` has already shown the preset in
+    the menu when ``cfg`` is one.)"""
+    name = link_preset(params)  # valid: a bad one was left out, and then this is not called
+    if name is not None and cfg != PRESETS[name].config():
+        state["preset"] = name  # sync_preset_menu shows "Custom settings", from name
+        state["origin"] = f"a link to the preset “{PRESETS[name].label}”"
+
+
 def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> bool:
     """Set the controls to the page address's experiment and view, as far as they are
     valid: each bad parameter is left out and named in one notice (``url_notice``); a
@@ -346,6 +400,8 @@ def restore_from_url(params: Mapping[str, list[str]], state: MutableMapping) -> 
     problems = dropped + bad_view
     if refused is None:
         restore(cfg, state, "a shared link")
+        if not any(PRESET_PARAM in keys for keys, _ in dropped):
+            _start_from_link_preset(params, cfg, state)
     state.update(view)
     if refused is None and not problems:
         return True
@@ -396,6 +452,12 @@ def share_link(params: Mapping[str, str]) -> str | None:
     if not urlsplit(base).path:
         base += "/"
     return f"{base}?{urlencode(params, quote_via=url_quote, safe=',')}"
+
+
+def preset_link(name: str) -> str | None:
+    """The short link that opens the preset ``name`` (``?preset=NAME``), or None when the
+    app's address is unknown (tests)."""
+    return share_link({PRESET_PARAM: name})
 
 
 def _file_label(name: object) -> str:

@@ -4,7 +4,8 @@ A toggle at the top of the page (and the URL parameter ``present=1``) hides the 
 enlarges the text and shows one slide: a chart of the Compare tab for both sides, the
 headline number of each side above it ("8 units → 1 neuron", :mod:`sim.explain.headlines`)
 and Previous / Next buttons. The slide is kept in the page address (``slide=3``), so a
-teacher can open the lecture on the slide they want.
+teacher can open the lecture on the slide they want, and a preset by name
+(``?preset=deep_relu&present=1&slide=3``: :data:`sim.app.links.PRESET_PARAM`).
 """
 
 from __future__ import annotations
