@@ -530,9 +530,13 @@ def train_comparison(cfg: Config, progress: ProgressCallback | None = None,
         else:
             main = threading.Thread(target=chunks[0].run_safely, daemon=True)
             main.start()
-            while main.is_alive():
-                main.join(timeout=0.05)
+            # Until every thread is done: the runs of one thread (the zeros side, say) may
+            # finish long before the others', and the bar must go on with the slowest.
+            alive = [main, *threads]
+            while alive:
+                alive[0].join(timeout=0.05)
                 progress(min(c.progress for c in chunks))
+                alive = [t for t in alive if t.is_alive()]
         for t in threads:
             t.join()
     except BaseException:

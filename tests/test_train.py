@@ -231,3 +231,36 @@ def test_ctrl_c_stops_every_training_thread_promptly():
     while threading.active_count() > before and time.perf_counter() < deadline:
         time.sleep(0.05)
     assert threading.active_count() == before
+
+
+def test_progress_goes_on_with_the_slowest_thread(monkeypatch):
+    """The progress callback follows the slowest thread to the end: when one thread's runs
+    are done early (here the second thread starts late), the fraction keeps rising with the
+    other's instead of waiting at its share until the very end."""
+    import time
+
+    import sim.train as train_module
+
+    original = train_module._Chunk.run
+
+    def late(chunk):
+        if chunk is not chunks[0]:
+            time.sleep(1.0)  # longer than the first thread's whole training
+        original(chunk)
+
+    chunks: list = []
+    init = train_module._Chunk.__init__
+
+    def remember(chunk, *args, **kwargs):
+        init(chunk, *args, **kwargs)
+        chunks.append(chunk)
+
+    monkeypatch.setattr(train_module._Chunk, "__init__", remember)
+    monkeypatch.setattr(train_module._Chunk, "run", late)
+    cfg = Config.from_dict({**SMALL, "hidden": [32, 32], "epochs": 400, "n_samples": 400,
+                            "seeds": 1})
+    seen: list[float] = []
+    train_comparison(cfg, progress=seen.append, workers=2)
+    assert seen[-1] == 1.0
+    assert max(seen[:-1]) > 0.5, seen[-5:]
+    assert all(a <= b for a, b in zip(seen, seen[1:], strict=False))
