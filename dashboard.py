@@ -35,9 +35,10 @@ from sim.app.state import (
     sync_preset_menu,
     validated_config,
 )
-from sim.app.training import check_budget, train
+from sim.app.training import check_budget, server_problem, train
 from sim.app.why import why_tab
 from sim.presets import DEFAULT_PRESET
+from sim.serve.service import BudgetError
 
 INTRO = (
     "The same network is trained twice on the same data, **left** and **right**, from other "
@@ -87,6 +88,10 @@ def main() -> None:
         head.title("Init Lab: why the weights must not all start at zero")
         present_toggle(switch)
         st.markdown(INTRO)
+    problem = server_problem()
+    if problem is not None:  # the server's own settings, not the page's: nothing can train
+        st.error(f"**This server cannot train.** {md_escape(problem)}")
+        st.stop()
     sync_preset_menu(st.session_state)
     try:
         cfg, error = validated_config(), None
@@ -98,7 +103,9 @@ def main() -> None:
     show_notice("url_notice", cfg.to_json(indent=None) if cfg is not None else "")
     result: Result | None = None
     if error is not None and marked is None:  # no widget on screen holds it
-        st.error(f"**Invalid setting.** {md_escape(str(error))}")
+        title = ("Too large for this server." if isinstance(error, BudgetError)
+                 else "Invalid setting.")
+        st.error(f"**{title}** {md_escape(str(error))}")
     elif cfg is not None:
         t0 = time.perf_counter()
         result = guarded("Training this configuration", cfg, train, cfg)
@@ -120,7 +127,8 @@ def main() -> None:
     if present:
         guarded("Drawing the presenter view", result.config, presenter, result)
     else:
-        preset_note(result)
+        if cfg == result.config:  # not a stale result shown under a refused setting
+            preset_note(result)
         tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
         for tab, (tab_name, render) in zip(tabs, TAB_RENDERERS.items(), strict=True):
             if tab.open is False:  # lazy tabs: only the open one is computed

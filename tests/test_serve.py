@@ -4,6 +4,7 @@ the same bytes from worker processes and from a Dask cluster."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -15,7 +16,14 @@ import sim
 import sim.serve.service as service_module
 from sim import Config, ConfigError, train_comparison
 from sim.app.training import queue_message
-from sim.serve import SettingError, Settings, SizedCache, TrainingService, parse_bytes
+from sim.serve import (
+    ServiceClosed,
+    SettingError,
+    Settings,
+    SizedCache,
+    TrainingService,
+    parse_bytes,
+)
 from sim.serve.cache import nbytes_of
 
 SMALL = {"dataset": "moons", "hidden": [6, 5], "epochs": 30, "n_samples": 96,
@@ -186,7 +194,8 @@ def test_sessions_asking_for_one_configuration_share_one_training(slow_training)
     svc.close()
 
 
-def test_the_queue_says_how_many_are_ahead_and_drops_what_nobody_waits_for(slow_training):
+def test_the_queue_says_how_many_are_ahead_and_drops_what_nobody_waits_for(
+        slow_training, monkeypatch):
     gate, calls = slow_training
     svc = TrainingService(_settings())  # one training at a time
     first, second, third = (svc.request(Config.from_dict({**SMALL, "epochs": e}))
@@ -194,11 +203,84 @@ def test_the_queue_says_how_many_are_ahead_and_drops_what_nobody_waits_for(slow_
     assert first.started is not None and second.started is None
     assert svc.position(second)[0] == 1 and svc.position(third)[0] == 2
     assert svc.position(third)[1] >= third.seconds
-    svc.release(second)  # that student changed the setting again before it started
+    svc.release(second)  # a rerun while waiting: the session asks again at once ...
+    assert svc.request(Config.from_dict({**SMALL, "epochs": 20})) is second  # same place
+    svc.release(second)  # ... or that student changed the setting again
+    monkeypatch.setattr(service_module, "RELEASE_GRACE", 0.0)
+    assert svc.wait(third, 0.01) is None  # the queue is looked at again: second is dropped
     assert svc.position(third)[0] == 1 and second.future.cancelled()
     gate.set()
     assert third.result(30).config.epochs == 30
     assert [c.epochs for c in calls] == [10, 30]
+    svc.close()
+
+
+def test_a_closed_service_fails_what_it_had_and_refuses_more(slow_training):
+    """Closing (the server stops, or its caches are cleared) ends every waiting training
+    with ServiceClosed, which the page answers by asking the new service."""
+    gate, calls = slow_training
+    svc = TrainingService(_settings())
+    running, queued = (svc.request(Config.from_dict({**SMALL, "epochs": e})) for e in (10, 20))
+    svc.close()
+    for t in (running, queued):
+        with pytest.raises(ServiceClosed):
+            svc.wait(t, 1)
+    with pytest.raises(ServiceClosed):
+        svc.request(Config.from_dict(SMALL))
+    gate.set()
+
+
+def test_a_killed_worker_fails_its_training_and_the_next_ones_train(local_service):
+    """A worker killed while it trains (out of memory, say): that training fails, and the
+    service starts a new pool for the next ones."""
+    import os
+    import signal
+
+    long = Config.from_dict({**WIDE, "epochs": 4000})
+    ticket = local_service.request(long)
+    try:
+        deadline = time.monotonic() + 30
+        while not (ticket.started and local_service._worker_pids()):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # the worker is training now
+        for pid in local_service._worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(Exception, match="(?i)terminated|broken"):
+            ticket.result(60)
+    finally:
+        local_service.release(ticket)
+    assert long.to_json(indent=None) not in local_service._tickets
+    cfg = Config.from_dict({**SMALL, "epochs": 17})
+    assert_same_bytes(local_service.get_result(cfg), train_comparison(cfg))
+
+
+def test_a_long_training_waiting_for_memory_holds_the_queue_in_the_end(monkeypatch,
+                                                                       slow_training):
+    """Short trainings may pass a long one that waits for memory, but not for ever: after
+    MEMORY_HOLD_SECONDS the queue waits behind it."""
+    gate, calls = slow_training
+    monkeypatch.setattr(service_module, "estimate_cost",
+                        lambda cfg: (10.0 if cfg.epochs >= 100 else 0.1, 0))
+    sizes = {12: 500 * 1000**2, 100: 600 * 1000**2}
+    monkeypatch.setattr(service_module, "training_bytes",
+                        lambda cfg: (sizes.get(cfg.epochs, 1000), 1000))
+    svc = _service("1GB")
+    svc.slots = 3
+    monkeypatch.setattr(svc, "memory_in_use", lambda: 200 * 1000**2)
+    big_short = svc.request(Config.from_dict({**SMALL, "epochs": 12}))  # 500 MB, runs
+    long = svc.request(Config.from_dict({**SMALL, "epochs": 100}))  # 600 MB: must wait
+    assert big_short.started is not None and long.started is None and long.reason == "memory"
+    passing = svc.request(Config.from_dict({**SMALL, "epochs": 13}))
+    assert passing.started is not None  # a short one passes the long one ...
+    long.blocked_since -= service_module.MEMORY_HOLD_SECONDS + 1
+    held = svc.request(Config.from_dict({**SMALL, "epochs": 14}))
+    assert held.started is None  # ... until it has waited too long; a worker stays free
+    gate.set()
+    for t in (big_short, long, passing, held):
+        assert t.result(30) is not None
+    assert [c.epochs for c in calls][:2] == [12, 13] and set(c.epochs for c in calls[2:]) \
+        == {100, 14}
     svc.close()
 
 
@@ -240,28 +322,38 @@ def test_cached_results_are_evicted_by_size_to_make_room(monkeypatch):
 def test_a_configuration_that_can_never_fit_is_refused_naming_the_budget(monkeypatch):
     svc = _service("1GB", workers=2)
     monkeypatch.setattr(service_module, "training_bytes", lambda cfg: (900 * 1000**2, 1000))
-    with pytest.raises(ConfigError, match=r"memory budget of 1 GB .*INITLAB_MEMORY"):
+    with pytest.raises(ConfigError, match=r"memory budget of 1 GB \(INITLAB_MEMORY\) leaves"):
         svc.request(Config.from_dict(SMALL))
     svc.close()
 
 
 def test_the_page_refuses_what_the_budget_can_never_train(monkeypatch):
     """A server whose budget (INITLAB_MEMORY) can never hold a configuration's training
-    refuses it on the page with the usual message naming the limit, and trains nothing."""
+    refuses it on the page, naming the limit, trains nothing, and keeps showing the last
+    result as such."""
     import streamlit as st
 
     st.cache_resource.clear()
     monkeypatch.setenv("INITLAB_MEMORY", "3GB")
-    monkeypatch.setattr(service_module, "training_bytes", lambda cfg: (5 * 1000**3, 1000))
-    monkeypatch.setattr(sim, "train_comparison", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(service_module, "training_bytes",
+                        lambda cfg: (5 * 1000**3 if cfg.epochs == 321 else 1000, 1000))
     try:
         at = AppTest.from_file("../dashboard.py", default_timeout=60)
         at.run()
+        monkeypatch.setattr(sim, "train_comparison", lambda *a, **k: pytest.fail("trained"))
+        at.number_input(key="epochs").set_value(321).run()
         assert not at.exception
         errors = [e.value.replace("\\", "") for e in at.error]
-        assert errors == ["**Invalid setting.** This configuration needs about 5 GB of memory "
-                          "to train, more than this server's memory budget of 3 GB leaves "
-                          f"(INITLAB_MEMORY; the server itself uses {errors[0].split('uses ')[1]}"]
+        assert len(errors) == 1
+        assert re.fullmatch(
+            r"\*\*Too large for this server\.\*\* This configuration needs about 5 GB of "
+            r"memory to train; this server's memory budget of 3 GB \(INITLAB_MEMORY\) leaves "
+            r"[0-9.]+ GB beside what the server itself uses \([0-9.]+ MB\): use fewer or "
+            r"smaller layers, fewer samples, runs or snapshots\.", errors[0]), errors[0]
+        captions = [c.value for c in at.caption]
+        assert "Showing the last valid result until the setting is fixed." in captions
+        assert not any("Custom settings" in c for c in captions)
+        assert at.session_state["last_result"].config.epochs != 321
     finally:
         st.cache_resource.clear()
 
@@ -354,3 +446,72 @@ def test_a_result_crosses_from_worker_to_server_unchanged(tmp_path):
     for k, v in odd.items():
         np.testing.assert_array_equal(odd_back[k], v)
         assert odd_back[k].flags.writeable
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("INITLAB_MEMORY", "lots", "INITLAB_MEMORY must be an amount of memory such as 3GB"),
+    ("INITLAB_SCHEDULER", "tcp://127.0.0.1:1", "INITLAB_SCHEDULER=tcp://127.0.0.1:1: cannot "
+                                               "reach the Dask scheduler"),
+])
+def test_a_wrong_server_setting_is_one_message_on_the_page(monkeypatch, name, value, expected):
+    """A wrong setting in the server's environment is one message naming it, not a
+    traceback; the page trains nothing."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    monkeypatch.setenv(name, value)
+    try:
+        at = AppTest.from_file("../dashboard.py", default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert len(at.error) == 1
+        assert at.error[0].value.startswith("**This server cannot train.**")
+        assert expected in at.error[0].value.replace("\\", "")
+    finally:
+        st.cache_resource.clear()
+
+
+def test_a_remote_dask_cluster_gets_this_code(tmp_path):
+    """A Dask scheduler and worker started apart, where ``sim`` cannot be imported (as on
+    another machine): the service ships the code, and the training has the same bytes."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    procs = [subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for args in (["scheduler", "--host", "127.0.0.1", "--port", str(port),
+                           "--dashboard-address", ":0"],
+                          ["worker", address, "--nthreads", "1", "--dashboard-address", ":0"])]
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import sim"], cwd=tmp_path, env=env,
+                               capture_output=True)
+        assert probe.returncode != 0  # the worker's Python cannot import sim by itself
+        deadline = time.monotonic() + 30
+        while True:  # the worker has joined
+            try:
+                svc = TrainingService(_settings(scheduler=address))
+                if svc.slots >= 1 and svc._client.nthreads():
+                    break
+                svc.close()
+            except SettingError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        try:
+            cfg = Config.from_dict(SMALL)
+            assert_same_bytes(svc.get_result(cfg), train_comparison(cfg))
+        finally:
+            svc.close()
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)

@@ -177,10 +177,13 @@ class PrebuiltFigure(go.Figure):
         self._prebuilt = figure
 
     def to_dict(self) -> dict:
-        return self._prebuilt
+        # The dict is shared by every session (the charts cache): hand out copies of its
+        # top level and traces, which plotly.io.to_json edits in place (it drops "uid").
+        d = self._prebuilt
+        return {**d, "data": [dict(trace) for trace in d.get("data", ())]}
 
     def to_plotly_json(self) -> dict:
-        return self._prebuilt
+        return self.to_dict()
 
 
 def chart_figure(spec: charts.ChartSpec, result: Result, init_index: int | None, view: View

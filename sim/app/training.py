@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 import streamlit as st
 
 from sim import Config, Result, blas
-from sim.serve import Settings, TrainingService
-from sim.serve.service import PROGRESS_SECONDS, describe
+from sim.serve import SettingError, Settings, TrainingService
+from sim.serve.service import PROGRESS_SECONDS, ServiceClosed, describe
 
 log = logging.getLogger("sim.app.training")
 
@@ -31,25 +32,46 @@ def service() -> TrainingService:
     return svc
 
 
+def server_problem() -> str | None:
+    """Why this server cannot train (a wrong setting in its environment, an unreachable
+    Dask scheduler), or None; the service is made on the first call."""
+    try:
+        service()
+    except SettingError as exc:
+        log.error("%s", exc)
+        return str(exc)
+    return None
+
+
 def check_budget(cfg: Config) -> None:
     """Raise :class:`~sim.ConfigError` for a configuration this server's memory budget can
     never train (``INITLAB_MEMORY``)."""
     service().check(cfg)
 
 
-def queue_message(ahead: int, seconds: float) -> str:
-    """``"2 trainings ahead of you, about 20 s"``."""
+def queue_message(ahead: int, seconds: float, reason: str = "worker") -> str:
+    """``"Waiting for a free worker: 2 trainings ahead of you, about 20 s."`` (or for
+    memory, when the server's memory budget holds the training back)."""
     s = "" if ahead == 1 else "s"
-    return (f"Waiting for a free worker: {ahead} training{s} ahead of you, about "
+    what = "memory" if reason == "memory" else "a free worker"
+    return (f"Waiting for {what}: {ahead} training{s} ahead of you, about "
             f"{max(1, math.ceil(seconds))} s.")
 
 
 def train(cfg: Config) -> Result:
     """The trained comparison of ``cfg``: from the cache, from a training another session
-    started, or trained now (waiting in the queue when the server is busy)."""
-    svc = service()
+    started, or trained now (waiting in the queue when the server is busy). A service closed
+    meanwhile (its caches cleared) hands over to the new one."""
+    while True:
+        try:
+            return _train(service(), cfg)
+        except ServiceClosed:
+            continue
+
+
+def _train(svc: TrainingService, cfg: Config) -> Result:
     ticket = svc.request(cfg)
-    slot, shown = None, None
+    slot, shown, shown_at = None, None, 0.0
     text = (f"Training {cfg.n_runs} networks for {cfg.epochs} epochs "
             f"(up to about {max(1, math.ceil(ticket.seconds))} s)…")
     try:
@@ -58,13 +80,17 @@ def train(cfg: Config) -> Result:
             if slot is None:
                 slot = st.empty()
             if ahead:
-                message = queue_message(ahead, seconds)
-                if message != shown:  # one message per change, not one per look
+                message = queue_message(ahead, seconds, ticket.reason)
+                # Sent when it changes, and every second: each element sent is also when a
+                # rerun or stop the student asked for takes effect.
+                if message != shown or time.monotonic() - shown_at > 1.0:
                     slot.info(message)
-                    shown = message
+                    shown, shown_at = message, time.monotonic()
             elif ticket.seconds > PROGRESS_SECONDS:
                 slot.progress(ticket.progress(), text=text)
                 shown = None
+            else:
+                slot.empty()
         return result
     finally:
         svc.release(ticket)

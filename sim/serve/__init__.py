@@ -4,7 +4,7 @@
 * :mod:`sim.serve.service`: :class:`TrainingService`, worker processes or a Dask cluster
   behind one queue and one memory budget, with the results cache.
 * :mod:`sim.serve.cache`: :class:`SizedCache`, a least-recently-used cache bounded by bytes
-  (results, and the charts of :mod:`sim.app.figures`).
+  (results, and the charts and captions of :mod:`sim.charts.prebuilt`).
 * :mod:`sim.serve.worker`: what a worker runs.
 
 Nothing here imports Streamlit: :mod:`sim.app.training` owns the one service of a server
@@ -12,8 +12,8 @@ process and shows its queue on the page.
 """
 
 from sim.serve.cache import SizedCache, nbytes_of
-from sim.serve.service import Ticket, TrainingService
+from sim.serve.service import ServiceClosed, Ticket, TrainingService
 from sim.serve.settings import SettingError, Settings, parse_bytes
 
-__all__ = ["SettingError", "Settings", "SizedCache", "Ticket", "TrainingService", "nbytes_of",
-           "parse_bytes"]
+__all__ = ["ServiceClosed", "SettingError", "Settings", "SizedCache", "Ticket", "TrainingService",
+           "nbytes_of", "parse_bytes"]

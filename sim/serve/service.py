@@ -34,14 +34,14 @@ import tempfile
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sim.config import Config, ConfigError
 from sim.cost import estimate_cost, training_bytes
 from sim.serve import worker
 from sim.serve.cache import SizedCache, nbytes_of
-from sim.serve.settings import Settings, format_bytes
+from sim.serve.settings import SettingError, Settings, format_bytes
 from sim.train import Result
 
 log = logging.getLogger("sim.serve")
@@ -60,6 +60,22 @@ PROGRESS_SECONDS = 1.0
 LONG_SECONDS = 3.0
 #: What a worker adds to a training's estimate: the page's first charts (about 0.5 s).
 PAGE_SECONDS = 0.5
+#: A queued training nobody waits for any more is dropped after this (seconds): a session
+#: that reruns while it waits (a student clicking again) keeps its place in the queue.
+RELEASE_GRACE = 5.0
+#: A long training kept waiting this long for memory holds the queue behind it (seconds),
+#: so that a stream of short trainings cannot keep it waiting for ever.
+MEMORY_HOLD_SECONDS = 10.0
+
+
+class BudgetError(ConfigError):
+    """A configuration this server's memory budget can never train (a setting the user can
+    change, like every :class:`ConfigError`)."""
+
+
+class ServiceClosed(RuntimeError):
+    """The training service was closed (the server is stopping, or its caches were cleared)
+    before this training finished."""
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -85,6 +101,10 @@ class Ticket:
     started: float | None = None
     progress_path: str | None = None
     waiters: int = 0
+    released_at: float | None = None  # when its last waiter let go (queued tickets)
+    blocked_since: float | None = None  # waiting for memory since (long trainings)
+    reason: str = "worker"  # what it waits for: "worker" or "memory"
+    pool: object = None  # the executor it was submitted to
 
     def done(self) -> bool:
         return self.future.done()
@@ -115,9 +135,12 @@ class TrainingService:
         self.mode = "dask" if settings.scheduler else "local" if settings.workers else "inline"
         self.slots = max(1, settings.workers)
         self.progress_seconds = progress_seconds
-        self.results = SizedCache(self.budget)
-        self.charts = SizedCache(int(self.budget * CHART_SHARE))
         self._base = rss(os.getpid())  # the web process before any training
+        self.charts = SizedCache(int(self.budget * CHART_SHARE))
+        # The caches alone never take more than the budget leaves beside the idle server.
+        workers = WORKER_BYTES * self.slots if self.mode == "local" else 0
+        self.results = SizedCache(max(0, self.budget - self._base - workers
+                                      - self.charts.capacity))
         self._lock = threading.RLock()
         self._queue: deque[Ticket] = deque()
         self._running: list[Ticket] = []
@@ -163,11 +186,12 @@ class TrainingService:
         need, _ = self.need(cfg)
         fixed = self._base + (WORKER_BYTES * self.slots if self.mode == "local" else 0)
         if fixed + need > self.budget:
-            raise ConfigError(
-                f"This configuration needs about {format_bytes(need)} of memory to train, "
-                f"more than this server's memory budget of {format_bytes(self.budget)} "
-                f"leaves (INITLAB_MEMORY; the server itself uses {format_bytes(fixed)}): "
-                "use fewer or smaller layers, fewer samples, runs or snapshots.")
+            raise BudgetError(
+                f"This configuration needs about {format_bytes(need)} of memory to train; "
+                f"this server's memory budget of {format_bytes(self.budget)} "
+                f"(INITLAB_MEMORY) leaves {format_bytes(max(0, self.budget - fixed))} beside "
+                f"what the server itself uses ({format_bytes(fixed)}): use fewer or smaller "
+                "layers, fewer samples, runs or snapshots.")
 
     def request(self, cfg: Config) -> Ticket:
         """The ticket of ``cfg``'s training: done at once from the cache, shared with the
@@ -175,6 +199,8 @@ class TrainingService:
         The caller must :meth:`release` it when it stops waiting."""
         key = cfg.to_json(indent=None)
         with self._lock:
+            if self._closed:
+                raise ServiceClosed("The training service is closed.")
             cached = self.results.get(key)
             if cached is not None:
                 ticket = Ticket(key, 0.0, 0)
@@ -188,20 +214,27 @@ class TrainingService:
                 self._tickets[key] = ticket
                 self._queue.append(ticket)
             ticket.waiters += 1
+            ticket.released_at = None
             self._admit()
         return ticket
 
     def release(self, ticket: Ticket) -> None:
-        """The caller no longer waits for ``ticket``; a queued training nobody waits for is
-        dropped (a student who changed the setting again), a running one finishes and is
-        cached."""
+        """The caller no longer waits for ``ticket``. A queued training nobody asks for again
+        within :data:`RELEASE_GRACE` seconds is dropped (a student who changed the setting
+        again); a running one finishes and is cached."""
         with self._lock:
             ticket.waiters = max(0, ticket.waiters - 1)
-            if ticket.waiters == 0 and ticket.started is None and ticket in self._queue:
-                self._queue.remove(ticket)
-                self._tickets.pop(ticket.key, None)
-                ticket.future.cancel()
-                self._admit()
+            if ticket.waiters == 0 and ticket.started is None:
+                ticket.released_at = time.monotonic()
+
+    def _drop_released(self) -> None:
+        """Drop the queued trainings released more than :data:`RELEASE_GRACE` seconds ago."""
+        now = time.monotonic()
+        for t in [t for t in self._queue if t.waiters == 0 and t.released_at is not None
+                  and now - t.released_at > RELEASE_GRACE]:
+            self._queue.remove(t)
+            self._tickets.pop(t.key, None)
+            t.future.cancel()
 
     def wait(self, ticket: Ticket, timeout: float) -> Result | None:
         """The result, or None if ``ticket`` is not done within ``timeout`` seconds (the
@@ -212,6 +245,9 @@ class TrainingService:
             with self._lock:
                 self._admit()
             return None
+        except CancelledError:
+            raise ServiceClosed("The training service was closed before this training "
+                                "started.") from None
 
     def position(self, ticket: Ticket) -> tuple[int, float]:
         """Trainings that start before ``ticket`` (running, or queued and started first; 0
@@ -246,15 +282,22 @@ class TrainingService:
         return rss(os.getpid()) + sum(rss(pid) for pid in self._worker_pids())
 
     def close(self) -> None:
-        """Stop the workers (queued trainings are cancelled)."""
+        """Stop: every training not yet done fails with :class:`ServiceClosed` (its sessions
+        ask the new service), the worker processes are stopped, and later requests are
+        refused."""
         with self._lock:
             self._closed = True
-            for t in self._queue:
-                t.future.cancel()
+            tickets = list(self._queue) + list(self._running)
             self._queue.clear()
+            self._running.clear()
+            self._tickets.clear()
             executor, self._executor = self._executor, None
+        for t in tickets:
+            if not t.future.done():
+                t.future.set_exception(ServiceClosed("The training service was closed "
+                                                     "before this training finished."))
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(executor)
         if self._client is not None:
             self._client.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -280,33 +323,45 @@ class TrainingService:
     def _admit(self) -> None:
         """Start queued trainings in order of arrival while a worker is free: a long one
         (:data:`LONG_SECONDS`) only while another worker stays free for short ones, and each
-        only if its memory fits (evicting cached charts, then results, to make room). A long
-        training that waits lets the short ones behind it start; a short one that does not
-        fit holds the queue until memory is freed."""
+        only if its memory fits. A long training waiting for memory lets the short ones
+        behind it start, for :data:`MEMORY_HOLD_SECONDS`, then holds the queue until it
+        starts; a short one that does not fit holds the queue at once. When nothing runs,
+        the least recently used cached charts and results are evicted to make room, and the
+        first in line starts (it passed :meth:`check`)."""
+        if self._closed:
+            return
+        self._drop_released()
+        now = time.monotonic()
         i = 0
-        while i < len(self._queue) and len(self._running) < self.slots and not self._closed:
+        while i < len(self._queue) and len(self._running) < self.slots:
             ticket = self._queue[i]
             long_run = ticket.seconds > LONG_SECONDS
             if long_run and sum(t.seconds > LONG_SECONDS for t in self._running) \
                     >= self._long_slots():
+                ticket.reason = "worker"
                 i += 1
                 continue
-            free = self._free()
-            short = ticket.need - free
-            if 0 < short <= self.charts.nbytes + self.results.nbytes:  # eviction can help
-                freed = self.charts.evict_to(max(0, self.charts.nbytes - short))
-                if short > freed:
-                    self.results.evict_to(max(0, self.results.nbytes - (short - freed)))
-                free = self._free()
-            # An idle server always starts the first in line (it passed check()): what the
-            # measurement still counts is memory the allocator keeps for reuse.
-            if ticket.need > free and self._running:
-                if long_run:
+            if ticket.need > self._free():
+                if self._running:  # they will free their memory: wait for them
+                    ticket.reason = "memory"
+                    if not long_run:
+                        return
+                    ticket.blocked_since = ticket.blocked_since or now
+                    if now - ticket.blocked_since > MEMORY_HOLD_SECONDS:
+                        return
                     i += 1
                     continue
-                return
+                self._make_room(ticket.need - self._free())
             del self._queue[i]
             self._start(ticket)
+
+    def _make_room(self, short: int) -> None:
+        """Evict cached charts, then results, least recently used first, to free ``short``
+        bytes, and hand the freed memory back to the system."""
+        freed = self.charts.evict_to(max(0, self.charts.nbytes - short))
+        if short > freed:
+            self.results.evict_to(max(0, self.results.nbytes - (short - freed)))
+        _trim()
 
     def _schedule(self) -> dict[Ticket, tuple[float, float]]:
         """When each queued training starts and ends, in seconds from now, if the estimates
@@ -336,16 +391,25 @@ class TrainingService:
     def _start(self, ticket: Ticket) -> None:
         ticket.started = time.monotonic()
         self._running.append(ticket)
-        if self.mode == "local":
-            if ticket.seconds > self.progress_seconds:  # a progress bar on the page
-                ticket.progress_path = os.path.join(self._tmp, f"{ticket.number}.progress")
-            future = _spawning_submit(self._pool(), worker.page_task, ticket.key,
-                                      ticket.progress_path,
-                                      os.path.join(self._tmp, f"{ticket.number}.result"))
-        elif self.mode == "dask":
-            future = self._client.submit(worker.page_task, ticket.key, None, pure=False)
-        else:
-            future = self._pool().submit(self._train_inline, ticket)
+        try:
+            pool = self._pool() if self.mode != "dask" else None
+            if self.mode == "local":
+                if ticket.seconds > self.progress_seconds:  # a progress bar on the page
+                    ticket.progress_path = os.path.join(self._tmp, f"{ticket.number}.progress")
+                future = _spawning_submit(pool, worker.page_task, ticket.key,
+                                          ticket.progress_path,
+                                          os.path.join(self._tmp, f"{ticket.number}.result"))
+            elif self.mode == "dask":
+                future = self._client.submit(worker.page_task, ticket.key, None, pure=False)
+            else:
+                future = pool.submit(self._train_inline, ticket)
+        except Exception as exc:  # noqa: BLE001 - a broken pool, no memory to spawn: tell
+            self._running.remove(ticket)
+            self._tickets.pop(ticket.key, None)
+            self._drop_pool(self._executor)
+            ticket.future.set_exception(exc)
+            return
+        ticket.pool = pool
         future.add_done_callback(lambda f, t=ticket: self._finished(t, f))
 
     def _train_inline(self, ticket: Ticket) -> Result:
@@ -377,10 +441,13 @@ class TrainingService:
         with self._lock:
             if ticket in self._running:
                 self._running.remove(ticket)
-            self._tickets.pop(ticket.key, None)
-            if result is not None:
+            if self._tickets.get(ticket.key) is ticket:
+                del self._tickets[ticket.key]
+            if result is not None and not self._closed:
                 self.results.put(ticket.key, result, nbytes_of(result))
-            if not self._running and self.mode == "local":
+            if error is not None and "BrokenProcessPool" in type(error).__name__:
+                self._drop_pool(ticket.pool)  # a worker died (killed?): the next pool is new
+            elif not self._running and self.mode == "local":
                 self._recycle_idle_workers()
             self._admit()
         if ticket.progress_path is not None:
@@ -388,10 +455,9 @@ class TrainingService:
                 os.unlink(ticket.progress_path)
             except OSError:
                 pass
+        if ticket.future.done():  # closed meanwhile
+            return
         if error is not None:
-            if "BrokenProcessPool" in type(error).__name__:
-                with self._lock:
-                    self._executor = None  # a worker died (killed?): the next pool is new
             ticket.future.set_exception(error)
         else:
             ticket.future.set_result(result)
@@ -402,7 +468,8 @@ class TrainingService:
             if self.mode == "local":
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=worker.start)
+                    initializer=worker.start, initargs=(os.getpid(),))
+                _POOLS.add(self._executor)
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.slots,
                                                     thread_name_prefix="initlab-train")
@@ -419,8 +486,56 @@ class TrainingService:
         their allocator kept after a large training): the budget counts resident bytes."""
         pids = self._worker_pids()
         if pids and max(rss(p) for p in pids) > WORKER_RECYCLE_BYTES:
-            executor, self._executor = self._executor, None
-            executor.shutdown(wait=False)
+            self._drop_pool(self._executor)
+
+    def _drop_pool(self, pool) -> None:
+        """Stop ``pool`` if it is the current one (the next training starts a new one)."""
+        if pool is not None and pool is self._executor:
+            self._executor = None
+            _stop_pool(pool, wait=False)
+
+
+_POOLS: set = set()  # the process pools alive, stopped at once when the server exits
+
+
+def _stop_pool(pool, wait: bool = False) -> None:
+    """Shut ``pool`` down without waiting for its running trainings: its worker processes
+    are terminated (a training's result is no use to a server that closes it)."""
+    _POOLS.discard(pool)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        try:
+            p.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+    if wait:
+        for p in processes:
+            p.join(5)
+
+
+def _stop_all_pools() -> None:
+    """At exit, before the process pools' own exit hook joins their running jobs (which
+    kept a stopping server waiting for every training): stop them."""
+    for pool in list(_POOLS):
+        _stop_pool(pool)
+
+
+try:  # run before concurrent.futures' own hook: these run in reverse order of registration
+    threading._register_atexit(_stop_all_pools)  # type: ignore[attr-defined]
+except (AttributeError, RuntimeError):  # pragma: no cover - another Python
+    pass
+
+
+def _trim() -> None:
+    """Hand memory freed by evicted results back to the system: glibc keeps freed blocks
+    for reuse otherwise, and the budget counts resident memory."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _spawning_submit(executor, fn, *args):
@@ -438,8 +553,17 @@ def _dask_client(address: str):
 
     from sim.sweep.execute import _upload_code
 
-    client = Client(address, timeout="10s")
-    _upload_code(client, load=False)
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SettingError(
+            f"INITLAB_SCHEDULER={address}: cannot reach the Dask scheduler ({exc}). Start one "
+            f"with `dask scheduler` and workers with `dask worker {address}`, or unset "
+            "INITLAB_SCHEDULER to train on this machine.") from None
+    if client.run_on_scheduler(os.getpid) != os.getpid():
+        # Workers import the uploaded sim (a scheduler in this process, as a test's
+        # LocalCluster runs it, shares this process's own, and would replace it).
+        _upload_code(client)
     return client
 
 

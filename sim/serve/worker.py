@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import threading
+import time
 from typing import Any
 
 from sim import blas
@@ -12,14 +14,24 @@ from sim.config import Config
 from sim.train import Result
 
 
-def start() -> None:
+def start(parent: int | None = None) -> None:
     """A local worker process's initializer: Ctrl-C is the server's to handle (the worker
     was spawned with SIGINT blocked, see :func:`sim.sweep.execute._spawning`), one BLAS
-    thread for the process's life."""
+    thread for the process's life, and an exit of its own when the server ``parent`` is gone
+    (killed, out of memory), instead of training on for nobody."""
     from sim.sweep.execute import _ignore_sigint
 
     _ignore_sigint()
     blas.single_thread()
+    if parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                         name="initlab-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def ping() -> int:

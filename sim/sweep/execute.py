@@ -197,10 +197,8 @@ def _dask_client(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def _upload_code(client, load: bool = True) -> None:
-    """Ship this :mod:`sim` to a remote cluster's workers (as a zip on their path); with
-    ``load`` they import it at once (a scheduler that runs in this process, as a test's
-    LocalCluster does, would import it too and replace this process's own ``sim``)."""
+def _upload_code(client) -> None:
+    """Ship this :mod:`sim` to a remote cluster's workers (as a zip on their path)."""
     import tempfile
     import zipfile
 
@@ -210,7 +208,7 @@ def _upload_code(client, load: bool = True) -> None:
         with zipfile.ZipFile(path, "w") as z:
             for f in sorted(root.rglob("*.py")):
                 z.write(f, f.relative_to(root.parent).as_posix())
-        client.upload_file(str(path), load=load)
+        client.upload_file(str(path))
 
 
 # ---------------------------------------------------------------------- the sweep
