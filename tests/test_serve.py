@@ -59,6 +59,7 @@ def _service(memory: str, workers: int = 0) -> TrainingService:
     size depends on the tests it ran before)."""
     svc = TrainingService(_settings(memory, workers))
     svc._base = 100 * 1000**2
+    svc._web_rss = lambda: 100 * 1000**2
     return svc
 
 
@@ -515,3 +516,19 @@ def test_a_remote_dask_cluster_gets_this_code(tmp_path):
             p.terminate()
         for p in procs:
             p.wait(10)
+
+
+def test_a_training_that_no_longer_fits_an_idle_server_is_refused(monkeypatch):
+    """The web process grew (sessions) since the page was checked: on an idle server the
+    training fails with a BudgetError, which the page shows, instead of breaking the
+    budget."""
+    from sim.serve.service import BudgetError
+
+    svc = _service("1GB")
+    monkeypatch.setattr(svc, "memory_in_use", lambda: 800 * 1000**2)
+    monkeypatch.setattr(service_module, "training_bytes", lambda cfg: (500 * 1000**2, 1000))
+    ticket = svc.request(Config.from_dict(SMALL))
+    with pytest.raises(BudgetError, match="INITLAB_MEMORY"):
+        svc.wait(ticket, 5)
+    assert not svc._tickets and not svc._queue
+    svc.close()

@@ -12,8 +12,9 @@ import time
 import streamlit as st
 
 from sim import Config, Result, blas
+from sim.app.state import md_escape
 from sim.serve import SettingError, Settings, TrainingService
-from sim.serve.service import PROGRESS_SECONDS, ServiceClosed, describe
+from sim.serve.service import PROGRESS_SECONDS, BudgetError, ServiceClosed, describe
 
 log = logging.getLogger("sim.app.training")
 
@@ -58,7 +59,7 @@ def queue_message(ahead: int, seconds: float, reason: str = "worker") -> str:
             f"{max(1, math.ceil(seconds))} s.")
 
 
-def train(cfg: Config) -> Result:
+def train(cfg: Config) -> Result | None:
     """The trained comparison of ``cfg``: from the cache, from a training another session
     started, or trained now (waiting in the queue when the server is busy). A service closed
     meanwhile (its caches cleared) hands over to the new one."""
@@ -67,6 +68,9 @@ def train(cfg: Config) -> Result:
             return _train(service(), cfg)
         except ServiceClosed:
             continue
+        except BudgetError as exc:  # the server grew while it waited: a message, no bug
+            st.error(f"**Too large for this server.** {md_escape(str(exc))}")
+            return None
 
 
 def _train(svc: TrainingService, cfg: Config) -> Result:

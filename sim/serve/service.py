@@ -181,10 +181,11 @@ class TrainingService:
         return peak + result_bytes, seconds
 
     def check(self, cfg: Config) -> None:
-        """Refuse a configuration that could never fit the budget, even on an idle server
-        (a :class:`ConfigError` naming the limit)."""
+        """Refuse a configuration that could not fit the budget even on an idle server, the
+        web process as large as it is now without its caches (a :class:`BudgetError`, a
+        :class:`ConfigError` naming the limit)."""
         need, _ = self.need(cfg)
-        fixed = self._base + (WORKER_BYTES * self.slots if self.mode == "local" else 0)
+        fixed = self._idle_server()
         if fixed + need > self.budget:
             raise BudgetError(
                 f"This configuration needs about {format_bytes(need)} of memory to train; "
@@ -279,7 +280,17 @@ class TrainingService:
 
     def memory_in_use(self) -> int:
         """Resident memory of the web process and its worker processes, in bytes."""
-        return rss(os.getpid()) + sum(rss(pid) for pid in self._worker_pids())
+        return self._web_rss() + sum(rss(pid) for pid in self._worker_pids())
+
+    def _web_rss(self) -> int:
+        return rss(os.getpid())
+
+    def _idle_server(self) -> int:
+        """What the server would hold with no training running and both caches empty: the
+        web process as it is now (its sessions, Streamlit's own caches) without the caches'
+        bytes, and an idle worker's size for each worker."""
+        web = max(self._base, self._web_rss() - self.charts.nbytes - self.results.nbytes)
+        return web + (WORKER_BYTES * self.slots if self.mode == "local" else 0)
 
     def close(self) -> None:
         """Stop: every training not yet done fails with :class:`ServiceClosed` (its sessions
@@ -312,7 +323,7 @@ class TrainingService:
         if self.mode == "local":
             workers = max(sum(rss(pid) for pid in self._worker_pids()),
                           WORKER_BYTES * self.slots + reserved)
-            return self.budget - max(rss(os.getpid()), self._base) - workers
+            return self.budget - max(self._web_rss(), self._base) - workers
         return self.budget - max(self.memory_in_use(), self._base) - reserved
 
     def _long_slots(self) -> int:
@@ -327,7 +338,8 @@ class TrainingService:
         behind it start, for :data:`MEMORY_HOLD_SECONDS`, then holds the queue until it
         starts; a short one that does not fit holds the queue at once. When nothing runs,
         the least recently used cached charts and results are evicted to make room, and the
-        first in line starts (it passed :meth:`check`)."""
+        first in line starts, or, if the web process has grown so much that it can no longer
+        fit, fails with the :class:`BudgetError` its page shows."""
         if self._closed:
             return
         self._drop_released()
@@ -352,6 +364,16 @@ class TrainingService:
                     i += 1
                     continue
                 self._make_room(ticket.need - self._free())
+                if ticket.need > self._free():  # the web process has grown since check()
+                    del self._queue[i]
+                    self._tickets.pop(ticket.key, None)
+                    try:
+                        self.check(Config.from_json(ticket.key))
+                        raise BudgetError("This configuration does not fit this server's "
+                                          "memory budget (INITLAB_MEMORY) now.")
+                    except BudgetError as exc:
+                        ticket.future.set_exception(exc)
+                    continue
             del self._queue[i]
             self._start(ticket)
 
