@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_train import _arrays as history_arrays
 
 import sim
 import sim.serve.service as service_module
@@ -35,11 +36,7 @@ WIDE = {"dataset": "moons", "hidden": [192, 192], "activation": "tanh", "epochs"
 
 
 def _arrays(result):
-    h = result.history
-    yield from (h.train_loss, h.test_loss, h.train_accuracy, h.test_accuracy, h.grad_norm)
-    yield from h.weights
-    yield from h.biases
-    yield from h.metrics.values()
+    yield from history_arrays(result)
     yield from (result.data.X_train, result.data.y_train)
 
 

@@ -80,6 +80,11 @@ class ServiceClosed(RuntimeError):
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+def _is_long(seconds: float) -> bool:
+    """Whether a training estimated at ``seconds`` is long (:data:`LONG_SECONDS`)."""
+    return seconds > LONG_SECONDS
+
+
 def rss(pid: int) -> int:
     """Resident memory of process ``pid`` in bytes (0 if it is gone)."""
     try:
@@ -105,6 +110,7 @@ class Ticket:
     blocked_since: float | None = None  # waiting for memory since (long trainings)
     reason: str = "worker"  # what it waits for: "worker" or "memory"
     pool: object = None  # the executor it was submitted to
+    fraction: float | None = None  # reported by a training in the web process
 
     def done(self) -> bool:
         return self.future.done()
@@ -121,6 +127,8 @@ class Ticket:
             return 1.0
         if self.started is None:
             return 0.0
+        if self.fraction is not None:
+            return self.fraction
         if self.progress_path is not None:
             return min(max(worker.read_progress(self.progress_path), 0.0), 1.0)
         return min(0.95, (time.monotonic() - self.started) / max(self.seconds, 0.1))
@@ -185,14 +193,22 @@ class TrainingService:
         web process as large as it is now without its caches (a :class:`BudgetError`, a
         :class:`ConfigError` naming the limit)."""
         need, _ = self.need(cfg)
+        error = self._budget_error(need)
+        if error is not None:
+            raise error
+
+    def _budget_error(self, need: int) -> BudgetError | None:
+        """The refusal of a training that needs ``need`` bytes, if even an idle server
+        (:meth:`_idle_server`) could not hold it beside itself; else None."""
         fixed = self._idle_server()
-        if fixed + need > self.budget:
-            raise BudgetError(
-                f"This configuration needs about {format_bytes(need)} of memory to train; "
-                f"this server's memory budget of {format_bytes(self.budget)} "
-                f"(INITLAB_MEMORY) leaves {format_bytes(max(0, self.budget - fixed))} beside "
-                f"what the server itself uses ({format_bytes(fixed)}): use fewer or smaller "
-                "layers, fewer samples, runs or snapshots.")
+        if fixed + need <= self.budget:
+            return None
+        return BudgetError(
+            f"This configuration needs about {format_bytes(need)} of memory to train; "
+            f"this server's memory budget of {format_bytes(self.budget)} "
+            f"(INITLAB_MEMORY) leaves {format_bytes(max(0, self.budget - fixed))} beside "
+            f"what the server itself uses ({format_bytes(fixed)}): use fewer or smaller "
+            "layers, fewer samples, runs or snapshots.")
 
     def request(self, cfg: Config) -> Ticket:
         """The ticket of ``cfg``'s training: done at once from the cache, shared with the
@@ -326,10 +342,10 @@ class TrainingService:
             return self.budget - max(self._web_rss(), self._base) - workers
         return self.budget - max(self.memory_in_use(), self._base) - reserved
 
-    def _long_slots(self) -> int:
-        """Workers long trainings may hold at once: all but one, so that a class's short
-        trainings never wait behind a few long ones."""
-        return max(1, self.slots - 1)
+    def _lane_full(self, long_running: int) -> bool:
+        """Whether ``long_running`` long trainings hold all the workers long ones may hold:
+        all but one, so that a class's short trainings never wait behind a few long ones."""
+        return long_running >= max(1, self.slots - 1)
 
     def _admit(self) -> None:
         """Start queued trainings in order of arrival while a worker is free: a long one
@@ -347,9 +363,8 @@ class TrainingService:
         i = 0
         while i < len(self._queue) and len(self._running) < self.slots:
             ticket = self._queue[i]
-            long_run = ticket.seconds > LONG_SECONDS
-            if long_run and sum(t.seconds > LONG_SECONDS for t in self._running) \
-                    >= self._long_slots():
+            long_run = _is_long(ticket.seconds)
+            if long_run and self._lane_full(sum(_is_long(t.seconds) for t in self._running)):
                 ticket.reason = "worker"
                 i += 1
                 continue
@@ -367,12 +382,10 @@ class TrainingService:
                 if ticket.need > self._free():  # the web process has grown since check()
                     del self._queue[i]
                     self._tickets.pop(ticket.key, None)
-                    try:
-                        self.check(Config.from_json(ticket.key))
-                        raise BudgetError("This configuration does not fit this server's "
-                                          "memory budget (INITLAB_MEMORY) now.")
-                    except BudgetError as exc:
-                        ticket.future.set_exception(exc)
+                    ticket.future.set_exception(
+                        self._budget_error(ticket.need)
+                        or BudgetError("This configuration does not fit this server's "
+                                       "memory budget (INITLAB_MEMORY) now."))
                     continue
             del self._queue[i]
             self._start(ticket)
@@ -389,7 +402,7 @@ class TrainingService:
         """When each queued training starts and ends, in seconds from now, if the estimates
         hold and memory does not hold anything back: :meth:`_admit`'s rules played forward."""
         now = 0.0
-        running = [(max(t.seconds * (1 - t.progress()), 0.05), t.seconds > LONG_SECONDS)
+        running = [(max(t.seconds * (1 - t.progress()), 0.05), _is_long(t.seconds))
                    for t in self._running]
         queue = list(self._queue)
         plan: dict[Ticket, tuple[float, float]] = {}
@@ -397,8 +410,8 @@ class TrainingService:
             i = 0
             while i < len(queue) and len(running) < self.slots:
                 t = queue[i]
-                long_run = t.seconds > LONG_SECONDS
-                if long_run and sum(r[1] for r in running) >= self._long_slots():
+                long_run = _is_long(t.seconds)
+                if long_run and self._lane_full(sum(r[1] for r in running)):
                     i += 1
                     continue
                 plan[t] = (now, now + t.seconds + PAGE_SECONDS)
@@ -439,9 +452,8 @@ class TrainingService:
 
         cfg = Config.from_json(ticket.key)
         if ticket.seconds > self.progress_seconds:
-            done = [0.0]
-            ticket.progress = lambda: done[0]  # type: ignore[method-assign]
-            return sim.train_comparison(cfg, progress=lambda f: done.__setitem__(0, f))
+            ticket.fraction = 0.0
+            return sim.train_comparison(cfg, progress=lambda f: setattr(ticket, "fraction", f))
         return sim.train_comparison(cfg)
 
     def _finished(self, ticket: Ticket, future) -> None:
