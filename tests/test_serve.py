@@ -346,7 +346,7 @@ def test_the_page_refuses_what_the_budget_can_never_train(monkeypatch):
         assert re.fullmatch(
             r"\*\*Too large for this server\.\*\* This configuration needs about 5 GB of "
             r"memory to train; this server's memory budget of 3 GB \(INITLAB_MEMORY\) leaves "
-            r"[0-9.]+ GB beside what the server itself uses \([0-9.]+ MB\): use fewer or "
+            r"[0-9.]+ [MG]B beside what the server itself uses \([0-9.]+ [MG]B\): use fewer or "
             r"smaller layers, fewer samples, runs or snapshots\.", errors[0]), errors[0]
         captions = [c.value for c in at.caption]
         assert "Showing the last valid result until the setting is fixed." in captions
